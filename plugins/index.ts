@@ -1,0 +1,18 @@
+import type { PluginDefinition, PluginKind } from '../src/plugin/types.js';
+
+type Loader = () => Promise<{ default: PluginDefinition }>;
+
+/**
+ * The built-in plugins, by kind and name. Loaded lazily: only what a config uses is imported.
+ * Each lives in `plugins/<kind>s/<name>/`.
+ */
+export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
+  input: {
+    replay: () => import('./inputs/replay/index.js'),
+  },
+  detector: {},
+  output: {
+    console: () => import('./outputs/console/index.js'),
+  },
+  job: {},
+};

@@ -1,0 +1,89 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { EventMap, EventType } from '../../../src/bus/events.js';
+import { EVENT_TYPES } from '../../../src/bus/events.js';
+import { defineInput } from '../../../src/plugin/define.js';
+import { StringEnum } from '../../../src/plugin/schema.js';
+
+const Item = Type.Object(
+  { type: StringEnum(EVENT_TYPES), data: Type.Object({}, { additionalProperties: true }) },
+  { additionalProperties: false },
+);
+type ReplayItem = { type: EventType; data: EventMap[EventType] };
+
+// Setup and start get the same context; the loaded items are kept per instance context.
+const loaded = new WeakMap<object, ReplayItem[]>();
+
+/**
+ * `replay`: publishes a fixed list of events, given inline (`items:`) or as a file of JSON
+ * lines (`file:`), then stays idle until stopped. For tests, demos and reproducing incidents.
+ */
+export default defineInput({
+  name: 'replay',
+  description: 'Publishes recorded events (inline items or a JSON-lines file) once, in order.',
+  options: Type.Object({
+    items: Type.Optional(Type.Array(Item, { description: 'Events to publish: [{ type, data }].' })),
+    file: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'JSON-lines file of { type, data }, relative to the working folder.',
+      }),
+    ),
+    intervalMs: Type.Integer({ minimum: 0, default: 0, description: 'Pause between two events.' }),
+    delayMs: Type.Integer({ minimum: 0, default: 0, description: 'Pause before the first event.' }),
+  }),
+  emits: [...EVENT_TYPES],
+  async setup(ctx) {
+    const items: ReplayItem[] = [...((ctx.options.items ?? []) as ReplayItem[])];
+    if (ctx.options.file) items.push(...(await readLines(resolve(ctx.options.file))));
+    ctx.onStop(() => ctx.log.debug('replay stopped'));
+    loaded.set(ctx, items);
+  },
+  start(ctx) {
+    const items = loaded.get(ctx) ?? [];
+    const pause = (ms: number) =>
+      ms === 0
+        ? Promise.resolve()
+        : new Promise<void>((r) => {
+            const t = setTimeout(r, ms);
+            ctx.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(t);
+                r();
+              },
+              { once: true },
+            );
+          });
+    void (async () => {
+      await pause(ctx.options.delayMs);
+      for (const [i, item] of items.entries()) {
+        if (ctx.signal.aborted) return;
+        if (i > 0) await pause(ctx.options.intervalMs);
+        if (ctx.signal.aborted) return;
+        ctx.bus.publish(item.type, item.data);
+      }
+      ctx.log.info({ count: items.length }, 'replay finished');
+    })();
+  },
+});
+
+async function readLines(path: string): Promise<ReplayItem[]> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .map((line, n) => [line.trim(), n + 1] as const)
+    .filter(([line]) => line !== '' && !line.startsWith('#'))
+    .map(([line, n]) => {
+      let item: ReplayItem;
+      try {
+        item = JSON.parse(line) as ReplayItem;
+      } catch (error) {
+        throw new Error(`${path}:${n}: not JSON (${(error as Error).message})`);
+      }
+      if (!EVENT_TYPES.includes(item.type))
+        throw new Error(`${path}:${n}: unknown event type "${String(item.type)}"`);
+      return item;
+    });
+}

@@ -1,0 +1,49 @@
+import type { AnyEnvelope } from '../../../src/bus/envelope.js';
+import type { WhaleSignal } from '../../../src/bus/events.js';
+
+const btc = (sats: number) =>
+  (sats / 1e8).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 8 });
+const usd = (v: number | null) => (v === null ? '' : ` ($${Math.round(v).toLocaleString('en-US')})`);
+const short = (txid: string) => `${txid.slice(0, 8)}…${txid.slice(-4)}`;
+
+function whale(w: WhaleSignal): string {
+  const parts = [
+    `WHALE ${btc(w.valueSats)} BTC${usd(w.valueUsd)}`,
+    `${short(w.txid)}`,
+    `fee ${w.feeRate.toFixed(1)} sat/vB`,
+  ];
+  if (w.urgency) parts.push(`urgency ${w.urgency.level} (~${w.urgency.predictedBlocks} blocks)`);
+  if (w.rbf) parts.push(w.rbf.signaling ? 'RBF signalling' : 'no RBF');
+  if (w.flow && w.flow.type !== 'unknown')
+    parts.push(`${w.flow.type} ${w.flow.from ?? '?'} → ${w.flow.to ?? '?'}`);
+  parts.push(w.url);
+  return parts.join('  ');
+}
+
+/** One readable line for an envelope (no trailing newline). */
+export function formatLine(envelope: AnyEnvelope): string {
+  const time = envelope.time.slice(11, 19);
+  switch (envelope.type) {
+    case 'whale.detected':
+      return `${time} ${whale(envelope.data)}`;
+    case 'whale.confirmed': {
+      const d = envelope.data;
+      return `${time} CONFIRMED ${short(d.txid)} in block ${d.height.toLocaleString('en-US')} after ${d.blocksWaited} block(s), ${d.minutesWaited} min`;
+    }
+    case 'whale.replaced':
+      return `${time} REPLACED ${short(envelope.data.txid)} by ${short(envelope.data.byTxid)}${envelope.data.fullRbf ? ' (full RBF)' : ''}`;
+    case 'whale.dropped':
+      return `${time} DROPPED ${short(envelope.data.txid)}: ${envelope.data.reason}`;
+    case 'accuracy.degraded':
+    case 'accuracy.recovered': {
+      const d = envelope.data;
+      const what =
+        envelope.type === 'accuracy.degraded' ? `ACCURACY ${d.level.toUpperCase()}` : 'ACCURACY RECOVERED';
+      return `${time} ${what} ${(d.accuracy * 100).toFixed(1)}% over ${d.window} (threshold ${(d.threshold * 100).toFixed(0)}%, ${d.sample} predictions)`;
+    }
+    case 'input.status':
+      return `${time} INPUT ${envelope.source} ${envelope.data.state}${envelope.data.reason ? `: ${envelope.data.reason}` : ''}`;
+    default:
+      return `${time} ${envelope.type} ${JSON.stringify(envelope.data)}`;
+  }
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { EVENT_KEYS, type EventMap, type EventType } from './events.js';
+
+/** What travels on the bus: one event with its identity, time and producer. */
+export interface Envelope<K extends EventType = EventType> {
+  /** Stable for the same fact: derived from the type and the fact's key, never random. */
+  id: string;
+  type: K;
+  /** ISO 8601 time of publication. */
+  time: string;
+  /** Instance name of the producer (stamped by the kernel, not chosen by the plugin). */
+  source: string;
+  data: EventMap[K];
+}
+
+/** Any envelope, as a union discriminated by `type`. */
+export type AnyEnvelope = { [K in EventType]: Envelope<K> }[EventType];
+
+/**
+ * Derive the envelope id for a fact: `evt_` + 26 base32 characters of SHA-256(type, key).
+ * The same type and key always give the same id, across processes and restarts.
+ */
+export function eventId(type: EventType, key: string): string {
+  const digest = createHash('sha256').update(type).update('\0').update(key).digest();
+  return 'evt_' + base32(digest).slice(0, 26);
+}
+
+/** Build an envelope; `id` defaults to the catalogue's key for the fact. */
+export function createEnvelope<K extends EventType>(
+  type: K,
+  data: EventMap[K],
+  source: string,
+  now: Date = new Date(),
+): Envelope<K> {
+  const time = now.toISOString();
+  return { id: eventId(type, EVENT_KEYS[type](data, time)), type, time, source, data };
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}

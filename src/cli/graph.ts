@@ -1,0 +1,111 @@
+import { EVENT_TYPES, type EventType } from '../bus/events.js';
+import type { InstanceConfig, SpoutConfig } from '../config/types.js';
+import { eventMatcher } from '../kernel/routing.js';
+import { MASK } from '../log/redact.js';
+import type { OutputDefinition } from '../plugin/types.js';
+
+/** One instance as `spout check` shows it. Secret options are masked. */
+export interface GraphNode {
+  section: string;
+  name: string;
+  plugin: string;
+  enabled: boolean;
+  consumes: string[];
+  emits: string[];
+  routing?: { events: string[]; default: boolean; filter: Record<string, unknown> | null };
+  options: Record<string, unknown>;
+}
+
+/** The wired plugin graph of a config, plus warnings about events nothing produces. */
+export function buildGraph(config: SpoutConfig): { nodes: GraphNode[]; warnings: string[] } {
+  const nodes = config.instances.map(node);
+  const enabled = config.instances.filter((i) => i.enabled && i.plugin);
+  const produced = new Set<string>(enabled.flatMap((i) => [...(i.plugin?.emits ?? [])]));
+  if (enabled.some((i) => i.kind === 'detector')) produced.add('whale.detected');
+  const warnings: string[] = [];
+  for (const n of nodes) {
+    if (!n.enabled || !n.routing) continue;
+    const orphans = n.routing.events.filter((t) => !produced.has(t));
+    if (orphans.length > 0) warnings.push(`${n.name}: nothing enabled produces ${orphans.join(', ')}`);
+  }
+  return { nodes, warnings };
+}
+
+function node(i: InstanceConfig): GraphNode {
+  const options = mask(i.options as Record<string, unknown>, i.secretOptions);
+  const base: GraphNode = {
+    section: i.section,
+    name: i.name,
+    plugin: i.use,
+    enabled: i.enabled,
+    consumes: [],
+    emits: [],
+    options,
+  };
+  if (!i.plugin) return base;
+  base.consumes = [...(i.plugin.consumes ?? [])];
+  base.emits = [...(i.plugin.emits ?? [])];
+  if (i.kind === 'detector') {
+    base.consumes = [...new Set(['tx.seen', ...base.consumes])];
+    base.emits = [...new Set(['whale.detected', ...base.emits])];
+  }
+  if (i.kind === 'output') {
+    const patterns = i.events ?? (i.plugin as OutputDefinition).defaultEvents;
+    const matches = eventMatcher(patterns);
+    const events = EVENT_TYPES.filter((t: EventType) => matches(t));
+    base.consumes = events;
+    base.routing = { events, default: i.events === null, filter: i.filter ? { ...i.filter } : null };
+  }
+  return base;
+}
+
+function mask(options: Record<string, unknown>, secret: readonly string[]): Record<string, unknown> {
+  const copy = structuredClone(options) as Record<string, unknown>;
+  for (const path of secret) {
+    const keys = path.split('.');
+    let target: Record<string, unknown> | undefined = copy;
+    for (const k of keys.slice(0, -1)) target = target?.[k] as Record<string, unknown> | undefined;
+    const last = keys[keys.length - 1] as string;
+    if (target && last in target) target[last] = MASK;
+  }
+  return copy;
+}
+
+/** The graph as readable text. */
+export function formatGraph(config: SpoutConfig, graph: { nodes: GraphNode[]; warnings: string[] }): string {
+  const lines = [
+    `${config.file}: OK`,
+    `  http ${config.http.enabled ? config.http.listen : 'off'}   storage ${config.storage.path}   log ${config.log.level}/${config.log.format}`,
+  ];
+  const width = Math.max(8, ...graph.nodes.map((n) => n.name.length));
+  for (const section of ['inputs', 'detectors', 'jobs', 'outputs']) {
+    const nodes = graph.nodes.filter((n) => n.section === section);
+    if (nodes.length === 0) continue;
+    lines.push('', section);
+    for (const n of nodes) {
+      const head = `  ${n.name.padEnd(width)}  ${n.plugin}`;
+      if (!n.enabled) {
+        lines.push(`${head}  (disabled)`);
+        continue;
+      }
+      if (n.routing) {
+        const filter = n.routing.filter ? `  filter ${JSON.stringify(n.routing.filter)}` : '';
+        lines.push(
+          `${head}  ← ${n.routing.events.join(', ') || '(nothing)'}${n.routing.default ? ' (default)' : ''}${filter}`,
+        );
+      } else {
+        const parts = [
+          n.consumes.length ? `consumes ${n.consumes.join(', ')}` : '',
+          n.emits.length ? `emits ${n.emits.join(', ')}` : '',
+        ];
+        lines.push(`${head}  ${parts.filter(Boolean).join('; ')}`);
+      }
+      if (Object.keys(n.options).length > 0)
+        lines.push(`  ${' '.repeat(width)}  options ${clip(JSON.stringify(n.options), 160)}`);
+    }
+  }
+  for (const w of graph.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { checkCommand } from './check.js';
+import { demoCommand } from './demo.js';
+import type { CliEnv } from './io.js';
+import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
+
+const USAGE = `Usage: spout <command> [options]
+
+Commands:
+  run      Run the pipeline from the configuration (default)
+  check    Validate the configuration and print the wired plugin graph
+  schema   Print the configuration's JSON Schema (for editors)
+  demo     Run the whole pipeline offline, with nothing to configure
+
+Options:
+  -c, --config PATH   Configuration file (else $SPOUT_CONFIG, ./config.yaml, config.example.yaml)
+      --json          check: print the graph as JSON
+  -h, --help          Show this help
+
+Exit status: 0 ok, 1 runtime failure, 2 configuration or usage error.
+`;
+
+/** Run the CLI; resolves with the exit status. Never calls `process.exit` itself. */
+export async function runCli(cli: CliEnv): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: cli.argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    cli.io.err(`spout: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? 'run';
+  if (values.help || command === 'help') {
+    cli.io.out(USAGE);
+    return 0;
+  }
+  const flags = {
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.json ? { json: true } : {}),
+  };
+  switch (command) {
+    case 'run':
+      return runCommand(flags, cli);
+    case 'check':
+      return checkCommand(flags, cli);
+    case 'schema':
+      return schemaCommand(cli);
+    case 'demo':
+      return demoCommand(cli);
+    default:
+      cli.io.err(`spout: unknown command "${command}" (SPOUT_CLI_USAGE)\n\n${USAGE}`);
+      return 2;
+  }
+}

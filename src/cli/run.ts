@@ -1,0 +1,99 @@
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { SpoutConfig } from '../config/types.js';
+import { isSpoutError } from '../kernel/errors.js';
+import { createKernel } from '../kernel/kernel.js';
+import { createLogger } from '../log/logger.js';
+import { openLowdbStore } from '../store/lowdb.js';
+import { createMemoryStore } from '../store/memory.js';
+import type { CliEnv } from './io.js';
+import { configFile, loadForCommand } from './load.js';
+
+/** `spout run`: load, start, and run until SIGINT/SIGTERM; SIGHUP reloads the file. */
+export async function runCommand(flags: { config?: string }, cli: CliEnv): Promise<number> {
+  const config = await loadForCommand(flags.config, cli);
+  if (typeof config === 'number') return config;
+  const file = configFile(flags.config, cli);
+  return runConfig(config, cli, {
+    reload: () => loadConfig({ file: file.path, shownAs: file.shownAs, env: cli.env }),
+  });
+}
+
+/**
+ * Run a loaded configuration until a stop signal. Exit status: 0 after a clean stop, 1 when
+ * boot or stop failed (the error names the instance and phase).
+ */
+export async function runConfig(
+  config: SpoutConfig,
+  cli: CliEnv,
+  options: { reload?: () => Promise<SpoutConfig>; memoryStore?: boolean; banner?: string } = {},
+): Promise<number> {
+  const root = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    secrets: config.secrets,
+    write: (line) => cli.io.err(line),
+    colorize: cli.isTTY && config.log.format === 'pretty',
+  });
+  const log = root.log;
+  let store;
+  try {
+    store = options.memoryStore ? createMemoryStore() : await openLowdbStore({ path: config.storage.path });
+  } catch (error) {
+    log.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
+    return isSpoutError(error) ? error.exit : 1;
+  }
+  const kernel = createKernel({ config, log, store, redact: () => root.redact });
+  let running = config;
+  let reloads = Promise.resolve();
+  let stopRequested: ((signal: string) => void) | null = null;
+  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  cli.onSignal('SIGINT', () => stopRequested?.('SIGINT'));
+  cli.onSignal('SIGTERM', () => stopRequested?.('SIGTERM'));
+  cli.onSignal('SIGHUP', () => {
+    reloads = reloads.then(async () => {
+      if (!options.reload) return log.warn('SIGHUP ignored: this configuration cannot be reloaded');
+      log.info('SIGHUP: reloading the configuration');
+      let next: SpoutConfig;
+      try {
+        next = await options.reload();
+      } catch (error) {
+        root.setSecrets([...running.secrets, ...(error instanceof ConfigError ? error.secrets : [])]);
+        log.error(
+          { code: 'SPOUT_RELOAD_REJECTED' },
+          `configuration rejected; the running configuration stays. ${(error as Error).message}`,
+        );
+        return;
+      }
+      root.setSecrets([...running.secrets, ...next.secrets]);
+      const report = await kernel.reload(next);
+      running = next;
+      log.info(
+        { reload: report },
+        `reloaded: restarted [${report.restarted.join(', ')}], added [${report.added.join(', ')}], removed [${report.removed.join(', ')}], ${report.unchanged.length} unchanged`,
+      );
+      if (report.needsRestart.length > 0)
+        log.warn(`changes to ${report.needsRestart.join(', ')} take effect after a restart`);
+    });
+  });
+
+  try {
+    const address = await kernel.start();
+    const count = config.instances.filter((i) => i.enabled).length;
+    log.info(
+      { http: address },
+      `${options.banner ?? 'Spout'} running: ${count} instance(s)${address ? `, http://${address.host}:${address.port}` : ''}`,
+    );
+  } catch (error) {
+    log.fatal(
+      { code: (error as { code?: string }).code, err: error },
+      `boot failed: ${(error as Error).message}`,
+    );
+    return isSpoutError(error) ? error.exit : 1;
+  }
+  const signal = await stopped;
+  log.info(`${signal}: stopping`);
+  await reloads;
+  const errors = await kernel.stop();
+  log.info(errors.length === 0 ? 'stopped cleanly' : `stopped with ${errors.length} error(s)`);
+  return errors.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,69 @@
+import type { HealthState, PluginKind } from '../plugin/types.js';
+import type { Redactor } from '../log/redact.js';
+
+export type Phase = 'setup' | 'running' | 'stopped' | 'failed';
+
+/** Health of one instance as `/health` shows it. */
+export interface InstanceHealth {
+  kind: PluginKind;
+  plugin: string;
+  phase: Phase;
+  state: HealthState;
+  reason?: string;
+}
+
+export interface HealthReport {
+  status: HealthState;
+  instances: Record<string, InstanceHealth>;
+}
+
+/** Health of every instance; the kernel and the instances themselves write it. */
+export interface HealthBoard {
+  register(name: string, kind: PluginKind, plugin: string): void;
+  /** Update state, reason and/or phase; omitted parts stay as they were. */
+  set(name: string, state?: HealthState, reason?: string, phase?: Phase): void;
+  remove(name: string): void;
+  /**
+   * Overall status: unhealthy when any instance is unhealthy or failed, degraded when any is
+   * degraded or not running, healthy otherwise. Reasons pass through the secret scrubber.
+   */
+  report(): HealthReport;
+}
+
+export function createHealthBoard(redact: () => Redactor): HealthBoard {
+  const entries = new Map<string, InstanceHealth>();
+  return {
+    register(name, kind, plugin) {
+      entries.set(name, { kind, plugin, phase: 'setup', state: 'healthy' });
+    },
+    set(name, state, reason, phase) {
+      const entry = entries.get(name);
+      if (!entry) return;
+      if (state !== undefined) {
+        entry.state = state;
+        if (reason === undefined) delete entry.reason;
+      }
+      if (reason !== undefined) entry.reason = reason;
+      if (phase !== undefined) entry.phase = phase;
+    },
+    remove(name) {
+      entries.delete(name);
+    },
+    report() {
+      let status: HealthState = 'healthy';
+      const instances: Record<string, InstanceHealth> = {};
+      const scrub = redact();
+      for (const [name, e] of entries) {
+        const shown: InstanceHealth = {
+          ...e,
+          ...(e.reason !== undefined ? { reason: scrub(e.reason) } : {}),
+        };
+        instances[name] = shown;
+        if (e.state === 'unhealthy' || e.phase === 'failed') status = 'unhealthy';
+        else if (status === 'healthy' && (e.state === 'degraded' || e.phase !== 'running'))
+          status = 'degraded';
+      }
+      return { status, instances };
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Bus, Unsubscribe } from '../bus/bus.js';
+import type { AnyEnvelope } from '../bus/envelope.js';
+import type { EventType } from '../bus/events.js';
+import type { InstanceConfig } from '../config/types.js';
+import type { HttpServer } from '../http/server.js';
+import type {
+  DetectorHooks,
+  OutputHooks,
+  PluginContext,
+  PluginDefinition,
+  ScopedBus,
+} from '../plugin/types.js';
+import type { Store } from '../store/port.js';
+import { createError } from './errors.js';
+import type { HealthBoard } from './health.js';
+import { createScheduler, type InstanceScheduler } from './scheduler.js';
+import { withTimeout } from './timeout.js';
+
+/** What the kernel gives every instance. */
+export interface Services {
+  bus: Bus;
+  store: Store;
+  http: HttpServer;
+  metrics: Registry;
+  health: HealthBoard;
+  log: Logger;
+}
+
+export interface Timeouts {
+  setup: number;
+  start: number;
+  stop: number;
+}
+
+/** One running plugin instance and the kernel's handles on it. */
+export interface Runtime {
+  readonly config: InstanceConfig;
+  readonly plugin: PluginDefinition;
+  readonly ctx: PluginContext<Record<string, unknown>>;
+  /** What setup returned: detector or output hooks (undefined for inputs and jobs). */
+  hooks: DetectorHooks | OutputHooks | undefined;
+  setup(): Promise<void>;
+  start(): Promise<void>;
+  /** Stop producing: abort, stop scheduled tasks. Idempotent. */
+  quiesce(): Promise<void>;
+  /** Run the stop handlers (LIFO, time-boxed as a whole), unsubscribe, release routes. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Create the runtime of one enabled instance. Phases are time-boxed; a failure is thrown as a
+ * coded error naming the instance and phase (`SPOUT_PLUGIN_FAILED` or `SPOUT_PLUGIN_TIMEOUT`).
+ */
+export function createRuntime(config: InstanceConfig, services: Services, timeouts: Timeouts): Runtime {
+  const plugin = config.plugin as PluginDefinition;
+  const name = config.name;
+  const log = services.log.child({ instance: name, plugin: config.use });
+  const controller = new AbortController();
+  const stopHandlers: Array<() => void | Promise<void>> = [];
+  const subscriptions = new Set<Unsubscribe>();
+  const scheduler: InstanceScheduler = createScheduler(log);
+  let stopped: Promise<void> | null = null;
+  let quiesced: Promise<void> | null = null;
+
+  const bus: ScopedBus = {
+    publish: (type, data) => services.bus.publish(type, data, name),
+    subscribe(types, handler) {
+      const list = (Array.isArray(types) ? types : [types]) as EventType[];
+      const off = services.bus.subscribe(name, list, handler as (e: AnyEnvelope) => Promise<void>);
+      subscriptions.add(off);
+      return () => {
+        subscriptions.delete(off);
+        return off();
+      };
+    },
+  };
+
+  const ctx: PluginContext<Record<string, unknown>> = {
+    instance: name,
+    kind: plugin.kind,
+    options: config.options,
+    log,
+    bus,
+    store: services.store,
+    http: services.http.routes(name),
+    scheduler,
+    metrics: services.metrics,
+    health: { set: (state, reason) => services.health.set(name, state, reason) },
+    signal: controller.signal,
+    onStop: (fn) => void stopHandlers.push(fn),
+  };
+
+  const phase = async (which: 'setup' | 'start', fn: () => unknown, ms: number, hint: string) => {
+    try {
+      return await withTimeout(fn, ms, { instance: name, phase: which }, hint);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SPOUT_PLUGIN_TIMEOUT') throw error;
+      throw createError(
+        'SPOUT_PLUGIN_FAILED',
+        `${which} failed: ${(error as Error).message ?? String(error)}`,
+        { instance: name, phase: which },
+        error,
+      );
+    }
+  };
+
+  const runtime: Runtime = {
+    config,
+    plugin,
+    ctx,
+    hooks: undefined,
+    async setup() {
+      services.health.set(name, 'healthy', undefined, 'setup');
+      runtime.hooks = (await phase(
+        'setup',
+        () => plugin.setup(ctx),
+        timeouts.setup,
+        'Raise kernel.setupTimeout if it needs longer.',
+      )) as Runtime['hooks'];
+      if (
+        plugin.kind === 'output' &&
+        typeof (runtime.hooks as OutputHooks | undefined)?.deliver !== 'function'
+      ) {
+        throw createError('SPOUT_PLUGIN_INVALID', 'an output’s setup must return { deliver(envelope) }', {
+          instance: name,
+          phase: 'setup',
+        });
+      }
+    },
+    async start() {
+      await phase(
+        'start',
+        () => plugin.start?.(ctx),
+        timeouts.start,
+        'Raise kernel.startTimeout if it needs longer.',
+      );
+      scheduler.start();
+      services.health.set(name, undefined, undefined, 'running');
+    },
+    quiesce() {
+      quiesced ??= (async () => {
+        controller.abort();
+        await scheduler.stopAll();
+      })();
+      return quiesced;
+    },
+    stop() {
+      stopped ??= (async () => {
+        await runtime.quiesce();
+        const handlers = stopHandlers.splice(0).reverse();
+        const errors: unknown[] = [];
+        try {
+          await withTimeout(
+            async () => {
+              for (const fn of handlers) {
+                try {
+                  await fn();
+                } catch (error) {
+                  errors.push(error);
+                }
+              }
+            },
+            timeouts.stop,
+            { instance: name, phase: 'stop' },
+            'Raise kernel.stopTimeout if it needs longer.',
+          );
+        } finally {
+          // Not awaited: an in-flight handler that hangs must not hold the stop past its time box.
+          for (const off of subscriptions) void off();
+          subscriptions.clear();
+          services.http.release(name);
+          services.health.set(name, undefined, undefined, 'stopped');
+        }
+        if (errors.length > 0) {
+          const first = errors[0] as Error;
+          throw createError(
+            'SPOUT_PLUGIN_FAILED',
+            `stop failed: ${first?.message ?? String(first)}`,
+            { instance: name, phase: 'stop' },
+            errors.length === 1 ? first : new AggregateError(errors),
+          );
+        }
+      })();
+      return stopped;
+    },
+  };
+  return runtime;
+}

@@ -1,0 +1,274 @@
+import type { Logger } from 'pino';
+import { createBus, type Bus } from '../bus/bus.js';
+import type { AnyEnvelope } from '../bus/envelope.js';
+import type { InstanceConfig, SpoutConfig } from '../config/types.js';
+import { createHttpServer, sendJson, type HttpServer } from '../http/server.js';
+import type { Redactor } from '../log/redact.js';
+import type { Store } from '../store/port.js';
+import { createDetectorChain } from './detector-chain.js';
+import { createHealthBoard, type HealthBoard } from './health.js';
+import { createRuntime, type Runtime, type Services } from './instance.js';
+import { createKernelMetrics, type KernelMetrics } from './metrics.js';
+import { createOutputSlot, type OutputSlot } from './output-slot.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
+import { parseDuration } from '../config/durations.js';
+
+export type KernelState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface KernelOptions {
+  config: SpoutConfig;
+  log: Logger;
+  store: Store;
+  /** The secret scrubber in force (it changes when a reload brings new secrets). */
+  redact?: () => Redactor;
+}
+
+/** Outcome of a reload: instance names by what happened to them. */
+export interface ReloadReport {
+  restarted: string[];
+  added: string[];
+  removed: string[];
+  unchanged: string[];
+  failed: string[];
+  needsRestart: string[];
+}
+
+/**
+ * The kernel: sets up, wires, starts, reloads and stops plugin instances.
+ *
+ * Order: setup in config order; start consumers before producers (outputs, jobs, detectors,
+ * inputs); stop producers first (inputs), stop job schedules, drain the bus, then stop every
+ * other instance last-in-first-out. Every phase is time-boxed. A failure at boot stops what was
+ * set up and rejects `start()` with a coded error; at run time failures are logged, counted and
+ * isolated.
+ */
+export interface Kernel {
+  readonly bus: Bus;
+  readonly health: HealthBoard;
+  readonly metrics: KernelMetrics;
+  readonly http: HttpServer;
+  state(): KernelState;
+  /** Resolves with the HTTP address (null when `http.enabled` is false). */
+  start(): Promise<{ host: string; port: number } | null>;
+  /** Never rejects: resolves with the errors met while stopping (empty when clean). */
+  stop(): Promise<unknown[]>;
+  reload(next: SpoutConfig): Promise<ReloadReport>;
+}
+
+const START_ORDER = { output: 0, job: 1, detector: 2, input: 3 } as const;
+
+export function createKernel(options: KernelOptions): Kernel {
+  let config = options.config;
+  const log = options.log;
+  const redact = options.redact ?? (() => (t: string) => t);
+  let state: KernelState = 'created';
+  let stopping: Promise<unknown[]> | null = null;
+
+  const failure = (instance: string, envelope: AnyEnvelope, error: unknown): void => {
+    metrics.failures.inc({ instance, event: envelope.type });
+    log.error(
+      { instance, event: envelope.type, eventId: envelope.id, err: error },
+      `[${instance}] failed on ${envelope.type}: ${(error as Error)?.message ?? String(error)}`,
+    );
+  };
+  const bus = createBus({
+    onError: ({ subscriber, envelope, error }) => failure(subscriber, envelope, error),
+    onOverflow: (subscriber) => metrics.overflow.inc({ subscriber }),
+  });
+  const metrics = createKernelMetrics(() => bus);
+  bus.tap((envelope) => metrics.published.inc({ type: envelope.type }));
+  const health = createHealthBoard(redact);
+  const http = createHttpServer({
+    listen: config.http.listen,
+    onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
+  });
+  const services: Services = { bus, store: options.store, http, metrics: metrics.registry, health, log };
+  const runtimes = new Map<string, Runtime>();
+  const slots = new Map<string, OutputSlot>();
+  const chain = createDetectorChain(bus, failure);
+
+  const kernelRoutes = http.routes('kernel');
+  kernelRoutes.route('GET', '/health', (_req, res) => {
+    const report = health.report();
+    sendJson(res, report.status === 'unhealthy' || state !== 'running' ? 503 : 200, { ...report, state });
+  });
+  kernelRoutes.route('GET', '/metrics', async (_req, res) => {
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+  });
+
+  const timeouts = () => ({
+    setup: parseDuration(config.kernel.setupTimeout),
+    start: parseDuration(config.kernel.startTimeout),
+    stop: parseDuration(config.kernel.stopTimeout),
+  });
+  const detectorsInOrder = () =>
+    [...runtimes.values()]
+      .filter((r) => r.plugin.kind === 'detector')
+      .sort((a, b) => config.instances.indexOf(a.config) - config.instances.indexOf(b.config));
+
+  const setupOne = async (instance: InstanceConfig): Promise<Runtime> => {
+    health.register(instance.name, instance.kind, instance.use);
+    const runtime = createRuntime(instance, services, timeouts());
+    runtimes.set(instance.name, runtime);
+    if (instance.kind === 'output' && !slots.has(instance.name)) {
+      const slot = createOutputSlot(instance.name, bus);
+      slots.set(instance.name, slot);
+      await slot.pause();
+    }
+    try {
+      await runtime.setup();
+    } catch (error) {
+      // Release what a half-done setup took (subscriptions, routes, stop handlers).
+      await runtime.stop().catch(() => {});
+      runtimes.delete(instance.name);
+      throw error;
+    }
+    return runtime;
+  };
+  const startOne = async (runtime: Runtime): Promise<void> => {
+    await runtime.start();
+    slots.get(runtime.config.name)?.attach(runtime);
+  };
+  const stopOne = async (runtime: Runtime, errors: unknown[]): Promise<void> => {
+    try {
+      await runtime.stop();
+    } catch (error) {
+      errors.push(error);
+      log.error({ instance: runtime.config.name, err: error }, (error as Error).message);
+    }
+    runtimes.delete(runtime.config.name);
+  };
+  const byStartOrder = (list: Runtime[]) =>
+    [...list].sort((a, b) => START_ORDER[a.plugin.kind] - START_ORDER[b.plugin.kind]);
+
+  const shutdown = async (): Promise<unknown[]> => {
+    state = 'stopping';
+    const errors: unknown[] = [];
+    const all = [...runtimes.values()];
+    for (const runtime of all.filter((r) => r.plugin.kind === 'input').reverse())
+      await stopOne(runtime, errors);
+    await Promise.all(all.filter((r) => r.plugin.kind === 'job').map((r) => r.quiesce()));
+    const drained = await Promise.race([
+      bus.drain().then(() => true),
+      new Promise<false>((r) =>
+        setTimeout(() => r(false), parseDuration(config.kernel.drainTimeout)).unref(),
+      ),
+    ]);
+    if (!drained) {
+      const depth = bus.depth();
+      errors.push(
+        new Error(`bus did not drain within ${config.kernel.drainTimeout}: ${depth.total} events left`),
+      );
+      log.error(
+        { depth: depth.bySubscriber },
+        `the bus did not drain within kernel.drainTimeout (${config.kernel.drainTimeout}); ${depth.total} events were not delivered`,
+      );
+    }
+    for (const runtime of [...runtimes.values()].reverse()) await stopOne(runtime, errors);
+    await Promise.all([...slots.values()].map((s) => s.close()));
+    await chain.close();
+    await http.close();
+    await options.store.close().catch((error: unknown) => {
+      errors.push(error);
+      log.error({ err: error }, (error as Error).message);
+    });
+    state = 'stopped';
+    return errors;
+  };
+
+  return {
+    bus,
+    health,
+    metrics,
+    http,
+    state: () => state,
+    async start() {
+      state = 'starting';
+      const enabled = config.instances.filter((i) => i.enabled);
+      try {
+        const started: Runtime[] = [];
+        for (const instance of enabled) started.push(await setupOne(instance));
+        chain.set(detectorsInOrder());
+        const address = config.http.enabled ? await http.listen() : null;
+        for (const runtime of byStartOrder(started)) await startOne(runtime);
+        state = 'running';
+        return address;
+      } catch (error) {
+        const name = (error as { scope?: { instance?: string } }).scope?.instance;
+        if (name) health.set(name, 'unhealthy', (error as Error).message, 'failed');
+        stopping ??= shutdown();
+        await stopping;
+        throw error;
+      }
+    },
+    stop() {
+      stopping ??= shutdown();
+      return stopping;
+    },
+    async reload(next) {
+      const plan: ReloadPlan = planReload(config, next);
+      const report: ReloadReport = {
+        restarted: [],
+        added: [],
+        removed: [],
+        unchanged: plan.unchanged,
+        failed: [],
+        needsRestart: plan.needsRestart,
+      };
+      const restarting = new Set(plan.start.map((i) => i.name));
+      const errors: unknown[] = [];
+      if (plan.stop.some((i) => i.kind === 'detector') || plan.start.some((i) => i.kind === 'detector'))
+        await chain.pause();
+      for (const old of plan.stop) {
+        const runtime = runtimes.get(old.name);
+        const slot = slots.get(old.name);
+        await slot?.pause();
+        if (runtime) await stopOne(runtime, errors);
+        if (restarting.has(old.name) && old.kind === next.instances.find((i) => i.name === old.name)?.kind) {
+          report.restarted.push(old.name);
+          continue;
+        }
+        report.removed.push(old.name);
+        health.remove(old.name);
+        await slot?.close();
+        slots.delete(old.name);
+      }
+      config = next;
+      if (plan.logLevel) log.level = plan.logLevel;
+      const fresh: Runtime[] = [];
+      for (const instance of plan.start) {
+        if (!report.restarted.includes(instance.name)) report.added.push(instance.name);
+        try {
+          fresh.push(await setupOne(instance));
+        } catch (error) {
+          report.failed.push(instance.name);
+          runtimes.delete(instance.name);
+          health.set(instance.name, 'unhealthy', (error as Error).message, 'failed');
+          slots.get(instance.name)?.attach(null);
+          log.error(
+            { instance: instance.name, err: error },
+            `${(error as Error).message}; the rest keeps running`,
+          );
+        }
+      }
+      for (const runtime of byStartOrder(fresh)) {
+        try {
+          await startOne(runtime);
+        } catch (error) {
+          report.failed.push(runtime.config.name);
+          health.set(runtime.config.name, 'unhealthy', (error as Error).message, 'failed');
+          slots.get(runtime.config.name)?.attach(null);
+          await stopOne(runtime, errors);
+          log.error(
+            { instance: runtime.config.name, err: error },
+            `${(error as Error).message}; the rest keeps running`,
+          );
+        }
+      }
+      chain.set(detectorsInOrder());
+      chain.resume();
+      return report;
+    },
+  };
+}

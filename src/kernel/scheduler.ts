@@ -1,0 +1,136 @@
+import { createTask, validate, type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+
+/** A scheduled task of one instance. */
+export interface Task {
+  stop(): void;
+  /** Next planned run, or null when stopped. */
+  nextRun(): Date | null;
+}
+
+/**
+ * Cron and interval tasks of one instance. Tasks made during setup wait for the instance to
+ * start; all stop when it stops. Runs of one task never overlap; a run that throws is logged and
+ * the task keeps its schedule.
+ */
+export interface Scheduler {
+  /** Run `fn` on a 5- or 6-field cron expression (node-cron syntax, local time unless `timezone`). */
+  cron(
+    expression: string,
+    fn: () => void | Promise<void>,
+    options?: { name?: string; timezone?: string },
+  ): Task;
+  /** Run `fn` every `ms` milliseconds. */
+  every(ms: number, fn: () => void | Promise<void>, options?: { name?: string }): Task;
+}
+
+/** The kernel's handle on an instance scheduler. */
+export interface InstanceScheduler extends Scheduler {
+  start(): void;
+  stopAll(): Promise<void>;
+}
+
+/** True for a cron expression node-cron accepts. */
+export const isCronExpression = (expression: string): boolean => validate(expression);
+
+export function createScheduler(log: Logger): InstanceScheduler {
+  type Entry = { start(): void; stop(): void | Promise<void> };
+  const entries = new Set<Entry>();
+  let started = false;
+
+  const guarded = (name: string, fn: () => void | Promise<void>) => {
+    let busy = false;
+    return async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        await fn();
+      } catch (error) {
+        log.error({ err: error, task: name }, `scheduled task "${name}" failed; it keeps its schedule`);
+      } finally {
+        busy = false;
+      }
+    };
+  };
+
+  const add = (entry: Entry): void => {
+    entries.add(entry);
+    if (started) entry.start();
+  };
+
+  return {
+    cron(expression, fn, options = {}) {
+      const name = options.name ?? expression;
+      const run = guarded(name, fn);
+      const cronLogger = {
+        info: () => {},
+        debug: () => {},
+        warn: (message: string) => log.warn({ task: name }, message),
+        error: (message: string | Error) => log.error({ task: name }, String(message)),
+      };
+      const task: ScheduledTask = createTask(expression, run, {
+        name,
+        noOverlap: true,
+        logger: cronLogger,
+        ...(options.timezone ? { timezone: options.timezone } : {}),
+      });
+      let running = false;
+      const entry: Entry = {
+        start: () => {
+          running = true;
+          void task.start();
+        },
+        stop: async () => {
+          running = false;
+          await task.destroy();
+        },
+      };
+      add(entry);
+      return {
+        stop: () => {
+          entries.delete(entry);
+          void entry.stop();
+        },
+        nextRun: () => (running ? task.getNextRun() : null),
+      };
+    },
+    every(ms, fn, options = {}) {
+      const run = guarded(options.name ?? `every ${ms} ms`, fn);
+      let timer: NodeJS.Timeout | null = null;
+      let next: number | null = null;
+      const entry: Entry = {
+        start: () => {
+          next = Date.now() + ms;
+          timer = setInterval(() => {
+            next = Date.now() + ms;
+            void run();
+          }, ms);
+        },
+        stop: () => {
+          if (timer) clearInterval(timer);
+          timer = null;
+          next = null;
+        },
+      };
+      add(entry);
+      return {
+        stop: () => {
+          entries.delete(entry);
+          void entry.stop();
+        },
+        nextRun: () => (next === null ? null : new Date(next)),
+      };
+    },
+    start() {
+      if (started) return;
+      started = true;
+      for (const entry of entries) entry.start();
+    },
+    async stopAll() {
+      started = false;
+      const all = [...entries];
+      entries.clear();
+      await Promise.all(all.map((e) => e.stop()));
+    },
+  };
+}

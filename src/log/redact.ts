@@ -1,0 +1,30 @@
+/** Replaces every occurrence of a secret in a text. */
+export type Redactor = (text: string) => string;
+
+/** Shorter values are not scrubbed from free text: they would garble it and protect nothing. */
+export const MIN_SCRUBBED_LENGTH = 4;
+export const MASK = '[secret]';
+
+/**
+ * Build a redactor for `secrets`: each value, and its JSON-escaped form (as it appears inside a
+ * JSON log line), is replaced by `[secret]`. Longer secrets are matched first, so a secret that
+ * contains another is masked whole.
+ */
+export function createRedactor(secrets: Iterable<string>): Redactor {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (s.length < MIN_SCRUBBED_LENGTH) continue;
+    forms.add(s);
+    forms.add(JSON.stringify(s).slice(1, -1));
+    forms.add(encodeURIComponent(s));
+  }
+  if (forms.size === 0) return (text) => text;
+  const pattern = new RegExp(
+    [...forms]
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+    'g',
+  );
+  return (text) => text.replace(pattern, MASK);
+}

@@ -1,0 +1,126 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Envelope, AnyEnvelope } from '../bus/envelope.js';
+import type { EventMap, EventType, TxSeen, WhaleSignal } from '../bus/events.js';
+import type { Store } from '../store/port.js';
+import type { HttpRoutes } from '../http/server.js';
+import type { Scheduler } from '../kernel/scheduler.js';
+
+/** The four kinds of plugin, one per config section (`inputs:` holds `input` plugins, …). */
+export type PluginKind = 'input' | 'detector' | 'output' | 'job';
+
+/** An event type, a family (`whale.*`) or every event (`*`), as written in `events:`. */
+export type EventPattern = EventType | `${string}.*` | '*';
+
+/** Health an instance reports; `/health` answers 503 when any instance is unhealthy. */
+export type HealthState = 'healthy' | 'degraded' | 'unhealthy';
+
+/** The bus as one plugin instance sees it: publications are stamped with the instance name. */
+export interface ScopedBus {
+  /** Publish an event; returns the envelope (its id is stable for the same fact). */
+  publish<K extends EventType>(type: K, data: EventMap[K]): Envelope<K>;
+  /**
+   * Receive envelopes of the given types, asynchronously and in order. Removed automatically
+   * when the instance stops; the returned function removes it earlier.
+   */
+  subscribe<K extends EventType>(
+    types: K | readonly K[],
+    handler: (envelope: Envelope<K>) => void | Promise<void>,
+  ): () => Promise<void>;
+}
+
+/** Everything a plugin instance gets from the kernel. Valid from `setup` until its stop ends. */
+export interface PluginContext<O> {
+  /** The instance name (the key under its section in the YAML). */
+  readonly instance: string;
+  readonly kind: PluginKind;
+  /** Validated, defaulted and deep-frozen options (reserved keys removed). */
+  readonly options: Readonly<O>;
+  /** Child logger; every line carries `instance`. Secrets are scrubbed before output. */
+  readonly log: Logger;
+  readonly bus: ScopedBus;
+  readonly store: Store;
+  /** Routes on the shared HTTP server; removed when the instance stops. */
+  readonly http: HttpRoutes;
+  /** Cron and interval tasks; they run only while the instance is started. */
+  readonly scheduler: Scheduler;
+  /** The process's Prometheus registry. */
+  readonly metrics: Registry;
+  /** Report this instance's health (shown by `/health`). */
+  readonly health: { set(state: HealthState, reason?: string): void };
+  /** Aborted when the instance starts stopping. */
+  readonly signal: AbortSignal;
+  /** Register a clean-up; handlers run last-in-first-out, awaited and time-boxed. */
+  onStop(fn: () => void | Promise<void>): void;
+}
+
+interface BaseDefinition<K extends PluginKind, S extends TSchema> {
+  readonly kind: K;
+  /** The name `use:` refers to; unique per kind. */
+  readonly name: string;
+  readonly description?: string;
+  /**
+   * JSON Schema of the plugin's options (build it with TypeBox's `Type`). Mark secret options
+   * with `secret: true` so they are masked everywhere.
+   */
+  readonly options: S;
+  /** Event types this plugin subscribes to (shown by `spout check`). */
+  readonly consumes?: readonly EventType[];
+  /** Event types this plugin publishes (shown by `spout check`). */
+  readonly emits?: readonly EventType[];
+}
+
+/** An input: produces events from the outside world, from `start` on. */
+export interface InputDefinition<S extends TSchema = TSchema> extends BaseDefinition<'input', S> {
+  setup(ctx: PluginContext<Static<S>>): void | Promise<void>;
+  /** Begin producing. Called after every instance's setup succeeded and consumers started. */
+  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+}
+
+/** Returned by a detector's setup: how it takes part in the detector chain. */
+export interface DetectorHooks {
+  /**
+   * Admit a transaction as a whale: return the base signal, or null. The first admitting
+   * detector in config order wins; later ones are not asked.
+   */
+  admit?(tx: TxSeen): WhaleSignal | null | Promise<WhaleSignal | null>;
+  /** Add fields to an admitted whale's signal (urgency, rbf, flow, …). */
+  annotate?(
+    tx: TxSeen,
+    signal: Readonly<WhaleSignal>,
+  ): Partial<WhaleSignal> | void | Promise<Partial<WhaleSignal> | void>;
+}
+
+/** A detector: admits or annotates transactions in the detector chain. */
+export interface DetectorDefinition<S extends TSchema = TSchema> extends BaseDefinition<'detector', S> {
+  setup(ctx: PluginContext<Static<S>>): DetectorHooks | Promise<DetectorHooks>;
+  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+}
+
+/** Returned by an output's setup: what to do with each routed envelope. */
+export interface OutputHooks {
+  /**
+   * Deliver one envelope. Called in publication order, one at a time per instance; a throw is
+   * logged and counted and the next envelope is still delivered.
+   */
+  deliver(envelope: AnyEnvelope): void | Promise<void>;
+}
+
+/** An output: receives the events routed to it (its `events:` and `filter:`). */
+export interface OutputDefinition<S extends TSchema = TSchema> extends BaseDefinition<'output', S> {
+  /** Events routed to an instance whose YAML has no `events:`. */
+  readonly defaultEvents: readonly EventPattern[];
+  setup(ctx: PluginContext<Static<S>>): OutputHooks | Promise<OutputHooks>;
+  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+}
+
+/** A job: subscribes to events and runs on a schedule. */
+export interface JobDefinition<S extends TSchema = TSchema> extends BaseDefinition<'job', S> {
+  setup(ctx: PluginContext<Static<S>>): void | Promise<void>;
+  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+}
+
+/** Any plugin definition. */
+export type PluginDefinition =
+  InputDefinition<TSchema> | DetectorDefinition<TSchema> | OutputDefinition<TSchema> | JobDefinition<TSchema>;

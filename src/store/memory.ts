@@ -1,0 +1,42 @@
+import type { Collection, Store } from './port.js';
+
+/** The collections a store holds, as plain maps; shared by the adapters. */
+export type StoreData = Map<string, Map<string, unknown>>;
+
+/** Wrap one map as a {@link Collection}, calling `touched` after every change. */
+export function createCollection<T>(map: Map<string, unknown>, touched: () => void): Collection<T> {
+  return {
+    get: (id) => map.get(id) as T | undefined,
+    has: (id) => map.has(id),
+    put(id, doc) {
+      map.set(id, doc);
+      touched();
+    },
+    delete(id) {
+      const deleted = map.delete(id);
+      if (deleted) touched();
+      return deleted;
+    },
+    entries: () => map.entries() as IterableIterator<[string, T]>,
+    get size() {
+      return map.size;
+    },
+  };
+}
+
+/** A store that lives in memory only (tests, `spout demo` without persistence). */
+export function createMemoryStore(): Store {
+  const data: StoreData = new Map();
+  const collection = <T>(name: string): Collection<T> => {
+    let map = data.get(name);
+    if (!map) data.set(name, (map = new Map()));
+    return createCollection<T>(map, () => {});
+  };
+  return {
+    collection,
+    collections: () => [...data.keys()].filter((n) => (data.get(n)?.size ?? 0) > 0),
+    flush: async () => {},
+    close: async () => {},
+    location: 'memory',
+  };
+}
