@@ -105,7 +105,8 @@ async function readExisting(path: string): Promise<FileData | null> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw createError(
       'SPOUT_STORE_UNWRITABLE',
       `Cannot read the store file ${path}: ${(error as Error).message}. Check its permissions or set storage.path.`,
