@@ -147,10 +147,11 @@ async function ensureWritable(path: string): Promise<void> {
     const info = await stat(path).catch(() => null);
     if (info) await access(path, constants.W_OK);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a part of its folder path is a file' : code;
     throw createError(
       'SPOUT_STORE_UNWRITABLE',
-      `The store file ${path} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
-        `Fix the permissions of ${dir}, or set storage.path to a writable place.`,
+      `The store file ${path} cannot be written (${why}). Fix the permissions of ${dir}, or set storage.path to a writable place.`,
       {},
       error,
     );

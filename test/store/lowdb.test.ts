@@ -60,7 +60,7 @@ describe('lowdb store', () => {
     await writeFile(blocker, 'x');
     await expect(openLowdbStore({ path: join(blocker, 'spout.json') })).rejects.toMatchObject({
       code: 'SPOUT_STORE_UNWRITABLE',
-      message: expect.stringMatching(/cannot be written \(ENOTDIR\).*set storage\.path/),
+      message: expect.stringMatching(/cannot be written \(a part of its folder path is a file\).*set storage\.path/),
     });
   });
 });
