@@ -90,7 +90,11 @@ export async function runConfig(
     );
     return isSpoutError(error) ? error.exit : 1;
   }
+  // Signal listeners do not keep Node's event loop alive; with no server or timer the process
+  // would end on its own while it should be waiting for a signal.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const signal = await stopped;
+  clearInterval(keepAlive);
   log.info(`${signal}: stopping`);
   await reloads;
   const errors = await kernel.stop();

@@ -19,9 +19,16 @@ describe('shared HTTP server', () => {
         });
       },
     });
-    const quiet = defineOutput({ name: 'quiet', options: NoOptions, defaultEvents: [], setup: () => ({ deliver() {} }) });
+    const quiet = defineOutput({
+      name: 'quiet',
+      options: NoOptions,
+      defaultEvents: [],
+      setup: () => ({ deliver() {} }),
+    });
     const kernel = createKernel({
-      config: config([instance('feed-a', reporter), instance('sink', quiet)], { http: { listen: '127.0.0.1:0', enabled: true } }),
+      config: config([instance('feed-a', reporter), instance('sink', quiet)], {
+        http: { listen: '127.0.0.1:0', enabled: true },
+      }),
       log: captureLog().log,
       store: createMemoryStore(),
       redact: () => createRedactor(['s3cr3t-token-value']),
@@ -30,12 +37,24 @@ describe('shared HTTP server', () => {
     const base = `http://127.0.0.1:${address?.port}`;
     const health = async () => {
       const res = await fetch(`${base}/health`);
-      return { code: res.status, body: (await res.json()) as { status: string; instances: Record<string, { state: string; reason?: string }> } };
+      return {
+        code: res.status,
+        body: (await res.json()) as {
+          status: string;
+          instances: Record<string, { state: string; reason?: string }>;
+        },
+      };
     };
 
-    expect(await health()).toMatchObject({ code: 200, body: { status: 'healthy', instances: { 'feed-a': { state: 'healthy' }, sink: { state: 'healthy' } } } });
+    expect(await health()).toMatchObject({
+      code: 200,
+      body: { status: 'healthy', instances: { 'feed-a': { state: 'healthy' }, sink: { state: 'healthy' } } },
+    });
     controls['feed-a']?.('degraded', 'reconnecting');
-    expect(await health()).toMatchObject({ code: 200, body: { status: 'degraded', instances: { 'feed-a': { state: 'degraded', reason: 'reconnecting' } } } });
+    expect(await health()).toMatchObject({
+      code: 200,
+      body: { status: 'degraded', instances: { 'feed-a': { state: 'degraded', reason: 'reconnecting' } } },
+    });
     controls['feed-a']?.('unhealthy', 'token s3cr3t-token-value rejected');
     const bad = await health();
     expect(bad.code).toBe(503);
@@ -59,23 +78,51 @@ describe('shared HTTP server', () => {
 
   it('fails boot with a clear error when the port is taken', async () => {
     const first = createKernel({
-      config: config([instance('q', defineOutput({ name: 'q', options: NoOptions, defaultEvents: [], setup: () => ({ deliver() {} }) }))], {
-        http: { listen: '127.0.0.1:0', enabled: true },
-      }),
+      config: config(
+        [
+          instance(
+            'q',
+            defineOutput({
+              name: 'q',
+              options: NoOptions,
+              defaultEvents: [],
+              setup: () => ({ deliver() {} }),
+            }),
+          ),
+        ],
+        {
+          http: { listen: '127.0.0.1:0', enabled: true },
+        },
+      ),
       log: captureLog().log,
       store: createMemoryStore(),
     });
     const address = await first.start();
     const second = createKernel({
-      config: config([instance('q', defineOutput({ name: 'q', options: NoOptions, defaultEvents: [], setup: () => ({ deliver() {} }) }))], {
-        http: { listen: `127.0.0.1:${address?.port}`, enabled: true },
-      }),
+      config: config(
+        [
+          instance(
+            'q',
+            defineOutput({
+              name: 'q',
+              options: NoOptions,
+              defaultEvents: [],
+              setup: () => ({ deliver() {} }),
+            }),
+          ),
+        ],
+        {
+          http: { listen: `127.0.0.1:${address?.port}`, enabled: true },
+        },
+      ),
       log: captureLog().log,
       store: createMemoryStore(),
     });
     await expect(second.start()).rejects.toMatchObject({
       code: 'SPOUT_HTTP_LISTEN',
-      message: expect.stringMatching(/Cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\. Free the port or change http\.listen/),
+      message: expect.stringMatching(
+        /Cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\. Free the port or change http\.listen/,
+      ),
     });
     await first.stop();
   });

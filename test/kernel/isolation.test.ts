@@ -19,7 +19,12 @@ const tx = (txid: string, valueSats: number): TxSeen => ({
 });
 
 const collector = (name: string, sink: AnyEnvelope[], events = ['whale.*'] as const) =>
-  defineOutput({ name, options: NoOptions, defaultEvents: [...events], setup: () => ({ deliver: (e) => void sink.push(e) }) });
+  defineOutput({
+    name,
+    options: NoOptions,
+    defaultEvents: [...events],
+    setup: () => ({ deliver: (e) => void sink.push(e) }),
+  });
 
 describe('failure isolation', () => {
   it('a throwing output does not keep the event from the other outputs; the failure names instance and event type', async () => {
@@ -41,12 +46,20 @@ describe('failure isolation', () => {
       store: createMemoryStore(),
     });
     await kernel.start();
-    kernel.bus.publish('whale.confirmed', { txid: 'a'.repeat(64), height: 1, blocksWaited: 1, minutesWaited: 3, predictedBlocks: 1 }, 'test');
+    kernel.bus.publish(
+      'whale.confirmed',
+      { txid: 'a'.repeat(64), height: 1, blocksWaited: 1, minutesWaited: 3, predictedBlocks: 1 },
+      'test',
+    );
     kernel.bus.publish('whale.dropped', { txid: 'b'.repeat(64), reason: 'evicted' }, 'test');
     await kernel.bus.drain();
     expect(got.map((e) => e.type)).toEqual(['whale.confirmed', 'whale.dropped']);
     const failure = log.lines.find((l) => l.level === 'error');
-    expect(failure).toMatchObject({ instance: 'flaky', event: 'whale.confirmed', msg: '[flaky] failed on whale.confirmed: endpoint exploded' });
+    expect(failure).toMatchObject({
+      instance: 'flaky',
+      event: 'whale.confirmed',
+      msg: '[flaky] failed on whale.confirmed: endpoint exploded',
+    });
     const metrics = await kernel.metrics.registry.getSingleMetricAsString('spout_handler_failures_total');
     expect(metrics).toContain('spout_handler_failures_total{instance="flaky",event="whale.confirmed"} 1');
     await kernel.stop();
@@ -93,7 +106,12 @@ describe('failure isolation', () => {
       setup: () => ({ annotate: (t) => ({ rbf: { signaling: t.rbfSignaling, replaces: [] } }) }),
     });
     const kernel = createKernel({
-      config: config([instance('whales', threshold), instance('flow', flaky), instance('rbf', rbf), instance('out', collector('c', got, ['whale.detected'] as never))]),
+      config: config([
+        instance('whales', threshold),
+        instance('flow', flaky),
+        instance('rbf', rbf),
+        instance('out', collector('c', got, ['whale.detected'] as never)),
+      ]),
       log: log.log,
       store: createMemoryStore(),
     });
@@ -103,7 +121,14 @@ describe('failure isolation', () => {
     kernel.bus.publish('tx.seen', tx('b'.repeat(64), 200e8), 'feed'); // flow throws on this one
     kernel.bus.publish('tx.seen', tx('d'.repeat(64), 300e8), 'feed');
     await kernel.bus.drain();
-    expect(got.map((e) => [e.source, (e.data as WhaleSignal).txid[0], (e.data as WhaleSignal).flow?.type ?? null, (e.data as WhaleSignal).rbf?.signaling])).toEqual([
+    expect(
+      got.map((e) => [
+        e.source,
+        (e.data as WhaleSignal).txid[0],
+        (e.data as WhaleSignal).flow?.type ?? null,
+        (e.data as WhaleSignal).rbf?.signaling,
+      ]),
+    ).toEqual([
       ['whales', 'a', 'inflow', false],
       ['whales', 'b', null, false],
       ['whales', 'd', 'inflow', false],

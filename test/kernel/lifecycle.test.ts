@@ -15,7 +15,8 @@ function recorders(order: string[]) {
     },
     start(ctx) {
       order.push(`start ${ctx.instance}`);
-      for (let i = 0; i < 5; i++) ctx.bus.publish('tx.removed', { txid: `${ctx.instance}-${i}`, reason: 'evicted' });
+      for (let i = 0; i < 5; i++)
+        ctx.bus.publish('tx.removed', { txid: `${ctx.instance}-${i}`, reason: 'evicted' });
     },
   });
   const detector = defineDetector({
@@ -107,7 +108,9 @@ describe('kernel lifecycle', () => {
     expect(deliveries).toHaveLength(20);
     expect(deliveries.every(([, i]) => i < firstConsumerStop)).toBe(true);
     // In order per subscriber.
-    expect(order.filter((l) => l.startsWith('deliver out1 in1'))).toEqual([0, 1, 2, 3, 4].map((i) => `deliver out1 in1-${i}`));
+    expect(order.filter((l) => l.startsWith('deliver out1 in1'))).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `deliver out1 in1-${i}`),
+    );
   });
 
   it('cuts off an instance whose stop hangs, still stops the others, and reports instance and phase', async () => {
@@ -132,7 +135,10 @@ describe('kernel lifecycle', () => {
     const errors = await kernel.stop();
     expect(Date.now() - began).toBeLessThan(2000);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'SPOUT_PLUGIN_TIMEOUT', scope: { instance: 'stuck', phase: 'stop' } });
+    expect(errors[0]).toMatchObject({
+      code: 'SPOUT_PLUGIN_TIMEOUT',
+      scope: { instance: 'stuck', phase: 'stop' },
+    });
     expect((errors[0] as Error).message).toMatch(/^\[stuck\] stop did not finish within 300 ms/);
     expect(order.filter((l) => l.startsWith('stop'))).toEqual(['stop last', 'stop first']);
   });
@@ -170,7 +176,10 @@ describe('kernel lifecycle', () => {
       log: captureLog().log,
       store: createMemoryStore(),
     });
-    await expect(kernel.start()).rejects.toMatchObject({ code: 'SPOUT_PLUGIN_TIMEOUT', scope: { instance: 'slow', phase: 'setup' } });
+    await expect(kernel.start()).rejects.toMatchObject({
+      code: 'SPOUT_PLUGIN_TIMEOUT',
+      scope: { instance: 'slow', phase: 'setup' },
+    });
   });
 
   it('gives each instance frozen options, a bound logger, an abort signal and scoped subscriptions', async () => {
@@ -186,7 +195,11 @@ describe('kernel lifecycle', () => {
         ctx.onStop(() => void (seen.abortedAtStop = ctx.signal.aborted));
       },
     });
-    const kernel = createKernel({ config: config([instance('probe-1', probe, { options: Object.freeze({}) })]), log: log.log, store: createMemoryStore() });
+    const kernel = createKernel({
+      config: config([instance('probe-1', probe, { options: Object.freeze({}) })]),
+      log: log.log,
+      store: createMemoryStore(),
+    });
     await kernel.start();
     kernel.bus.publish('tx.removed', { txid: 'a', reason: 'evicted' }, 'test');
     await kernel.bus.drain();

@@ -9,14 +9,21 @@ import { captureLog, config, instance } from '../helpers/kernel.js';
 function tagged(log: string[]) {
   return defineOutput({
     name: 'tagged',
-    options: Type.Object({ tag: Type.String(), slowSetupMs: Type.Optional(Type.Number()), failSetup: Type.Optional(Type.Boolean()) }),
+    options: Type.Object({
+      tag: Type.String(),
+      slowSetupMs: Type.Optional(Type.Number()),
+      failSetup: Type.Optional(Type.Boolean()),
+    }),
     defaultEvents: ['tx.removed'],
     async setup(ctx) {
       log.push(`setup ${ctx.instance}:${ctx.options.tag}`);
       if (ctx.options.slowSetupMs) await new Promise((r) => setTimeout(r, ctx.options.slowSetupMs));
       if (ctx.options.failSetup) throw new Error('bad credentials');
       ctx.onStop(() => void log.push(`stop ${ctx.instance}:${ctx.options.tag}`));
-      return { deliver: (e) => void log.push(`deliver ${ctx.instance}:${ctx.options.tag} ${(e.data as TxRemoved).txid}`) };
+      return {
+        deliver: (e) =>
+          void log.push(`deliver ${ctx.instance}:${ctx.options.tag} ${(e.data as TxRemoved).txid}`),
+      };
     },
   });
 }
@@ -26,16 +33,23 @@ describe('reload', () => {
     const log: string[] = [];
     const plugin = tagged(log);
     const kernel = createKernel({
-      config: config([instance('a', plugin, { options: { tag: 'v1' } }), instance('b', plugin, { options: { tag: 'v1' } })]),
+      config: config([
+        instance('a', plugin, { options: { tag: 'v1' } }),
+        instance('b', plugin, { options: { tag: 'v1' } }),
+      ]),
       log: captureLog().log,
       store: createMemoryStore(),
     });
     await kernel.start();
     log.length = 0;
-    const next = config([instance('a', plugin, { options: { tag: 'v1' } }), instance('b', plugin, { options: { tag: 'v2', slowSetupMs: 50 } })]);
+    const next = config([
+      instance('a', plugin, { options: { tag: 'v1' } }),
+      instance('b', plugin, { options: { tag: 'v2', slowSetupMs: 50 } }),
+    ]);
     const reloading = kernel.reload(next);
     // Published while b is being swapped: must reach the new b, in order.
-    for (const id of ['x1', 'x2', 'x3']) kernel.bus.publish('tx.removed', { txid: id, reason: 'evicted' }, 'test');
+    for (const id of ['x1', 'x2', 'x3'])
+      kernel.bus.publish('tx.removed', { txid: id, reason: 'evicted' }, 'test');
     const report = await reloading;
     await kernel.bus.drain();
     expect(report).toMatchObject({ restarted: ['b'], added: [], removed: [], unchanged: ['a'], failed: [] });
@@ -46,7 +60,11 @@ describe('reload', () => {
       'deliver b:v2 x2',
       'deliver b:v2 x3',
     ]);
-    expect(log.filter((l) => l.startsWith('deliver a'))).toEqual(['deliver a:v1 x1', 'deliver a:v1 x2', 'deliver a:v1 x3']);
+    expect(log.filter((l) => l.startsWith('deliver a'))).toEqual([
+      'deliver a:v1 x1',
+      'deliver a:v1 x2',
+      'deliver a:v1 x3',
+    ]);
     await kernel.stop();
   });
 
@@ -55,7 +73,10 @@ describe('reload', () => {
     const plugin = tagged(log);
     const logs = captureLog();
     const kernel = createKernel({
-      config: config([instance('a', plugin, { options: { tag: 'v1' } }), instance('gone', plugin, { options: { tag: 'v1' } })]),
+      config: config([
+        instance('a', plugin, { options: { tag: 'v1' } }),
+        instance('gone', plugin, { options: { tag: 'v1' } }),
+      ]),
       log: logs.log,
       store: createMemoryStore(),
     });
@@ -67,13 +88,26 @@ describe('reload', () => {
         instance('broken', plugin, { options: { tag: 'v1', failSetup: true } }),
       ]),
     );
-    expect(report).toMatchObject({ restarted: [], added: ['new', 'broken'], removed: ['gone'], unchanged: ['a'], failed: ['broken'] });
+    expect(report).toMatchObject({
+      restarted: [],
+      added: ['new', 'broken'],
+      removed: ['gone'],
+      unchanged: ['a'],
+      failed: ['broken'],
+    });
     kernel.bus.publish('tx.removed', { txid: 'after', reason: 'evicted' }, 'test');
     await kernel.bus.drain();
-    expect(log.filter((l) => l.startsWith('deliver'))).toEqual(['deliver a:v1 after', 'deliver new:v1 after']);
+    expect(log.filter((l) => l.startsWith('deliver'))).toEqual([
+      'deliver a:v1 after',
+      'deliver new:v1 after',
+    ]);
     const health = kernel.health.report();
     expect(health.status).toBe('unhealthy');
-    expect(health.instances.broken).toMatchObject({ phase: 'failed', state: 'unhealthy', reason: '[broken] setup failed: bad credentials' });
+    expect(health.instances.broken).toMatchObject({
+      phase: 'failed',
+      state: 'unhealthy',
+      reason: '[broken] setup failed: bad credentials',
+    });
     expect(health.instances.gone).toBeUndefined();
     expect(health.instances.a).toMatchObject({ phase: 'running', state: 'healthy' });
     await kernel.stop();

@@ -36,17 +36,38 @@ describe('routing', () => {
     const small = createEnvelope('whale.detected', whale('b', 120, 0.9), 'w');
     const lazy = createEnvelope('whale.detected', whale('c', 900, 0.1), 'w');
     expect([big, small, lazy].map(pass)).toEqual([true, false, false]);
-    const confirm = (txid: string) => createEnvelope('whale.confirmed', { txid, height: 1, blocksWaited: 1, minutesWaited: 5, predictedBlocks: 1 }, 'c');
+    const confirm = (txid: string) =>
+      createEnvelope(
+        'whale.confirmed',
+        { txid, height: 1, blocksWaited: 1, minutesWaited: 5, predictedBlocks: 1 },
+        'c',
+      );
     expect(pass(confirm('a'))).toBe(true);
     expect(pass(confirm('b'))).toBe(false);
     expect(pass(confirm('unknown-before-restart'))).toBe(true);
-    expect(pass(createEnvelope('accuracy.degraded', { accuracy: 0.7, window: '7d', threshold: 0.75, level: 'warning', sample: 40 }, 'a'))).toBe(true);
+    expect(
+      pass(
+        createEnvelope(
+          'accuracy.degraded',
+          { accuracy: 0.7, window: '7d', threshold: 0.75, level: 'warning', sample: 40 },
+          'a',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('filters on the status each event stands for', () => {
     const onlyConfirmed = createFilter({ status: ['confirmed'] });
     expect(onlyConfirmed(createEnvelope('whale.detected', whale('a', 900, 0.9), 'w'))).toBe(false);
-    expect(onlyConfirmed(createEnvelope('whale.confirmed', { txid: 'a', height: 1, blocksWaited: 1, minutesWaited: 5, predictedBlocks: 1 }, 'c'))).toBe(true);
+    expect(
+      onlyConfirmed(
+        createEnvelope(
+          'whale.confirmed',
+          { txid: 'a', height: 1, blocksWaited: 1, minutesWaited: 5, predictedBlocks: 1 },
+          'c',
+        ),
+      ),
+    ).toBe(true);
     expect(onlyConfirmed(createEnvelope('whale.dropped', { txid: 'a', reason: 'evicted' }, 'c'))).toBe(false);
   });
 });

@@ -37,7 +37,9 @@ describe('lowdb store', () => {
     // Nothing written yet: the coalescing window is still open.
     expect(JSON.parse(await readFile(path, 'utf8')).collections).toEqual({});
     await store.flush();
-    const onDisk = JSON.parse(await readFile(path, 'utf8')) as { collections: { outbox: Record<string, unknown> } };
+    const onDisk = JSON.parse(await readFile(path, 'utf8')) as {
+      collections: { outbox: Record<string, unknown> };
+    };
     expect(Object.keys(onDisk.collections.outbox)).toHaveLength(1000);
     await store.close();
   });
@@ -47,12 +49,17 @@ describe('lowdb store', () => {
     await writeFile(path, '{"spout":1,"collections":{"outbox":{"e1":');
     await expect(openLowdbStore({ path })).rejects.toMatchObject({
       code: 'SPOUT_STORE_CORRUPT',
-      message: expect.stringMatching(/is not valid JSON.*will not start over it with empty data.*Restore it from a backup/s),
+      message: expect.stringMatching(
+        /is not valid JSON.*will not start over it with empty data.*Restore it from a backup/s,
+      ),
     });
     expect(await readFile(path, 'utf8')).toBe('{"spout":1,"collections":{"outbox":{"e1":');
 
     await writeFile(path, '[1,2,3]');
-    await expect(openLowdbStore({ path })).rejects.toMatchObject({ code: 'SPOUT_STORE_CORRUPT', message: expect.stringContaining('not a Spout store') });
+    await expect(openLowdbStore({ path })).rejects.toMatchObject({
+      code: 'SPOUT_STORE_CORRUPT',
+      message: expect.stringContaining('not a Spout store'),
+    });
   });
 
   it('refuses an unwritable location at open', async () => {
@@ -60,7 +67,9 @@ describe('lowdb store', () => {
     await writeFile(blocker, 'x');
     await expect(openLowdbStore({ path: join(blocker, 'spout.json') })).rejects.toMatchObject({
       code: 'SPOUT_STORE_UNWRITABLE',
-      message: expect.stringMatching(/cannot be written \(a part of its folder path is a file\).*set storage\.path/),
+      message: expect.stringMatching(
+        /cannot be written \(a part of its folder path is a file\).*set storage\.path/,
+      ),
     });
   });
 });
