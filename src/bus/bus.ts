@@ -89,7 +89,9 @@ export function createBus(options: BusOptions = {}): Bus {
         sub.head = 0;
       }
       try {
-        await sub.handler(envelope);
+        // Await only real promises: a synchronous handler costs no extra microtask turn.
+        const result = sub.handler(envelope);
+        if (result !== undefined && typeof (result as Promise<void>).then === 'function') await result;
       } catch (error) {
         report(sub, envelope, error);
       }

@@ -17,12 +17,11 @@ export interface Envelope<K extends EventType = EventType> {
 export type AnyEnvelope = { [K in EventType]: Envelope<K> }[EventType];
 
 /**
- * Derive the envelope id for a fact: `evt_` + 26 base32 characters of SHA-256(type, key).
+ * Derive the envelope id for a fact: `evt_` + 32 hex digits (128 bits) of SHA-256(type, key).
  * The same type and key always give the same id, across processes and restarts.
  */
 export function eventId(type: EventType, key: string): string {
-  const digest = createHash('sha256').update(type).update('\0').update(key).digest();
-  return 'evt_' + base32(digest).slice(0, 26);
+  return 'evt_' + createHash('sha256').update(`${type}\0${key}`).digest('hex').slice(0, 32);
 }
 
 /** Build an envelope; `id` defaults to the catalogue's key for the fact. */
@@ -34,20 +33,4 @@ export function createEnvelope<K extends EventType>(
 ): Envelope<K> {
   const time = now.toISOString();
   return { id: eventId(type, EVENT_KEYS[type](data, time)), type, time, source, data };
-}
-
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-function base32(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
 }

@@ -7,9 +7,26 @@ type JsonSchema = Record<string, unknown>;
 /** Instance names: what logs, metrics and the bus use as `source`. */
 export const INSTANCE_NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
 
+/**
+ * A copy of `schema` where a property with a default is never required: TypeBox marks every
+ * non-Optional property required, but one with a default may be left out of the YAML (ajv fills
+ * it in) and an editor must not flag it as missing.
+ */
+export function relaxDefaults<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(relaxDefaults) as T;
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = relaxDefaults(value);
+  const props = out.properties as Record<string, JsonSchema> | undefined;
+  if (Array.isArray(out.required) && props) {
+    out.required = (out.required as string[]).filter((k) => props[k]?.default === undefined);
+  }
+  return out as T;
+}
+
 /** The schema of one enabled instance: the plugin's options plus the reserved keys. */
 export function instanceSchema(plugin: PluginDefinition): JsonSchema {
-  const options = plugin.options as JsonSchema;
+  const options = relaxDefaults(plugin.options as JsonSchema);
   return {
     ...options,
     type: 'object',
@@ -66,7 +83,7 @@ export function buildSchema(parts: {
       additionalProperties: fallback,
     };
   }
-  const kernel = KernelSchema as TSchema as JsonSchema;
+  const kernel = relaxDefaults(KernelSchema as TSchema as JsonSchema);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'Spout configuration',

@@ -20,11 +20,6 @@ export const ERROR_CODES = {
       'The configuration has one or more problems; each is listed as FILE:LINE:COL  key.path  message.',
   },
   SPOUT_CONFIG_NOT_FOUND: { exit: 2, summary: 'No configuration file at the given or default path.' },
-  SPOUT_ENV_MISSING: {
-    exit: 2,
-    summary:
-      'A ${VAR} in the configuration names an environment variable that is not set and has no default.',
-  },
   SPOUT_HTTP_LISTEN: {
     exit: 1,
     summary: 'The HTTP server could not listen on `http.listen` (port in use, bad address).',
