@@ -154,3 +154,41 @@ describe('config loader', () => {
     expect(config.secrets).toEqual(expect.arrayContaining(['/tmp/secret-path.log', 'literal-token-123']));
   });
 });
+
+describe('use: resolution', () => {
+  it('loads a plugin from an installed npm package, looked up from the config folder', async () => {
+    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'spout-pkg-'));
+    const pkg = join(dir, 'node_modules', 'spout-plugin-hello');
+    await mkdir(pkg, { recursive: true });
+    await writeFile(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'spout-plugin-hello', type: 'module', main: 'index.js' }),
+    );
+    await writeFile(
+      join(pkg, 'index.js'),
+      "export default { kind: 'output', name: 'hello', options: { type: 'object', properties: { greeting: { type: 'string', default: 'hi' } } }, defaultEvents: ['*'], setup: () => ({ deliver() {} }) };",
+    );
+    const config = await parseConfig(
+      'outputs:\n  hello: { use: spout-plugin-hello }\n',
+      'config.yaml',
+      dir,
+      {},
+    );
+    expect(config.instances[0]).toMatchObject({ use: 'spout-plugin-hello', options: { greeting: 'hi' } });
+    expect(config.instances[0]?.plugin?.name).toBe('hello');
+
+    await writeFile(join(dir, 'not-a-plugin.js'), 'export default { nothing: true };');
+    const other = await parseConfig(
+      'outputs:\n  hello: { use: ./not-a-plugin.js }\n',
+      'config.yaml',
+      dir,
+      {},
+    ).catch((e: ConfigError) => e);
+    expect((other as ConfigError).problems[0]?.message).toMatch(
+      /is not a Spout plugin: "kind" must be one of input, detector, output, job/,
+    );
+  });
+});
