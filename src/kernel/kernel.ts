@@ -10,8 +10,11 @@ import { createHealthBoard, type HealthBoard } from './health.js';
 import { createRuntime, type Runtime, type Services } from './instance.js';
 import { createKernelMetrics, type KernelMetrics } from './metrics.js';
 import { createOutputSlot, type OutputSlot } from './output-slot.js';
-import { planReload, type ReloadPlan } from './reload-plan.js';
+import { planReload } from './reload-plan.js';
+import { applyReload, type ReloadReport } from './reload.js';
 import { parseDuration } from '../config/durations.js';
+
+export type { ReloadReport } from './reload.js';
 
 export type KernelState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -21,16 +24,6 @@ export interface KernelOptions {
   store: Store;
   /** The secret scrubber in force (it changes when a reload brings new secrets). */
   redact?: () => Redactor;
-}
-
-/** Outcome of a reload: instance names by what happened to them. */
-export interface ReloadReport {
-  restarted: string[];
-  added: string[];
-  removed: string[];
-  unchanged: string[];
-  failed: string[];
-  needsRestart: string[];
 }
 
 /**
@@ -206,69 +199,25 @@ export function createKernel(options: KernelOptions): Kernel {
       stopping ??= shutdown();
       return stopping;
     },
-    async reload(next) {
-      const plan: ReloadPlan = planReload(config, next);
-      const report: ReloadReport = {
-        restarted: [],
-        added: [],
-        removed: [],
-        unchanged: plan.unchanged,
-        failed: [],
-        needsRestart: plan.needsRestart,
-      };
-      const restarting = new Set(plan.start.map((i) => i.name));
-      const errors: unknown[] = [];
-      if (plan.stop.some((i) => i.kind === 'detector') || plan.start.some((i) => i.kind === 'detector'))
-        await chain.pause();
-      for (const old of plan.stop) {
-        const runtime = runtimes.get(old.name);
-        const slot = slots.get(old.name);
-        await slot?.pause();
-        if (runtime) await stopOne(runtime, errors);
-        if (restarting.has(old.name) && old.kind === next.instances.find((i) => i.name === old.name)?.kind) {
-          report.restarted.push(old.name);
-          continue;
-        }
-        report.removed.push(old.name);
-        health.remove(old.name);
-        await slot?.close();
-        slots.delete(old.name);
-      }
-      config = next;
-      if (plan.logLevel) log.level = plan.logLevel;
-      const fresh: Runtime[] = [];
-      for (const instance of plan.start) {
-        if (!report.restarted.includes(instance.name)) report.added.push(instance.name);
-        try {
-          fresh.push(await setupOne(instance));
-        } catch (error) {
-          report.failed.push(instance.name);
-          runtimes.delete(instance.name);
-          health.set(instance.name, 'unhealthy', (error as Error).message, 'failed');
-          slots.get(instance.name)?.attach(null);
-          log.error(
-            { instance: instance.name, err: error },
-            `${(error as Error).message}; the rest keeps running`,
-          );
-        }
-      }
-      for (const runtime of byStartOrder(fresh)) {
-        try {
-          await startOne(runtime);
-        } catch (error) {
-          report.failed.push(runtime.config.name);
-          health.set(runtime.config.name, 'unhealthy', (error as Error).message, 'failed');
-          slots.get(runtime.config.name)?.attach(null);
-          await stopOne(runtime, errors);
-          log.error(
-            { instance: runtime.config.name, err: error },
-            `${(error as Error).message}; the rest keeps running`,
-          );
-        }
-      }
-      chain.set(detectorsInOrder());
-      chain.resume();
-      return report;
+    reload(next) {
+      return applyReload(
+        {
+          runtimes,
+          slots,
+          chain,
+          health,
+          log,
+          stopMs: timeouts().stop,
+          setConfig: (c) => (config = c),
+          setupOne,
+          startOne,
+          stopOne,
+          byStartOrder,
+          detectorsInOrder,
+        },
+        planReload(config, next),
+        next,
+      );
     },
   };
 }

@@ -113,3 +113,39 @@ describe('reload', () => {
     await kernel.stop();
   });
 });
+
+describe('reload of kernel settings', () => {
+  it('applies a new log.level to running instances at once and says what needs a restart', async () => {
+    const { createLogger } = await import('../../src/log/logger.js');
+    const { defineJob } = await import('../../src/plugin/define.js');
+    const lines: string[] = [];
+    const root = createLogger({ level: 'info', format: 'json', write: (l) => void lines.push(l) });
+    const chatty = defineJob({
+      name: 'chatty',
+      options: Type.Object({}),
+      setup(ctx) {
+        ctx.bus.subscribe('tx.removed', (e) =>
+          ctx.log.debug({ txid: (e.data as TxRemoved).txid }, 'saw a removal'),
+        );
+      },
+    });
+    const base = config([instance('chatty', chatty)], { log: { level: 'info', format: 'json' } });
+    const kernel = createKernel({ config: base, log: root.log, store: createMemoryStore() });
+    await kernel.start();
+    kernel.bus.publish('tx.removed', { txid: 'before', reason: 'evicted' }, 'test');
+    await kernel.bus.drain();
+    const report = await kernel.reload({
+      ...base,
+      log: { level: 'debug', format: 'json' },
+      http: { listen: '127.0.0.1:9', enabled: false },
+    });
+    expect(report).toMatchObject({ restarted: [], unchanged: ['chatty'], needsRestart: ['http'] });
+    kernel.bus.publish('tx.removed', { txid: 'after', reason: 'evicted' }, 'test');
+    await kernel.bus.drain();
+    const debug = lines
+      .map((l) => JSON.parse(l) as { msg: string; txid?: string })
+      .filter((l) => l.msg === 'saw a removal');
+    expect(debug.map((l) => l.txid)).toEqual(['after']);
+    await kernel.stop();
+  });
+});
