@@ -2,7 +2,14 @@
 export type Redactor = (text: string) => string;
 
 /** Shorter values are not scrubbed from free text: they would garble it and protect nothing. */
-export const MIN_SCRUBBED_LENGTH = 4;
+export const MIN_SCRUBBED_LENGTH = 6;
+
+// Settings people take from the environment that are no secret and occur all over log lines.
+const PLAIN = /^(fatal|error|warn|info|debug|trace|silent|pretty|json|true|false|\d{1,7})$/;
+
+/** True when `value` is scrubbed from free text (it is always masked whole in `spout check`). */
+export const isScrubbable = (value: string): boolean =>
+  value.length >= MIN_SCRUBBED_LENGTH && !PLAIN.test(value);
 export const MASK = '[secret]';
 
 /**
@@ -13,7 +20,7 @@ export const MASK = '[secret]';
 export function createRedactor(secrets: Iterable<string>): Redactor {
   const forms = new Set<string>();
   for (const s of secrets) {
-    if (s.length < MIN_SCRUBBED_LENGTH) continue;
+    if (!isScrubbable(s)) continue;
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
     forms.add(encodeURIComponent(s));

@@ -32,7 +32,11 @@ describe('logger', () => {
     expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: \[feed\] reconnecting\n$/);
   });
 
-  it('leaves very short values alone (they would garble text and protect nothing)', () => {
-    expect(createRedactor(['abc', 'abcd'])('abc abcd abcde')).toBe('abc [secret] [secret]e');
+  it('leaves short values, log words and small numbers alone (they would garble text and protect nothing)', () => {
+    expect(
+      createRedactor(['abcde', 'abcdef', 'debug', '8080', 'verbose-token'])(
+        'abcde abcdef debug 8080 verbose-token',
+      ),
+    ).toBe('abcde [secret] debug 8080 [secret]');
   });
 });
