@@ -8,9 +8,12 @@ type Loader = () => Promise<{ default: PluginDefinition }>;
  */
 export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   input: {
+    mempool: () => import('./inputs/mempool/index.js'),
     replay: () => import('./inputs/replay/index.js'),
   },
-  detector: {},
+  detector: {
+    whale: () => import('./detectors/whale/index.js'),
+  },
   output: {
     console: () => import('./outputs/console/index.js'),
   },

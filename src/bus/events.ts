@@ -33,6 +33,11 @@ export interface TxSeen {
   rbfSignaling: boolean;
   /** ISO 8601 time the input first saw the transaction. */
   firstSeen: string;
+  /**
+   * True when only the summary is known (no inputs or outputs): a transaction recovered from
+   * the projected blocks after a reconnect. Absent otherwise.
+   */
+  partial?: true;
 }
 
 /** `tx.replaced`: `txid` was replaced by `byTxid`. */

@@ -1,0 +1,174 @@
+import { Type } from '@sinclair/typebox';
+import { LRUCache } from 'lru-cache';
+import type { InputState } from '../../../src/bus/events.js';
+import { parseDuration } from '../../../src/config/durations.js';
+import { defineInput } from '../../../src/plugin/define.js';
+import { counter } from '../../../src/plugin/metrics.js';
+import { Duration } from '../../../src/plugin/schema.js';
+import { createConnection } from './connection.js';
+import { fromCompressed, handleFrame, type FrameSink } from './frames.js';
+import { createRecovery } from './recovery.js';
+import { createRejections } from './rejections.js';
+
+const HEALTH: Record<InputState, 'healthy' | 'degraded'> = {
+  connecting: 'degraded',
+  connected: 'healthy',
+  degraded: 'degraded',
+  disconnected: 'degraded',
+};
+
+/**
+ * `mempool`: mempool.space's WebSocket API (public or self-hosted). Subscribes to blocks,
+ * stats, projected blocks, the full-transaction firehose and RBF; emits `tx.seen`,
+ * `tx.replaced`, `tx.removed`, `block.connected`, `mempool.stats` and `input.status`.
+ * See docs/inputs.md for what can be missed while disconnected and what is recovered.
+ */
+export default defineInput({
+  name: 'mempool',
+  description: 'Live transactions, blocks and fee state from a mempool.space WebSocket server.',
+  options: Type.Object({
+    url: Type.String({
+      pattern: '^wss?://',
+      default: 'wss://mempool.space/api/v1/ws',
+      description: 'WebSocket URL (…/api/v1/ws; testnet: …/testnet/api/v1/ws).',
+    }),
+    seenCapacity: Type.Integer({
+      minimum: 100,
+      maximum: 10_000_000,
+      default: 10_000,
+      description: 'Txids remembered so a transaction sent again (after a reconnect) is emitted once.',
+    }),
+    pingAfter: Duration({ default: '30s', description: 'Silence after which the server is pinged.' }),
+    pongTimeout: Duration({
+      default: '5s',
+      description: 'Wait for an answer to a ping before reconnecting.',
+    }),
+    backoffMin: Duration({
+      default: '1s',
+      description: 'First reconnect delay (doubles each failure, with jitter).',
+    }),
+    backoffMax: Duration({ default: '60s', description: 'Longest reconnect delay.' }),
+    maxFrameBytes: Type.Integer({
+      minimum: 1024,
+      default: 64 * 2 ** 20,
+      description: 'Largest frame accepted; larger ones are refused and counted.',
+    }),
+    trackRbf: Type.Boolean({ default: true, description: 'Subscribe to RBF trees (track-rbf).' }),
+    recoverBlocks: Type.Integer({
+      minimum: 0,
+      maximum: 8,
+      default: 8,
+      description: 'Projected blocks scanned for missed transactions after a reconnect.',
+    }),
+    recoverMinBtc: Type.Number({
+      minimum: 0,
+      default: 10,
+      description: 'Recovered transactions below this value are not emitted.',
+    }),
+  }),
+  emits: ['tx.seen', 'tx.replaced', 'tx.removed', 'block.connected', 'mempool.stats', 'input.status'],
+  setup(ctx) {
+    const o = ctx.options;
+    const rejected = counter(ctx.metrics, 'spout_input_rejected_total', 'Bad input from an input, by kind.', [
+      'instance',
+      'kind',
+    ]);
+    const frames = counter(ctx.metrics, 'spout_input_frames_total', 'Frames received by an input.', [
+      'instance',
+    ]);
+    const reconnects = counter(ctx.metrics, 'spout_input_reconnects_total', 'Reconnections of an input.', [
+      'instance',
+    ]);
+    const rejections = createRejections(ctx.log, rejected, ctx.instance);
+    let tip: number | null = null;
+    let state: InputState | null = null;
+
+    const sink: FrameSink = {
+      emit: (type, data) => {
+        if (type === 'block.connected') tip = Math.max(tip ?? 0, (data as { height: number }).height);
+        ctx.bus.publish(type, data);
+      },
+      reject: rejections.reject,
+      now: Date.now,
+      seen: new LRUCache<string, boolean>({ max: o.seenCapacity }),
+      stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
+      onProjectedBlock: (index, txs) => recovery.onProjectedBlock(index, txs),
+      onRecentBlocks(heights) {
+        const newest = heights[heights.length - 1];
+        if (tip !== null && newest !== undefined && newest > tip) {
+          ctx.log.warn(
+            { from: tip + 1, to: newest },
+            `missed ${newest - tip} block(s) while disconnected; their confirmations are not reported`,
+          );
+        }
+        if (newest !== undefined) tip = Math.max(tip ?? 0, newest);
+      },
+    };
+    const minSats = Math.round(o.recoverMinBtc * 1e8);
+    const recovery = createRecovery({
+      blocks: o.recoverBlocks,
+      send: (m) => connection.send(m),
+      found(txs) {
+        let emitted = 0;
+        for (const t of txs) {
+          if (t[3] < minSats || sink.seen.has(t[0].toLowerCase())) continue;
+          const tx = fromCompressed(t, Date.now());
+          sink.seen.set(tx.txid, tx.rbfSignaling);
+          ctx.bus.publish('tx.seen', tx);
+          emitted++;
+        }
+        return emitted;
+      },
+      done: (emitted, scanned) =>
+        ctx.log.info(
+          { emitted, scanned },
+          `gap recovery: ${emitted} missed transaction(s) found in ${scanned} projected block(s)`,
+        ),
+    });
+
+    const connection = createConnection({
+      url: o.url,
+      pingAfterMs: parseDuration(o.pingAfter),
+      pongTimeoutMs: parseDuration(o.pongTimeout),
+      minBackoffMs: parseDuration(o.backoffMin),
+      maxBackoffMs: parseDuration(o.backoffMax),
+      maxPayload: o.maxFrameBytes,
+      subscriptions: () => [
+        { action: 'init' },
+        {
+          action: 'want',
+          data: ['blocks', 'stats', 'mempool-blocks'],
+          'track-mempool': true,
+          ...(o.trackRbf ? { 'track-rbf': 'all' } : {}),
+        },
+      ],
+      onFrame(text) {
+        frames.inc({ instance: ctx.instance });
+        handleFrame(text, o.maxFrameBytes, sink);
+      },
+      onOpen(opens) {
+        if (opens > 1) {
+          reconnects.inc({ instance: ctx.instance });
+          recovery.start();
+        }
+      },
+      onState(next, reason) {
+        ctx.health.set(HEALTH[next], reason);
+        if (next === state) return;
+        state = next;
+        ctx.bus.publish('input.status', reason ? { state: next, reason } : { state: next });
+        if (next !== 'connected')
+          ctx.log.info({ state: next, reason }, `${next}${reason ? `: ${reason}` : ''}`);
+      },
+    });
+    ctx.onStop(() => connection.stop());
+    ctx.onStop(() => recovery.stop());
+    inputs.set(ctx, connection);
+  },
+  start(ctx) {
+    inputs.get(ctx)?.start();
+  },
+});
+
+// setup and start receive the same context object: the connection made in setup is found here.
+const inputs = new WeakMap<object, { start(): void }>();

@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MAX_SATS, normalizeTx } from '../../../plugins/inputs/mempool/normalize.js';
+
+const BLOCK = fileURLToPath(
+  new URL('../../../../shared/fixtures/mainnet-block-277647-esplora-full.json', import.meta.url),
+);
+const hasFixture = existsSync(BLOCK);
+interface Vout {
+  value: number;
+  scriptpubkey_address?: string;
+}
+interface Tx {
+  txid: string;
+  fee: number;
+  weight: number;
+  vin: Array<{ sequence: number; prevout: { value: number; scriptpubkey_address?: string } | null }>;
+  vout: Vout[];
+}
+const now = () => Date.parse('2026-11-21T10:00:00Z');
+
+describe.skipIf(!hasFixture)('normalizeTx on mainnet block 277647 (../shared/fixtures)', () => {
+  const txs = hasFixture ? (JSON.parse(readFileSync(BLOCK, 'utf8')) as Tx[]) : [];
+
+  it('normalizes all 213 transactions with the fixture’s values, fees, sizes and addresses', () => {
+    expect(txs).toHaveLength(213);
+    for (const raw of txs) {
+      const r = normalizeTx(raw, now);
+      if (!r.ok) throw new Error(`${raw.txid}: ${r.why}`);
+      expect(r.tx.txid).toBe(raw.txid);
+      expect(r.tx.valueSats).toBe(raw.vout.reduce((s, o) => s + o.value, 0));
+      expect(r.tx.feeSats).toBe(raw.fee);
+      expect(r.tx.vsize).toBe(Math.ceil(raw.weight / 4));
+      expect(r.tx.outputs).toEqual(
+        raw.vout.map((o) => ({ address: o.scriptpubkey_address ?? null, valueSats: o.value })),
+      );
+      expect(r.tx.inputs.map((i) => i.valueSats)).toEqual(raw.vin.map((v) => v.prevout?.value ?? null));
+      expect(r.tx.rbfSignaling).toBe(false); // 2013: no input signals
+    }
+  });
+
+  it('handles the coinbase (prevout null) and the 927 BTC whale', () => {
+    const coinbase = normalizeTx(txs[0], now);
+    expect(coinbase.ok && coinbase.tx.inputs[0]).toMatchObject({ address: null, valueSats: null });
+    const whale = normalizeTx(
+      txs.find((t) => t.txid.startsWith('5143ba55')),
+      now,
+    );
+    expect(whale.ok && whale.tx).toMatchObject({
+      valueSats: 92_700_000_000,
+      feeSats: 0,
+      vsize: 225,
+      feeRate: 0,
+    });
+  });
+});
+
+describe('normalizeTx on bad input', () => {
+  const good = () => ({
+    txid: 'ab'.repeat(32),
+    fee: 1000,
+    weight: 800,
+    vin: [
+      {
+        txid: 'cd'.repeat(32),
+        vout: 0,
+        sequence: 0xfffffffd,
+        prevout: { value: 6000, scriptpubkey_address: 'bc1qin' },
+      },
+    ],
+    vout: [{ value: 5000, scriptpubkey_address: 'bc1qout' }, { value: 0 }],
+  });
+
+  it('accepts a valid transaction and reads RBF signalling and a missing address', () => {
+    const r = normalizeTx(good(), now);
+    expect(r.ok && r.tx).toMatchObject({
+      valueSats: 5000,
+      vsize: 200,
+      feeRate: 5,
+      rbfSignaling: true,
+      outputs: [{ address: 'bc1qout' }, { address: null }],
+    });
+  });
+
+  const cases: Array<[string, (t: ReturnType<typeof good>) => unknown]> = [
+    ['a null', () => null],
+    ['an array', () => []],
+    ['a short txid', (t) => ({ ...t, txid: 'abc' })],
+    ['a negative output', (t) => ({ ...t, vout: [{ value: -1 }] })],
+    ['a fractional output', (t) => ({ ...t, vout: [{ value: 1.5 }] })],
+    ['a NaN fee', (t) => ({ ...t, fee: Number.NaN })],
+    ['a string fee', (t) => ({ ...t, fee: '1000' })],
+    ['outputs over 21M BTC', (t) => ({ ...t, vout: [{ value: MAX_SATS }, { value: 1 }] })],
+    ['a huge output', (t) => ({ ...t, vout: [{ value: 1e300 }] })],
+    ['no vout', (t) => ({ ...t, vout: [] })],
+    ['a bad sequence', (t) => ({ ...t, vin: [{ ...t.vin[0], sequence: 2 ** 32 }] })],
+    ['no size', (t) => ({ ...t, weight: 0 })],
+  ];
+  for (const [name, make] of cases) {
+    it(`refuses ${name}`, () => {
+      const r = normalizeTx(make(good()), now);
+      expect(r.ok).toBe(false);
+    });
+  }
+
+  it('takes a transaction with thousands of outputs', () => {
+    const t = {
+      ...good(),
+      vout: Array.from({ length: 5000 }, (_, i) => ({ value: i, scriptpubkey_address: `bc1q${i}` })),
+    };
+    const r = normalizeTx(t, now);
+    expect(r.ok && r.tx.outputs.length).toBe(5000);
+    expect(r.ok && r.tx.valueSats).toBe((4999 * 5000) / 2);
+  });
+});
