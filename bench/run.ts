@@ -1,13 +1,24 @@
 import { benchBus } from './bus.js';
+import { benchIngest } from './ingest.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+const ingest = await benchIngest();
+console.log(
+  `ingest: ${fmt(ingest.transactions)} transactions in ${fmt(ingest.frames)} mempool-transactions frames (${ingest.source})`,
+);
+console.log(
+  `  frames → tx.seen     ${fmt(ingest.ingestPerSecond)} tx/s (parse, validate, normalize, dedupe, publish)`,
+);
+console.log(`  JSON.parse alone     ${fmt(ingest.parseOnlyPerSecond)} tx/s (baseline)`);
+console.log(`  ratio                ${ingest.ratio.toFixed(2)} of the baseline`);
+console.log(`  rss after the run    ${fmt(ingest.rssMiB)} MiB`);
+
 const bus = await benchBus();
 console.log(`bus: ${fmt(bus.events)} events to ${bus.subscribers} subscribers`);
 console.log(
-  `  spout bus       ${fmt(bus.busPerSecond)} events/s (async, ordered per subscriber, stable ids)`,
+  `  spout bus            ${fmt(bus.busPerSecond)} events/s (async, ordered per subscriber, stable ids)`,
 );
-console.log(`  EventEmitter    ${fmt(bus.baselinePerSecond)} events/s (synchronous baseline)`);
-console.log(`  ratio           ${bus.ratio.toFixed(2)} of the baseline`);
-console.log(`  rss             ${fmt(process.memoryUsage().rss / 2 ** 20)} MiB`);
+console.log(`  EventEmitter         ${fmt(bus.baselinePerSecond)} events/s (synchronous baseline)`);
+console.log(`  ratio                ${bus.ratio.toFixed(2)} of the baseline`);
