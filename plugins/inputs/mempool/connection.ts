@@ -108,6 +108,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     ws.on('open', () => {
       opens++;
       outbox.length = 0; // anything queued for the old socket is superseded by the subscriptions
+      sentAt.length = 0; // the server's limit is per connection
       for (const m of options.subscriptions()) send(m);
       options.onOpen?.(opens);
       options.onState('connected');

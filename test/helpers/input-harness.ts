@@ -1,0 +1,34 @@
+import type { AnyEnvelope } from '../../src/bus/envelope.js';
+import type { EventType } from '../../src/bus/events.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { captureLog } from './kernel.js';
+
+/** A kernel running the given YAML in-process, with every published envelope recorded. */
+export async function runYaml(yaml: string): Promise<{
+  kernel: Kernel;
+  events: AnyEnvelope[];
+  of: (type: EventType) => AnyEnvelope[];
+  log: ReturnType<typeof captureLog>;
+  stop: () => Promise<unknown[]>;
+}> {
+  const config = await parseConfig(
+    `http: { enabled: false }\nlog: { level: debug, format: json }\n${yaml}`,
+    'test.yaml',
+    process.cwd(),
+    {},
+  );
+  const log = captureLog();
+  const kernel = createKernel({ config, log: log.log, store: createMemoryStore() });
+  const events: AnyEnvelope[] = [];
+  kernel.bus.tap((e) => events.push(e));
+  await kernel.start();
+  return {
+    kernel,
+    events,
+    of: (type) => events.filter((e) => e.type === type),
+    log,
+    stop: () => kernel.stop(),
+  };
+}
