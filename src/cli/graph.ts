@@ -24,7 +24,8 @@ export function buildGraph(config: SpoutConfig): { nodes: GraphNode[]; warnings:
   if (enabled.some((i) => i.kind === 'detector')) produced.add('whale.detected');
   const warnings: string[] = [];
   for (const n of nodes) {
-    if (!n.enabled || !n.routing) continue;
+    // Default routing covers whole families on purpose; only an explicit list is worth a warning.
+    if (!n.enabled || !n.routing || n.routing.default) continue;
     const orphans = n.routing.events.filter((t) => !produced.has(t));
     if (orphans.length > 0) warnings.push(`${n.name}: nothing enabled produces ${orphans.join(', ')}`);
   }

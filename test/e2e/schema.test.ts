@@ -45,11 +45,12 @@ describe('spout schema (built CLI)', () => {
       }>;
     };
     expect(graph.nodes.map((n) => [n.name, n.plugin, n.enabled])).toEqual([
-      ['recorded', 'replay', true],
+      ['mempool', 'mempool', true],
+      ['whales', 'whale', true],
       ['console', 'console', true],
       ['big-whales-json', 'console', false],
     ]);
-    expect(graph.nodes[1]?.routing).toMatchObject({
+    expect(graph.nodes[2]?.routing).toMatchObject({
       default: true,
       events: expect.arrayContaining(['whale.detected', 'accuracy.degraded']),
     });
