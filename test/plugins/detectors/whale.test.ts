@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WhaleSignal } from '../../../src/bus/events.js';
+import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
+import { hasFixtures, loadBlock277647 } from '../../helpers/fixtures.js';
+import { runYaml } from '../../helpers/input-harness.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const tx = (txid: string, sats: number) => ({
+  type: 'tx.seen',
+  data: {
+    txid,
+    valueSats: sats,
+    feeSats: 0,
+    vsize: 200,
+    feeRate: 0,
+    inputs: [],
+    outputs: [{ address: null, valueSats: sats }],
+    rbfSignaling: false,
+    firstSeen: '2026-11-21T10:00:00.000Z',
+  },
+});
+
+describe('whale detector', () => {
+  it('is strict at the boundary: 100.00000000 BTC is not a whale at 100, 100.00000001 BTC is', async () => {
+    const items = [tx('a'.repeat(64), 100_0000_0000), tx('b'.repeat(64), 100_0000_0001)];
+    const run = await runYaml(
+      `inputs:\n  feed: { use: replay, items: ${JSON.stringify(items)} }\ndetectors:\n  whales: { use: whale, thresholdBtc: 100 }\n`,
+    );
+    cleanups.push(run.stop);
+    await waitFor(() => run.of('tx.seen').length === 2, 5000, 'two tx.seen');
+    await run.kernel.bus.drain();
+    expect(run.of('whale.detected').map((e) => (e.data as WhaleSignal).txid)).toEqual(['b'.repeat(64)]);
+    expect(run.of('whale.detected')[0]).toMatchObject({
+      source: 'whales',
+      data: {
+        valueSats: 10_000_000_001,
+        valueBtc: 100.00000001,
+        valueUsd: null,
+        status: 'pending',
+        url: `https://mempool.space/tx/${'b'.repeat(64)}`,
+      },
+    });
+  });
+
+  describe.skipIf(!hasFixtures)('on mainnet block 277647 through the fake server and the real input', () => {
+    for (const [threshold, expected] of [
+      [
+        100,
+        [
+          'd385205568e5420bc73b190ede001678730d42744d0716d2c5c2b6467cf73082',
+          '5143ba5524d21b646de5cd5a1ab6ee7b7823a59c87a347d3b5339e9f977e7dcd',
+          '712db987272743dd6e02bdd00fd8a0718bbfd04d13495a97eb70cdc42c010b1e',
+        ],
+      ],
+      [1000, []],
+    ] as const) {
+      it(`finds exactly ${expected.length} whale(s) at threshold ${threshold}`, async () => {
+        const fake: FakeMempool = await startFakeMempool();
+        cleanups.push(() => fake.close());
+        const run = await runYaml(
+          `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: { use: whale, thresholdBtc: ${threshold} }\n`,
+        );
+        cleanups.push(run.stop);
+        await fake.waitForMessage(
+          (m) =>
+            typeof m.message === 'object' &&
+            m.message !== null &&
+            (m.message as Record<string, unknown>)['track-mempool'] === true,
+        );
+        const block = loadBlock277647();
+        fake.pushMempool({ added: block.slice(1) });
+        await waitFor(() => run.of('tx.seen').length === 212, 5000, '212 tx.seen');
+        await run.kernel.bus.drain();
+        const whales = run.of('whale.detected').map((e) => e.data as WhaleSignal);
+        expect(whales.map((w) => w.txid)).toEqual(expected);
+        for (const w of whales)
+          expect(w.valueSats).toBe(
+            block.find((t) => t.txid === w.txid)?.vout.reduce((s, o) => s + o.value, 0),
+          );
+      });
+    }
+  });
+});
