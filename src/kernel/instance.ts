@@ -13,7 +13,7 @@ import type {
   ScopedBus,
 } from '../plugin/types.js';
 import type { Store } from '../store/port.js';
-import { createError } from './errors.js';
+import { createError, isSpoutError } from './errors.js';
 import type { HealthBoard } from './health.js';
 import { createScheduler, type InstanceScheduler } from './scheduler.js';
 import { withTimeout } from './timeout.js';
@@ -97,6 +97,10 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
       return await withTimeout(fn, ms, { instance: name, phase: which }, hint);
     } catch (error) {
       if ((error as { code?: string }).code === 'SPOUT_PLUGIN_TIMEOUT') throw error;
+      // A plugin may fail with a coded error of its own (a malformed file it reads is a
+      // configuration error, exit 2): keep its code, add where it happened.
+      if (isSpoutError(error))
+        throw createError(error.code, error.message, { instance: name, phase: which }, error);
       throw createError(
         'SPOUT_PLUGIN_FAILED',
         `${which} failed: ${(error as Error).message ?? String(error)}`,
