@@ -14,6 +14,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   detector: {
     whale: () => import('./detectors/whale/index.js'),
     urgency: () => import('./detectors/urgency/index.js'),
+    rbf: () => import('./detectors/rbf/index.js'),
   },
   output: {
     console: () => import('./outputs/console/index.js'),

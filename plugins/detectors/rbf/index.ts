@@ -1,0 +1,65 @@
+import { Type } from '@sinclair/typebox';
+import { LRUCache } from 'lru-cache';
+import { defineDetector } from '../../../src/plugin/define.js';
+
+/**
+ * `rbf`: replace-by-fee. Annotates each whale with whether it signals RBF (BIP 125: an input
+ * sequence below 0xfffffffe), the transactions it replaced, and a confidence that it confirms as
+ * seen (lower when it signals, since it can be replaced freely). When a whale it saw detected is
+ * itself replaced, it publishes `whale.replaced` (`emitReplaced`; the correlation job takes this
+ * over once it exists, see docs/events.md).
+ */
+export default defineDetector({
+  name: 'rbf',
+  description: 'RBF signalling, replaced transactions and replacement of detected whales.',
+  options: Type.Object({
+    memory: Type.Integer({
+      minimum: 100,
+      default: 20_000,
+      description: 'Replacements and whales remembered (LRU).',
+    }),
+    emitReplaced: Type.Boolean({
+      default: true,
+      description: 'Publish whale.replaced when a detected whale is replaced.',
+    }),
+    signalingConfidence: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.6,
+      description: 'Confidence for a whale that signals RBF.',
+    }),
+    finalConfidence: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.95,
+      description: 'Confidence for one that does not (full RBF can still replace it).',
+    }),
+  }),
+  consumes: ['tx.replaced', 'whale.detected'],
+  emits: ['whale.replaced'],
+  setup(ctx) {
+    const o = ctx.options;
+    const replacedBy = new LRUCache<string, string[]>({ max: o.memory });
+    const whales = new LRUCache<string, true>({ max: o.memory });
+    ctx.bus.subscribe('tx.replaced', (e) => {
+      const { txid, byTxid, fullRbf } = e.data;
+      replacedBy.set(byTxid, [...(replacedBy.get(byTxid) ?? []), txid]);
+      if (o.emitReplaced && whales.has(txid)) {
+        whales.delete(txid);
+        ctx.bus.publish('whale.replaced', { txid, byTxid, fullRbf });
+      }
+    });
+    ctx.bus.subscribe('whale.detected', (e) => void whales.set(e.data.txid, true));
+    return {
+      annotate(tx) {
+        return {
+          rbf: {
+            signaling: tx.rbfSignaling,
+            replaces: replacedBy.get(tx.txid) ?? [],
+            confidence: tx.rbfSignaling ? o.signalingConfidence : o.finalConfidence,
+          },
+        };
+      },
+    };
+  },
+});
