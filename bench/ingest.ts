@@ -21,7 +21,7 @@ export interface IngestResult {
 type Tx = Record<string, unknown> & { txid: string; weight: number; fee: number };
 
 /** Frames shaped like mempool.space's `mempool-transactions` pushes, each tx with a fresh txid. */
-function buildFrames(perFrame: number, distinct: number): { frames: string[]; source: string } {
+export function buildFrames(perFrame: number, distinct: number): { frames: string[]; source: string } {
   const base: Tx[] = existsSync(BLOCK) ? (JSON.parse(readFileSync(BLOCK, 'utf8')) as Tx[]).slice(1) : [];
   const source = base.length
     ? 'the 212 non-coinbase transactions of mainnet block 277647'

@@ -1,5 +1,6 @@
 import { benchBus } from './bus.js';
 import { benchIngest } from './ingest.js';
+import { benchDetect } from './detect.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -22,3 +23,12 @@ console.log(
 );
 console.log(`  EventEmitter         ${fmt(bus.baselinePerSecond)} events/s (synchronous baseline)`);
 console.log(`  ratio                ${bus.ratio.toFixed(2)} of the baseline`);
+
+const detect = await benchDetect();
+console.log(
+  `detection: ${fmt(detect.transactions)} transactions through the kernel bus, ${fmt(detect.whales)} whales`,
+);
+console.log(`  without detectors    ${fmt(detect.withoutPerSecond)} tx/s (baseline)`);
+console.log(`  whale+urgency+rbf    ${fmt(detect.withPerSecond)} tx/s`);
+console.log(`  added cost per tx    ${(detect.overhead * 100).toFixed(1)}%`);
+console.log(`  tx.seen → whale      p50 ${detect.p50Ms.toFixed(3)} ms, p99 ${detect.p99Ms.toFixed(3)} ms`);

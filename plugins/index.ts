@@ -10,6 +10,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   input: {
     mempool: () => import('./inputs/mempool/index.js'),
     replay: () => import('./inputs/replay/index.js'),
+    simulator: () => import('./inputs/simulator/index.js'),
   },
   detector: {
     whale: () => import('./detectors/whale/index.js'),

@@ -23,56 +23,98 @@ export interface DetectorChain {
   close(): Promise<void>;
 }
 
-export function createDetectorChain(bus: Bus, onFailure: DetectorFailure): DetectorChain {
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> =>
+  typeof (v as Promise<T> | null)?.then === 'function';
+
+export function createDetectorChain(
+  bus: Bus,
+  onFailure: DetectorFailure,
+  onDetected: (latencySeconds: number) => void = () => {},
+): DetectorChain {
   const gate = createGate();
   let detectors: Runtime[] = [];
   let inflight: Promise<unknown> | null = null;
+  // Detection latency runs from the moment tx.seen is published (queueing included).
+  const publishedAt = new WeakMap<object, number>();
+  bus.tap((e) => {
+    if (e.type === 'tx.seen' && detectors.length > 0) publishedAt.set(e, performance.now());
+  });
 
-  const run = async (envelope: AnyEnvelope): Promise<void> => {
+  // Most transactions are not whales and admit hooks are synchronous: that path returns
+  // without creating a promise, so the chain costs the bus no extra turn per transaction.
+  const run = (envelope: AnyEnvelope): void | Promise<void> => {
     const tx = envelope.data as TxSeen;
-    let signal: WhaleSignal | null = null;
-    let admitter: Runtime | null = null;
-    for (const d of detectors) {
-      const hooks = d.hooks as DetectorHooks | undefined;
-      if (!hooks?.admit) continue;
+    for (let i = 0; i < detectors.length; i++) {
+      const d = detectors[i] as Runtime;
+      const admit = (d.hooks as DetectorHooks | undefined)?.admit;
+      if (!admit) continue;
+      let result: WhaleSignal | null | Promise<WhaleSignal | null>;
       try {
-        signal = await hooks.admit(tx);
+        result = admit(tx);
       } catch (error) {
         onFailure(d.config.name, envelope, error);
         continue;
       }
-      if (signal) {
-        admitter = d;
-        break;
-      }
+      if (isPromise(result)) return admitAsync(envelope, tx, i, result);
+      if (result) return annotate(envelope, tx, d, result);
     }
-    if (!signal || !admitter) return;
-    for (const d of detectors) {
-      const hooks = d.hooks as DetectorHooks | undefined;
-      if (!hooks?.annotate) continue;
+  };
+
+  const admitAsync = async (
+    envelope: AnyEnvelope,
+    tx: TxSeen,
+    from: number,
+    first: Promise<WhaleSignal | null>,
+  ): Promise<void> => {
+    for (let i = from; i < detectors.length; i++) {
+      const d = detectors[i] as Runtime;
+      const admit = (d.hooks as DetectorHooks | undefined)?.admit;
+      if (!admit) continue;
+      let signal: WhaleSignal | null;
       try {
-        const extra = await hooks.annotate(tx, signal);
+        signal = await (i === from ? first : admit(tx));
+      } catch (error) {
+        onFailure(d.config.name, envelope, error);
+        continue;
+      }
+      if (signal) return annotate(envelope, tx, d, signal);
+    }
+  };
+
+  const annotate = async (
+    envelope: AnyEnvelope,
+    tx: TxSeen,
+    admitter: Runtime,
+    base: WhaleSignal,
+  ): Promise<void> => {
+    let signal = base;
+    for (const d of detectors) {
+      const hook = (d.hooks as DetectorHooks | undefined)?.annotate;
+      if (!hook) continue;
+      try {
+        const extra = await hook(tx, signal);
         if (extra) signal = { ...signal, ...extra };
       } catch (error) {
         onFailure(d.config.name, envelope, error);
       }
     }
     bus.publish('whale.detected', signal, admitter.config.name);
+    const started = publishedAt.get(envelope);
+    if (started !== undefined) onDetected((performance.now() - started) / 1000);
+  };
+
+  const track = (work: void | Promise<void>): void | Promise<void> => {
+    if (!work) return;
+    inflight = work;
+    return work.finally(() => {
+      if (inflight === work) inflight = null;
+    });
   };
 
   const off = bus.subscribe(
     'detectors',
     (type) => type === 'tx.seen' && detectors.length > 0,
-    async (envelope) => {
-      await gate.wait();
-      const work = run(envelope);
-      inflight = work;
-      try {
-        await work;
-      } finally {
-        inflight = null;
-      }
-    },
+    (envelope) => (gate.isOpen() ? track(run(envelope)) : gate.wait().then(() => track(run(envelope)))),
   );
 
   return {

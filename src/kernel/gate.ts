@@ -1,5 +1,7 @@
 /** A gate handlers wait at while an instance is being swapped; open lets them through. */
 export interface Gate {
+  /** True while open: handlers may go on without waiting. */
+  isOpen(): boolean;
   wait(): Promise<void>;
   close(): void;
   open(): void;
@@ -8,6 +10,7 @@ export interface Gate {
 export function createGate(): Gate {
   let closed: { promise: Promise<void>; release: () => void } | null = null;
   return {
+    isOpen: () => closed === null,
     async wait() {
       while (closed) await closed.promise;
     },

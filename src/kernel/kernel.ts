@@ -78,7 +78,7 @@ export function createKernel(options: KernelOptions): Kernel {
   const services: Services = { bus, store: options.store, http, metrics: metrics.registry, health, log };
   const runtimes = new Map<string, Runtime>();
   const slots = new Map<string, OutputSlot>();
-  const chain = createDetectorChain(bus, failure);
+  const chain = createDetectorChain(bus, failure, (seconds) => metrics.detectionLatency.observe(seconds));
 
   const kernelRoutes = http.routes('kernel');
   kernelRoutes.route('GET', '/health', (_req, res) => {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Bus } from '../bus/bus.js';
 
 /** The kernel's own metrics. */
@@ -7,6 +7,7 @@ export interface KernelMetrics {
   published: Counter<'type'>;
   failures: Counter<'instance' | 'event'>;
   overflow: Counter<'subscriber'>;
+  detectionLatency: Histogram;
 }
 
 /** Create a registry (one per kernel, never the global one) with the kernel's metrics. */
@@ -40,5 +41,11 @@ export function createKernelMetrics(bus: () => Bus, registry = new Registry()): 
       for (const [subscriber, n] of Object.entries(bus().depth().bySubscriber)) this.set({ subscriber }, n);
     },
   });
-  return { registry, published, failures, overflow };
+  const detectionLatency = new Histogram({
+    name: 'spout_detection_latency_seconds',
+    help: 'Time from tx.seen being published to its whale.detected.',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  return { registry, published, failures, overflow, detectionLatency };
 }

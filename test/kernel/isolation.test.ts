@@ -134,6 +134,8 @@ describe('failure isolation', () => {
       ['whales', 'd', 'inflow', false],
     ]);
     expect(log.lines.find((l) => l.level === 'error')).toMatchObject({ instance: 'flow', event: 'tx.seen' });
+    const latency = await kernel.metrics.registry.getSingleMetricAsString('spout_detection_latency_seconds');
+    expect(latency).toContain('spout_detection_latency_seconds_count 3');
     await kernel.stop();
   });
 });

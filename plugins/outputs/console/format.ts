@@ -12,7 +12,10 @@ function whale(w: WhaleSignal): string {
     `${short(w.txid)}`,
     `fee ${w.feeRate.toFixed(1)} sat/vB`,
   ];
-  if (w.urgency) parts.push(`urgency ${w.urgency.level} (~${w.urgency.predictedBlocks} blocks)`);
+  if (w.urgency)
+    parts.push(
+      `urgency ${w.urgency.level} (~${w.urgency.predictedBlocks} block${w.urgency.predictedBlocks === 1 ? '' : 's'})`,
+    );
   if (w.rbf) parts.push(w.rbf.signaling ? 'RBF signalling' : 'no RBF');
   if (w.flow && w.flow.type !== 'unknown')
     parts.push(`${w.flow.type} ${w.flow.from ?? '?'} → ${w.flow.to ?? '?'}`);
