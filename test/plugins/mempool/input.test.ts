@@ -234,7 +234,10 @@ describe('mempool input watchdog (fake timers)', () => {
       await vi.advanceTimersByTimeAsync(100); // the reconnect delay
       await turns(() => f.accepted() === 2 && sawTrack(2), 'a new, re-subscribed connection');
       expect(Date.now() - stalledAt).toBeLessThanOrEqual(35_100);
-      await turns(() => (run.of('input.status').at(-1)?.data as { state?: string } | undefined)?.state === 'connected', 'connected again');
+      await turns(
+        () => (run.of('input.status').at(-1)?.data as { state?: string } | undefined)?.state === 'connected',
+        'connected again',
+      );
     } finally {
       vi.useRealTimers();
     }
