@@ -4,8 +4,10 @@ import { defineDetector } from '../../../src/plugin/define.js';
 
 /**
  * `whale`: admits a transaction whose total output value is strictly greater than
- * `thresholdBtc` (exactly the threshold is not a whale). Builds the base whale signal; the other
- * detectors annotate it.
+ * `thresholdBtc` (exactly the threshold is not a whale), and, when `minUsd` is set, worth at
+ * least `minUsd` at the input's latest USD price. With no price known yet, `valueUsd` is null and
+ * `minUsd` cannot apply: the whale is admitted on its BTC value, and the instance reports it
+ * (health degraded with the reason, one log line) instead of passing it silently.
  */
 export default defineDetector({
   name: 'whale',
@@ -16,6 +18,12 @@ export default defineDetector({
       default: 100,
       description: 'Whale iff total output value > this many BTC.',
     }),
+    minUsd: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description: 'Also require at least this USD value (needs a price from the input).',
+      }),
+    ),
     explorer: Type.String({
       pattern: '^https?://',
       default: 'https://mempool.space/tx/',
@@ -27,19 +35,39 @@ export default defineDetector({
   setup(ctx) {
     // Integer satoshis: no floating-point doubt at the boundary (100.00000001 BTC is a whale at 100).
     const threshold = Math.round(ctx.options.thresholdBtc * 1e8);
+    const minUsd = ctx.options.minUsd;
     let usdPrice: number | null = null;
+    let reported = false;
     ctx.bus.subscribe('mempool.stats', (e) => {
-      if (e.data.usdPrice !== undefined) usdPrice = e.data.usdPrice;
+      if (e.data.usdPrice === undefined) return;
+      usdPrice = e.data.usdPrice;
+      if (usdPrice !== null && reported) {
+        reported = false;
+        ctx.health.set('healthy');
+        ctx.log.info({ usdPrice }, 'USD price known: minUsd applies again');
+      }
     });
+    const notApplicable = () => {
+      if (reported) return;
+      reported = true;
+      const reason = `minUsd ${minUsd} not applicable: no USD price from the input yet; whales are admitted on thresholdBtc alone`;
+      ctx.health.set('degraded', reason);
+      ctx.log.warn(reason);
+    };
     return {
       admit(tx): WhaleSignal | null {
         if (tx.valueSats <= threshold) return null;
         const valueBtc = tx.valueSats / 1e8;
+        const valueUsd = usdPrice === null ? null : Math.round(valueBtc * usdPrice * 100) / 100;
+        if (minUsd !== undefined) {
+          if (valueUsd === null) notApplicable();
+          else if (valueUsd < minUsd) return null;
+        }
         return {
           txid: tx.txid,
           valueSats: tx.valueSats,
           valueBtc,
-          valueUsd: usdPrice === null ? null : Math.round(valueBtc * usdPrice * 100) / 100,
+          valueUsd,
           feeSats: tx.feeSats,
           vsize: tx.vsize,
           feeRate: Math.round(tx.feeRate * 100) / 100,

@@ -85,3 +85,36 @@ describe('whale detector', () => {
     }
   });
 });
+
+describe('whale detector minUsd', () => {
+  it('uses the latest USD price; with no price it admits on BTC alone and reports minUsd as not applicable', async () => {
+    const stats = (usdPrice: number | null) => ({
+      type: 'mempool.stats',
+      data: { projectedBlocks: [], recommendedFees: null, mempoolVsize: 0, usdPrice },
+    });
+    const items = [
+      tx('1'.repeat(64), 150e8), // no price yet: admitted, minUsd not applicable
+      stats(50_000),
+      tx('2'.repeat(64), 150e8), // $7.5M < $10M: not a whale
+      tx('3'.repeat(64), 300e8), // $15M: a whale
+    ];
+    const run = await runYaml(
+      `inputs:\n  feed: { use: replay, intervalMs: 20, items: ${JSON.stringify(items)} }\ndetectors:\n  whales: { use: whale, thresholdBtc: 100, minUsd: 10000000 }\n`,
+    );
+    cleanups.push(run.stop);
+    await waitFor(() => run.of('tx.seen').length === 3, 5000, 'three tx.seen');
+    await run.kernel.bus.drain();
+    expect(
+      run
+        .of('whale.detected')
+        .map((e) => [(e.data as WhaleSignal).txid[0], (e.data as WhaleSignal).valueUsd]),
+    ).toEqual([
+      ['1', null],
+      ['3', 15_000_000],
+    ]);
+    expect(run.log.lines.find((l) => l.level === 'warn')?.msg).toMatch(
+      /minUsd 10000000 not applicable: no USD price/,
+    );
+    expect(run.kernel.health.report().instances.whales).toMatchObject({ state: 'healthy' }); // the price came: it applies again
+  });
+});
