@@ -1,0 +1,55 @@
+import type { UrgencyLevel } from '../bus/events.js';
+
+/**
+ * Records the jobs keep in the store, by collection. One place, because the correlation job
+ * writes them, the accuracy and retention jobs and `spout stats` read them.
+ */
+export const COLLECTIONS = {
+  /** Whales waiting for an outcome, by txid. */
+  predictions: 'predictions',
+  /** Settled whales, by txid. */
+  outcomes: 'outcomes',
+  /** Small per-job state (last block height, last alert), by job instance. */
+  jobState: 'job-state',
+} as const;
+
+/** A detected whale and what was predicted for it. */
+export interface PredictionRecord {
+  txid: string;
+  /** ISO time of detection. */
+  detectedAt: string;
+  valueSats: number;
+  feeRate: number;
+  /** From the urgency annotation; null when the urgency detector is off. */
+  predictedBlocks: number | null;
+  urgencyLevel: UrgencyLevel | null;
+  /** Chain tip when the whale was detected (the last block seen), null before any block. */
+  tipHeight: number | null;
+  tipTime: string | null;
+  /** Set when blocks were missed after detection (Spout was down): the outcome may be unobservable. */
+  uncertainSince?: number;
+}
+
+export type OutcomeStatus = 'confirmed' | 'replaced' | 'dropped' | 'unknown';
+
+/** How a prediction ended. `score` is null for `unknown` (it counts toward no accuracy). */
+export interface OutcomeRecord {
+  txid: string;
+  detectedAt: string;
+  /** ISO time the outcome was observed. */
+  settledAt: string;
+  status: OutcomeStatus;
+  valueSats: number;
+  predictedBlocks: number | null;
+  urgencyLevel: UrgencyLevel | null;
+  /** confirmed: the block, and how long it took. */
+  height?: number;
+  blocksWaited?: number;
+  minutesWaited?: number;
+  /** replaced: the replacement. */
+  byTxid?: string;
+  /** dropped / unknown: why. */
+  reason?: string;
+  /** 0–1: timing 0.6 + urgency match 0.4 for confirmed; 0.1 replaced; 0.3 dropped; null unknown. */
+  score: number | null;
+}
