@@ -16,9 +16,12 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
     whale: () => import('./detectors/whale/index.js'),
     urgency: () => import('./detectors/urgency/index.js'),
     rbf: () => import('./detectors/rbf/index.js'),
+    flow: () => import('./detectors/flow/index.js'),
   },
   output: {
     console: () => import('./outputs/console/index.js'),
   },
-  job: {},
+  job: {
+    correlation: () => import('./jobs/correlation/index.js'),
+  },
 };

@@ -26,7 +26,7 @@ export interface ScopedBus {
    */
   subscribe<K extends EventType>(
     types: K | readonly K[],
-    handler: (envelope: Envelope<K>) => void | Promise<void>,
+    handler: (envelope: { [T in K]: Envelope<T> }[K]) => void | Promise<void>,
   ): () => Promise<void>;
 }
 

@@ -18,6 +18,8 @@ export interface PredictionRecord {
   txid: string;
   /** ISO time of detection. */
   detectedAt: string;
+  /** ISO time the input first saw the transaction (the data's clock: simulated time on the simulator). */
+  firstSeen: string;
   valueSats: number;
   feeRate: number;
   /** From the urgency annotation; null when the urgency detector is off. */

@@ -77,3 +77,25 @@ describe('spout check / run with a broken config (built CLI)', () => {
     expect(stderr).toMatch(/Usage: spout <command>/);
   });
 });
+
+describe('a malformed label file for the flow detector (built CLI)', () => {
+  it('exits 2 naming the file and line; nothing keeps running', async () => {
+    const labels = fileURLToPath(new URL('../fixtures/labels/malformed.yaml', import.meta.url));
+    const dir = await workspace((d) =>
+      [
+        `http: { listen: "127.0.0.1:0" }`,
+        `storage: { path: ${d}/spout.json }`,
+        'inputs:',
+        '  feed: { use: replay }',
+        'detectors:',
+        '  whales: { use: whale }',
+        `  flows: { use: flow, labels: "${labels}" }`,
+      ].join('\n'),
+    );
+    const { code, stderr } = await run(['run'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/\[flows\] \d+ problems? in the label file/);
+    expect(stderr).toContain(`${labels}:3  type must be one of exchange, custody, other`);
+    expect(stderr).not.toMatch(/running: \d+ instance/);
+  });
+});

@@ -6,8 +6,8 @@ import { defineDetector } from '../../../src/plugin/define.js';
  * `rbf`: replace-by-fee. Annotates each whale with whether it signals RBF (BIP 125: an input
  * sequence below 0xfffffffe), the transactions it replaced, and a confidence that it confirms as
  * seen (lower when it signals, since it can be replaced freely). When a whale it saw detected is
- * itself replaced, it publishes `whale.replaced` (`emitReplaced`; the correlation job takes this
- * over once it exists, see docs/events.md).
+ * itself replaced, it can publish `whale.replaced` (`emitReplaced`, off by default: the
+ * correlation job owns that event; turn it on only in setups without correlation).
  */
 export default defineDetector({
   name: 'rbf',

@@ -24,7 +24,7 @@ describe.skipIf(!hasFixtures)('rbf detector on the real RBF pairs, scaled to wha
     const fake: FakeMempool = await startFakeMempool();
     cleanups.push(() => fake.close());
     const run = await runYaml(
-      `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: { use: whale, thresholdBtc: 100 }\n  rbf: { use: rbf }\n`,
+      `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: { use: whale, thresholdBtc: 100 }\n  rbf: { use: rbf, emitReplaced: true }\n`,
     );
     cleanups.push(run.stop);
     await fake.waitForMessage(

@@ -1,0 +1,201 @@
+import { Type } from '@sinclair/typebox';
+import type { Envelope } from '../../../src/bus/envelope.js';
+import { parseDuration } from '../../../src/config/durations.js';
+import { defineJob } from '../../../src/plugin/define.js';
+import { Duration } from '../../../src/plugin/schema.js';
+import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../../src/store/records.js';
+import { DROPPED_SCORE, REPLACED_SCORE, confirmedScore } from './score.js';
+
+interface ChainState {
+  height: number | null;
+}
+
+/**
+ * `correlation`: remembers every whale as a prediction (predicted blocks, urgency, chain tip at
+ * detection) and settles it: confirmed when its txid is in a `block.connected`, replaced on
+ * `tx.replaced`, dropped on `tx.removed` or when still unconfirmed after `dropAfter` (by the
+ * wall clock, checked every `checkEvery`, and by block time against the transaction's first-seen
+ * time, so a simulated or replayed feed settles on its own clock). Emits
+ * `whale.confirmed|replaced|dropped` and stores each outcome with its score.
+ *
+ * Predictions are flushed to the store before the next event is handled, so they survive a
+ * crash; an outcome is recorded once (a txid with an outcome is never settled again). When
+ * blocks were missed (Spout was down: the next block is more than one above the last seen),
+ * the pending predictions may have confirmed unseen: they are settled by any later block that
+ * holds them, stay pending if the input sees them in the mempool again, and are otherwise
+ * marked `unknown` after `unknownAfterBlocks` blocks — never left pending for ever.
+ */
+export default defineJob({
+  name: 'correlation',
+  description: 'Settles each whale as confirmed, replaced or dropped, and scores the prediction.',
+  options: Type.Object({
+    dropAfter: Duration({
+      default: '72h',
+      description: 'A whale still unconfirmed after this long is dropped.',
+    }),
+    unknownAfterBlocks: Type.Integer({
+      minimum: 1,
+      default: 6,
+      description: 'After missed blocks, how many more blocks before an unseen whale is marked unknown.',
+    }),
+    checkEvery: Duration({ default: '1m', description: 'How often dropAfter is checked.' }),
+  }),
+  consumes: ['whale.detected', 'block.connected', 'tx.replaced', 'tx.removed', 'tx.seen'],
+  emits: ['whale.confirmed', 'whale.replaced', 'whale.dropped'],
+  setup(ctx) {
+    const predictions = ctx.store.collection<PredictionRecord>(COLLECTIONS.predictions);
+    const outcomes = ctx.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
+    const states = ctx.store.collection<ChainState>(COLLECTIONS.jobState);
+    const chain: ChainState = { height: states.get(ctx.instance)?.height ?? null };
+    const dropAfterMs = parseDuration(ctx.options.dropAfter);
+
+    const settle = (
+      p: PredictionRecord,
+      at: string,
+      outcome: Omit<
+        OutcomeRecord,
+        'txid' | 'detectedAt' | 'settledAt' | 'valueSats' | 'predictedBlocks' | 'urgencyLevel'
+      >,
+    ) => {
+      predictions.delete(p.txid);
+      outcomes.put(p.txid, {
+        txid: p.txid,
+        detectedAt: p.detectedAt,
+        settledAt: at,
+        valueSats: p.valueSats,
+        predictedBlocks: p.predictedBlocks,
+        urgencyLevel: p.urgencyLevel,
+        ...outcome,
+      });
+    };
+
+    const dropped = (p: PredictionRecord, at: string, reason: string) => {
+      settle(p, at, { status: 'dropped', reason, score: DROPPED_SCORE });
+      ctx.bus.publish('whale.dropped', { txid: p.txid, reason });
+    };
+
+    const onDetected = (e: Envelope<'whale.detected'>) => {
+      const w = e.data;
+      if (predictions.has(w.txid) || outcomes.has(w.txid)) return;
+      predictions.put(w.txid, {
+        txid: w.txid,
+        detectedAt: w.detectedAt,
+        firstSeen: w.firstSeen,
+        valueSats: w.valueSats,
+        feeRate: w.feeRate,
+        predictedBlocks: w.urgency?.predictedBlocks ?? null,
+        urgencyLevel: w.urgency?.level ?? null,
+        tipHeight: chain.height,
+        tipTime: null,
+      });
+    };
+
+    const onBlock = (e: Envelope<'block.connected'>) => {
+      const { height, txids } = e.data;
+      if (chain.height !== null && height > chain.height + 1) {
+        const from = chain.height + 1;
+        let marked = 0;
+        for (const [, p] of predictions.entries())
+          if (p.uncertainSince === undefined)
+            (predictions.put(p.txid, { ...p, uncertainSince: from }), marked++);
+        if (marked)
+          ctx.log.warn(
+            { from, to: height - 1 },
+            `blocks ${from}–${height - 1} were missed: ${marked} pending whale(s) may have confirmed unseen`,
+          );
+      }
+      const mined = new Set(txids);
+      for (const [txid, p] of [...predictions.entries()]) {
+        if (mined.has(txid)) {
+          const blocksWaited = p.tipHeight === null ? 1 : Math.max(1, height - p.tipHeight);
+          const minutesWaited = Math.max(
+            0,
+            Math.round((Date.parse(e.time) - Date.parse(p.detectedAt)) / 60_000),
+          );
+          settle(p, e.time, {
+            status: 'confirmed',
+            height,
+            blocksWaited,
+            minutesWaited,
+            score: confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel),
+          });
+          ctx.bus.publish('whale.confirmed', {
+            txid,
+            height,
+            blocksWaited,
+            minutesWaited,
+            predictedBlocks: p.predictedBlocks,
+          });
+        } else if (Date.parse(e.data.time) - Date.parse(p.firstSeen) >= dropAfterMs) {
+          // Judged on the chain's clock too, so a replayed or simulated feed settles by its own time.
+          dropped(p, e.time, `not confirmed within ${ctx.options.dropAfter}`);
+        } else if (
+          p.uncertainSince !== undefined &&
+          height - p.uncertainSince >= ctx.options.unknownAfterBlocks
+        ) {
+          settle(p, e.time, {
+            status: 'unknown',
+            reason: 'Spout missed blocks while it was down; this whale was not seen again',
+            score: null,
+          });
+          ctx.log.info({ txid }, 'outcome unknown: not seen since missed blocks');
+        }
+      }
+      if (chain.height === null || height > chain.height) {
+        chain.height = height;
+        states.put(ctx.instance, { height });
+      }
+    };
+
+    const onReplaced = (e: Envelope<'tx.replaced'>) => {
+      const p = predictions.get(e.data.txid);
+      if (!p) return;
+      settle(p, e.time, { status: 'replaced', byTxid: e.data.byTxid, score: REPLACED_SCORE });
+      ctx.bus.publish('whale.replaced', { txid: p.txid, byTxid: e.data.byTxid, fullRbf: e.data.fullRbf });
+    };
+
+    ctx.bus.subscribe(
+      ['whale.detected', 'block.connected', 'tx.replaced', 'tx.removed', 'tx.seen'],
+      async (e) => {
+        switch (e.type) {
+          case 'whale.detected':
+            onDetected(e);
+            break;
+          case 'block.connected':
+            onBlock(e);
+            break;
+          case 'tx.replaced':
+            onReplaced(e);
+            break;
+          case 'tx.removed': {
+            const p = predictions.get(e.data.txid);
+            if (p) dropped(p, e.time, `removed from the mempool (${e.data.reason})`);
+            break;
+          }
+          case 'tx.seen': {
+            // Seen in the mempool again after missed blocks: it did not confirm unseen.
+            const p = predictions.get(e.data.txid);
+            if (p?.uncertainSince !== undefined) {
+              const { uncertainSince: _, ...still } = p;
+              predictions.put(p.txid, still);
+            }
+            return;
+          }
+        }
+        // Predictions and outcomes are on disk before the next event: a crash loses none.
+        await ctx.store.flush();
+      },
+    );
+
+    ctx.scheduler.every(parseDuration(ctx.options.checkEvery), async () => {
+      const now = Date.now();
+      let n = 0;
+      for (const [, p] of [...predictions.entries()]) {
+        if (now - Date.parse(p.detectedAt) >= dropAfterMs)
+          (dropped(p, new Date(now).toISOString(), `not confirmed within ${ctx.options.dropAfter}`), n++);
+      }
+      if (n) await ctx.store.flush();
+    });
+    ctx.onStop(() => ctx.store.flush());
+  },
+});
