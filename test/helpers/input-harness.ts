@@ -3,6 +3,7 @@ import type { EventType } from '../../src/bus/events.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
+import type { Store } from '../../src/store/port.js';
 import { captureLog } from './kernel.js';
 
 /** A kernel running the given YAML in-process, with every published envelope recorded. */
@@ -11,6 +12,7 @@ export async function runYaml(yaml: string): Promise<{
   events: AnyEnvelope[];
   of: (type: EventType) => AnyEnvelope[];
   log: ReturnType<typeof captureLog>;
+  store: Store;
   stop: () => Promise<unknown[]>;
 }> {
   const config = await parseConfig(
@@ -20,7 +22,8 @@ export async function runYaml(yaml: string): Promise<{
     {},
   );
   const log = captureLog();
-  const kernel = createKernel({ config, log: log.log, store: createMemoryStore() });
+  const store = createMemoryStore();
+  const kernel = createKernel({ config, log: log.log, store });
   const events: AnyEnvelope[] = [];
   kernel.bus.tap((e) => events.push(e));
   await kernel.start();
@@ -29,6 +32,7 @@ export async function runYaml(yaml: string): Promise<{
     events,
     of: (type) => events.filter((e) => e.type === type),
     log,
+    store,
     stop: () => kernel.stop(),
   };
 }

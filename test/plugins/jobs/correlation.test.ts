@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WhaleConfirmed } from '../../../src/bus/events.js';
+import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
+import { confirmedScore, timingScore } from '../../../plugins/jobs/correlation/score.js';
+import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
+import { hasFixtures, loadBlock277647, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
+import { runYaml } from '../../helpers/input-harness.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const scaled = (tx: EsploraTx, factor: number): EsploraTx => ({
+  ...tx,
+  vout: tx.vout.map((o) => ({ ...o, value: o.value * factor })),
+  vin: tx.vin.map((v) => ({
+    ...v,
+    prevout: v.prevout ? { ...v.prevout, value: v.prevout.value * factor } : null,
+  })),
+});
+
+describe('correlation scores', () => {
+  it('timing: 1.0 within one block, linear to 0.5 at six or more off; urgency match by speed', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 9].map((off) => timingScore(3 + off, 3))).toEqual([
+      1, 1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.5,
+    ]);
+    expect(confirmedScore(1, 1, 'critical')).toBe(1);
+    expect(confirmedScore(2, 9, 'low')).toBe(0.3);
+    expect(confirmedScore(6, 9, 'low')).toBe(0.88);
+    expect(confirmedScore(3, null, null)).toBe(0.3);
+  });
+});
+
+describe.skipIf(!hasFixtures)(
+  'correlation job: a scripted scenario through the fake mempool.space server',
+  () => {
+    it('settles each whale as hand-computed: confirmed (blocks waited, score), replaced, removed, never confirmed', async () => {
+      const fake: FakeMempool = await startFakeMempool();
+      cleanups.push(() => fake.close());
+      const run = await runYaml(
+        [
+          'inputs:',
+          `  feed: { use: mempool, url: "${fake.url}" }`,
+          'detectors:',
+          '  whales: { use: whale, thresholdBtc: 100 }',
+          '  urgency: { use: urgency }',
+          'jobs:',
+          '  correlation: { use: correlation, dropAfter: 3s, checkEvery: 100ms }',
+        ].join('\n') + '\n',
+      );
+      cleanups.push(run.stop);
+      await fake.waitForMessage(
+        (m) =>
+          typeof m.message === 'object' &&
+          m.message !== null &&
+          (m.message as Record<string, unknown>)['track-mempool'] === true,
+      );
+      const now = () => Math.floor(Date.now() / 1000);
+      const block = (height: number, mined: string[]) =>
+        fake.pushBlock({ id: height.toString(16).padStart(64, '0'), height, timestamp: now() }, mined);
+      const txs = loadBlock277647();
+      const [A, B, C] = ['d3852055', '5143ba55', '712db987'].map(
+        (p) => txs.find((t) => t.txid.startsWith(p)) as EsploraTx,
+      );
+      const [pairD, pairE] = loadRbfPairs().map((p) => {
+        const factor = Math.ceil(150e8 / p.replaced.vout.reduce((s, o) => s + o.value, 0)); // to whale size
+        return { replaced: scaled(p.replaced, factor), by: scaled(p.by, factor) };
+      });
+      const D = pairD!.replaced;
+      const D2 = pairD!.by;
+      const E = pairE!.replaced;
+
+      block(837051, []); // the tip when the whales arrive
+      await waitFor(() => run.of('block.connected').length === 1, 5000, 'tip');
+      fake.pushMempool({ added: [A!, B!, C!, D, E] });
+      await waitFor(() => run.of('whale.detected').length === 5, 5000, 'five whales');
+      fake.pushMempool({ replaced: [{ replaced: D.txid, by: D2 }] }); // D replaced by D2 (also a whale), which never confirms
+      fake.pushMempool({ removed: [E.txid] });
+      block(837052, [A!.txid]);
+      block(837053, [C!.txid]);
+      for (const h of [837054, 837055, 837056]) block(h, []);
+      block(837057, [B!.txid]);
+      await waitFor(() => run.store.collection(COLLECTIONS.outcomes).size === 6, 8000, 'six outcomes');
+
+      const outcome = (tx: EsploraTx) =>
+        run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).get(tx.txid);
+      // A pays 11.8 sat/vB, above the first projected block: predicted 1, critical; mined next block.
+      expect(outcome(A!)).toMatchObject({
+        status: 'confirmed',
+        height: 837052,
+        blocksWaited: 1,
+        predictedBlocks: 1,
+        urgencyLevel: 'critical',
+        score: 1,
+      });
+      // C pays nothing: predicted 9 (below all 8 projected blocks), low; mined after 2 blocks: timing 0.5, no match.
+      expect(outcome(C!)).toMatchObject({
+        status: 'confirmed',
+        height: 837053,
+        blocksWaited: 2,
+        predictedBlocks: 9,
+        urgencyLevel: 'low',
+        score: 0.3,
+      });
+      // B likewise, mined after 6 blocks: 3 off → timing 0.8, low matches a slow confirmation: 0.6·0.8 + 0.4 = 0.88.
+      expect(outcome(B!)).toMatchObject({
+        status: 'confirmed',
+        height: 837057,
+        blocksWaited: 6,
+        predictedBlocks: 9,
+        urgencyLevel: 'low',
+        score: 0.88,
+      });
+      expect(outcome(D)).toMatchObject({ status: 'replaced', byTxid: D2.txid, score: 0.1 });
+      expect(outcome(E)).toMatchObject({
+        status: 'dropped',
+        reason: 'removed from the mempool (unknown)',
+        score: 0.3,
+      });
+      expect(outcome(D2)).toMatchObject({ status: 'dropped', reason: 'not confirmed within 3s', score: 0.3 });
+      expect(run.store.collection(COLLECTIONS.predictions).size).toBe(0);
+
+      expect(run.of('whale.confirmed').map((e) => e.data as WhaleConfirmed)).toEqual([
+        { txid: A!.txid, height: 837052, blocksWaited: 1, minutesWaited: 0, predictedBlocks: 1 },
+        { txid: C!.txid, height: 837053, blocksWaited: 2, minutesWaited: 0, predictedBlocks: 9 },
+        { txid: B!.txid, height: 837057, blocksWaited: 6, minutesWaited: 0, predictedBlocks: 9 },
+      ]);
+      expect(run.of('whale.replaced').map((e) => e.data)).toEqual([
+        { txid: D.txid, byTxid: D2.txid, fullRbf: false },
+      ]);
+      expect(run.of('whale.dropped').map((e) => e.data)).toEqual([
+        { txid: E.txid, reason: 'removed from the mempool (unknown)' },
+        { txid: D2.txid, reason: 'not confirmed within 3s' },
+      ]);
+      expect(run.of('whale.confirmed').every((e) => e.source === 'correlation')).toBe(true);
+    });
+  },
+);
