@@ -137,3 +137,40 @@ describe.skipIf(!hasFixtures)(
     });
   },
 );
+
+describe('correlation on a simulated day', () => {
+  it('settles every whale the simulator produced: none left pending past dropAfter', async () => {
+    const start = Date.parse('2026-11-21T00:00:00.000Z');
+    const run = await runYaml(
+      [
+        'inputs:',
+        `  sim: { use: simulator, seed: 7, txPerSecond: 1, whalesPerHour: 12, speed: 20000, startTime: "${new Date(start).toISOString()}" }`,
+        'detectors:',
+        '  whales: { use: whale }',
+        '  urgency: { use: urgency }',
+        'jobs:',
+        '  correlation: { use: correlation, dropAfter: 6h }',
+      ].join('\n') + '\n',
+    );
+    cleanups.push(run.stop);
+    const lastBlockTime = () =>
+      Date.parse(
+        (run.of('block.connected').at(-1)?.data as { time?: string } | undefined)?.time ?? '1970-01-01',
+      );
+    await waitFor(() => lastBlockTime() >= start + 86_400_000, 30_000, 'a simulated day');
+    await run.stop();
+    const end = lastBlockTime();
+    const whales = run.of('whale.detected').map((e) => e.data as { txid: string; firstSeen: string });
+    expect(whales.length).toBeGreaterThan(200); // about 12 an hour
+    const outcomes = run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
+    const pending = run.store.collection<{ firstSeen: string }>(COLLECTIONS.predictions);
+    for (const w of whales) {
+      const settled = outcomes.get(w.txid);
+      if (settled) continue;
+      expect(pending.has(w.txid), `${w.txid} neither settled nor pending`).toBe(true);
+      expect(end - Date.parse(pending.get(w.txid)!.firstSeen)).toBeLessThan(6 * 3_600_000);
+    }
+    const statuses = [...outcomes.entries()].map(([, o]) => o.status);
+    expect(statuses.filter((s) => s === 'confirmed').length).toBeGreaterThan(whales.length / 2);
+  });
+});
