@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Bus, Unsubscribe } from '../bus/bus.js';
@@ -26,6 +27,8 @@ export interface Services {
   metrics: Registry;
   health: HealthBoard;
   log: Logger;
+  /** Folder of the config file: relative paths in options start here. */
+  configDir: string;
 }
 
 export interface Timeouts {
@@ -90,6 +93,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     health: { set: (state, reason) => services.health.set(name, state, reason) },
     signal: controller.signal,
     onStop: (fn) => void stopHandlers.push(fn),
+    resolve: (path) => resolvePath(services.configDir, path),
   };
 
   const phase = async (which: 'setup' | 'start', fn: () => unknown, ms: number, hint: string) => {

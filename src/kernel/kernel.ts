@@ -75,7 +75,15 @@ export function createKernel(options: KernelOptions): Kernel {
     listen: config.http.listen,
     onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
   });
-  const services: Services = { bus, store: options.store, http, metrics: metrics.registry, health, log };
+  const services: Services = {
+    bus,
+    store: options.store,
+    http,
+    metrics: metrics.registry,
+    health,
+    log,
+    configDir: config.dir,
+  };
   const runtimes = new Map<string, Runtime>();
   const slots = new Map<string, OutputSlot>();
   const chain = createDetectorChain(bus, failure, (seconds) => metrics.detectionLatency.observe(seconds));

@@ -53,6 +53,8 @@ export interface PluginContext<O> {
   readonly signal: AbortSignal;
   /** Register a clean-up; handlers run last-in-first-out, awaited and time-boxed. */
   onStop(fn: () => void | Promise<void>): void;
+  /** Resolve a path from the options: relative paths start at the config file's folder. */
+  resolve(path: string): string;
 }
 
 interface BaseDefinition<K extends PluginKind, S extends TSchema> {

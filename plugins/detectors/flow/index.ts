@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { createError } from '../../../src/kernel/errors.js';
 import { defineDetector } from '../../../src/plugin/define.js';
@@ -17,7 +16,7 @@ const HOW_TO_FIX =
  * `outflow` (from one), `internal` (exchange to exchange), else `unknown`; `from` / `to` name the
  * labelled entity of each side.
  *
- * The label file (`labels`, relative to the working folder) is chosen by its extension:
+ * The label file (`labels`, relative to the config file's folder) is chosen by its extension:
  * - `.yaml` / `.yml` / `.json`: a mapping `ADDRESS: { entity: NAME, type: TYPE }`, or a list of
  *   `{ address, entity, type }`. Nothing else: no short form (`ADDRESS: NAME`) and no other keys,
  *   so a typo cannot silently change what an address means.
@@ -41,14 +40,15 @@ export default defineDetector({
   options: Type.Object({
     labels: Type.String({
       minLength: 1,
-      description: 'Label file (.yaml, .yml, .json or .csv) of address → entity and type.',
+      description:
+        'Label file (.yaml, .yml, .json or .csv) of address → entity and type, relative to the config file.',
     }),
     watch: Type.Boolean({ default: true, description: 'Re-read the label file when it changes.' }),
   }),
   consumes: ['tx.seen'],
   setup: async (ctx) => {
     const shown = ctx.options.labels;
-    const path = resolve(shown);
+    const path = ctx.resolve(shown);
     const first = await readLabelFile(path);
     if (!first.ok) {
       const n = first.problems.length;

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { EventMap, EventType } from '../../../src/bus/events.js';
 import { EVENT_TYPES } from '../../../src/bus/events.js';
@@ -27,7 +26,7 @@ export default defineInput({
     file: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'JSON-lines file of { type, data }, relative to the working folder.',
+        description: 'JSON-lines file of { type, data }, relative to the config file.',
       }),
     ),
     intervalMs: Type.Integer({ minimum: 0, default: 0, description: 'Pause between two events.' }),
@@ -36,7 +35,7 @@ export default defineInput({
   emits: [...EVENT_TYPES],
   async setup(ctx) {
     const items: ReplayItem[] = [...((ctx.options.items ?? []) as ReplayItem[])];
-    if (ctx.options.file) items.push(...(await readLines(resolve(ctx.options.file))));
+    if (ctx.options.file) items.push(...(await readLines(ctx.resolve(ctx.options.file))));
     ctx.onStop(() => ctx.log.debug('replay stopped'));
     loaded.set(ctx, items);
   },
