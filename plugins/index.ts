@@ -23,5 +23,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   },
   job: {
     correlation: () => import('./jobs/correlation/index.js'),
+    accuracy: () => import('./jobs/accuracy/index.js'),
+    retention: () => import('./jobs/retention/index.js'),
   },
 };

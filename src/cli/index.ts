@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import type { CliEnv } from './io.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { statsCommand } from './stats.js';
 
 const USAGE = `Usage: spout <command> [options]
 
@@ -12,10 +13,12 @@ Commands:
   check    Validate the configuration and print the wired plugin graph
   schema   Print the configuration's JSON Schema (for editors)
   demo     Run the whole pipeline offline, with nothing to configure
+  stats    Print daily, weekly and monthly statistics from the stored outcomes
 
 Options:
   -c, --config PATH   Configuration file (else $SPOUT_CONFIG, ./config.yaml, config.example.yaml)
-      --json          check: print the graph as JSON
+      --json          check, stats: print JSON
+      --since WHEN    stats: from an ISO date (2026-11-01) or that long ago (30d)
   -h, --help          Show this help
 
 Exit status: 0 ok, 1 runtime failure, 2 configuration or usage error.
@@ -31,6 +34,7 @@ export async function runCli(cli: CliEnv): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -47,6 +51,7 @@ export async function runCli(cli: CliEnv): Promise<number> {
   const flags = {
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.json ? { json: true } : {}),
+    ...(values.since !== undefined ? { since: values.since } : {}),
   };
   switch (command) {
     case 'run':
@@ -57,6 +62,8 @@ export async function runCli(cli: CliEnv): Promise<number> {
       return schemaCommand(cli);
     case 'demo':
       return demoCommand(cli);
+    case 'stats':
+      return statsCommand(flags, cli);
     default:
       cli.io.err(`spout: unknown command "${command}" (SPOUT_CLI_USAGE)\n\n${USAGE}`);
       return 2;

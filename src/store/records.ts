@@ -11,6 +11,12 @@ export const COLLECTIONS = {
   outcomes: 'outcomes',
   /** Small per-job state (last block height, last alert), by job instance. */
   jobState: 'job-state',
+  /** Webhook and e-mail deliveries waiting or in progress (records carry createdAt/updatedAt). */
+  outbox: 'outbox',
+  /** The delivery log: attempts and outcomes (createdAt/updatedAt). */
+  deliveries: 'deliveries',
+  /** Chat message ids of posted alerts, for edits in place (createdAt). */
+  messages: 'messages',
 } as const;
 
 /** A detected whale and what was predicted for it. */

@@ -12,9 +12,13 @@ afterEach(async () => {
 });
 
 interface StoreFile {
-  collections: { predictions?: Record<string, unknown>; outcomes?: Record<string, { status: string; height: number }> };
+  collections: {
+    predictions?: Record<string, unknown>;
+    outcomes?: Record<string, { status: string; height: number }>;
+  };
 }
-const readStore = async (path: string): Promise<StoreFile> => JSON.parse(await readFile(path, 'utf8').catch(() => '{"collections":{}}')) as StoreFile;
+const readStore = async (path: string): Promise<StoreFile> =>
+  JSON.parse(await readFile(path, 'utf8').catch(() => '{"collections":{}}')) as StoreFile;
 const envelopes = (p: Running, type: string) =>
   p
     .stdout()
@@ -47,7 +51,10 @@ describe.skipIf(!hasFixtures)('SIGKILL with predictions pending (built CLI)', ()
       ].join('\n'),
     );
     const isTrack = (conn: number) => (m: { conn: number; message: unknown }) =>
-      m.conn === conn && typeof m.message === 'object' && m.message !== null && (m.message as Record<string, unknown>)['track-mempool'] === true;
+      m.conn === conn &&
+      typeof m.message === 'object' &&
+      m.message !== null &&
+      (m.message as Record<string, unknown>)['track-mempool'] === true;
     const whales = loadBlock277647().filter((t) => t.vout.reduce((s, o) => s + o.value, 0) > 100e8);
     expect(whales).toHaveLength(3);
 
@@ -56,7 +63,9 @@ describe.skipIf(!hasFixtures)('SIGKILL with predictions pending (built CLI)', ()
     await fake.waitForMessage(isTrack(1));
     fake.pushBlock({ id: 'a'.repeat(64), height: 900_000, timestamp: Math.floor(Date.now() / 1000) }, []);
     fake.pushMempool({ added: whales });
-    await first.waitFor(/"type":"whale\.detected".*\n.*"type":"whale\.detected".*\n.*"type":"whale\.detected"/);
+    await first.waitFor(
+      /"type":"whale\.detected".*\n.*"type":"whale\.detected".*\n.*"type":"whale\.detected"/,
+    );
     // The store file is written atomically; poll it until the three predictions are on disk.
     for (let i = 0; Object.keys((await readStore(storePath)).collections.predictions ?? {}).length < 3; i++) {
       if (i > 500) throw new Error('predictions never reached the disk');
@@ -69,7 +78,10 @@ describe.skipIf(!hasFixtures)('SIGKILL with predictions pending (built CLI)', ()
     cleanups.push(() => second.child.kill('SIGKILL'));
     await fake.waitForMessage(isTrack(2));
     const now = Math.floor(Date.now() / 1000);
-    fake.pushBlock({ id: 'b'.repeat(64), height: 900_001, timestamp: now }, [whales[0]!.txid, whales[1]!.txid]);
+    fake.pushBlock({ id: 'b'.repeat(64), height: 900_001, timestamp: now }, [
+      whales[0]!.txid,
+      whales[1]!.txid,
+    ]);
     fake.pushBlock({ id: 'c'.repeat(64), height: 900_002, timestamp: now }, [whales[2]!.txid]);
     fake.pushBlock({ id: 'd'.repeat(64), height: 900_003, timestamp: now }, [whales[0]!.txid]); // a txid seen again: no second outcome
     await waitFor(() => envelopes(second, 'whale.confirmed').length === 3, 5000, 'three confirmations');
@@ -80,7 +92,11 @@ describe.skipIf(!hasFixtures)('SIGKILL with predictions pending (built CLI)', ()
     expect(envelopes(second, 'whale.confirmed').map((e) => e.data.txid)).toEqual(whales.map((w) => w.txid));
     const store = await readStore(storePath);
     expect(store.collections.predictions ?? {}).toEqual({});
-    expect(Object.fromEntries(Object.entries(store.collections.outcomes ?? {}).map(([k, v]) => [k, [v.status, v.height]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(store.collections.outcomes ?? {}).map(([k, v]) => [k, [v.status, v.height]]),
+      ),
+    ).toEqual({
       [whales[0]!.txid]: ['confirmed', 900_001],
       [whales[1]!.txid]: ['confirmed', 900_001],
       [whales[2]!.txid]: ['confirmed', 900_002],

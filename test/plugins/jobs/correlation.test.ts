@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleConfirmed } from '../../../src/bus/events.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
 import { confirmedScore, timingScore } from '../../../plugins/jobs/correlation/score.js';
+import { aggregate } from '../../../src/stats/aggregate.js';
 import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
