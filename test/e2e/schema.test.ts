@@ -47,10 +47,16 @@ describe('spout schema (built CLI)', () => {
     expect(graph.nodes.map((n) => [n.name, n.plugin, n.enabled])).toEqual([
       ['mempool', 'mempool', true],
       ['whales', 'whale', true],
+      ['urgency', 'urgency', true],
+      ['rbf', 'rbf', true],
+      ['flow', 'flow', false],
       ['console', 'console', true],
       ['big-whales-json', 'console', false],
+      ['correlation', 'correlation', true],
+      ['accuracy', 'accuracy', true],
+      ['retention', 'retention', true],
     ]);
-    expect(graph.nodes[2]?.routing).toMatchObject({
+    expect(graph.nodes[5]?.routing).toMatchObject({
       default: true,
       events: expect.arrayContaining(['whale.detected', 'accuracy.degraded']),
     });

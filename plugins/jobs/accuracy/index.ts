@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
+import { createError } from '../../../src/kernel/errors.js';
 import { defineJob } from '../../../src/plugin/define.js';
 import { Cron, Duration } from '../../../src/plugin/schema.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
@@ -49,7 +50,10 @@ export default defineJob({
   setup(ctx) {
     const o = ctx.options;
     if (o.critical > o.warning)
-      throw new Error(`critical (${o.critical}) must not be above warning (${o.warning})`);
+      throw createError(
+        'SPOUT_CONFIG_INVALID',
+        `jobs.${ctx.instance}.critical (${o.critical}) must not be above jobs.${ctx.instance}.warning (${o.warning}); lower critical or raise warning`,
+      );
     const windowMs = parseDuration(o.window);
     const settings: AlertSettings = {
       warning: o.warning,

@@ -228,6 +228,11 @@ describe('accuracy job (fake time)', () => {
       log: captureLog().log,
       store: createMemoryStore(),
     });
-    await expect(kernel.start()).rejects.toThrow(/critical \(0\.7\) must not be above warning \(0\.6\)/);
+    await expect(kernel.start()).rejects.toMatchObject({
+      code: 'SPOUT_CONFIG_INVALID',
+      exit: 2,
+      message:
+        '[acc] jobs.acc.critical (0.7) must not be above jobs.acc.warning (0.6); lower critical or raise warning',
+    });
   });
 });
