@@ -105,3 +105,14 @@ function vsizeOf(vsize: unknown, weight: unknown): number | null {
     return Math.ceil(weight / 4);
   return null;
 }
+
+// Transactions arrive in bursts that share their first-seen second: format each second once.
+let lastSecond = Number.NaN;
+let lastIso = '';
+function isoSeconds(seconds: number): string {
+  if (seconds !== lastSecond) {
+    lastSecond = seconds;
+    lastIso = new Date(seconds * 1000).toISOString();
+  }
+  return lastIso;
+}
