@@ -3,6 +3,11 @@ import type { WhaleConfirmed } from '../../../src/bus/events.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
 import { confirmedScore, timingScore } from '../../../plugins/jobs/correlation/score.js';
 import { aggregate } from '../../../src/stats/aggregate.js';
+import { openLowdbStore } from '../../../src/store/lowdb.js';
+import { run as runCli } from '../../helpers/cli.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
@@ -135,6 +140,38 @@ describe.skipIf(!hasFixtures)(
         { txid: D2.txid, reason: 'not confirmed within 3s' },
       ]);
       expect(run.of('whale.confirmed').every((e) => e.source === 'correlation')).toBe(true);
+
+      // The statistics `spout stats` prints, from these stored outcomes: in-process …
+      const all = [...run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).entries()].map(([, o]) => o);
+      const stats = aggregate(all, { now: new Date(Date.now() + 60_000) });
+      const btc =
+        [A!, B!, C!, D, D2, E].reduce((s, t) => s + t.vout.reduce((x, o) => x + o.value, 0), 0) / 1e8;
+      const expected = {
+        whales: 6,
+        confirmed: 3,
+        replaced: 1,
+        dropped: 2,
+        unknown: 0,
+        meanMinutesToConfirm: 0,
+        accuracy: 0.48,
+      };
+      expect(stats.total).toMatchObject(expected);
+      expect(stats.total.btcMoved).toBeCloseTo(btc, 8);
+
+      // … and from a store file, by the built CLI.
+      const dir = await mkdtemp(join(tmpdir(), 'spout-stats-'));
+      const file = await openLowdbStore({ path: join(dir, 'spout.json') });
+      for (const o of all) file.collection<OutcomeRecord>(COLLECTIONS.outcomes).put(o.txid, o);
+      await file.close();
+      await writeFile(
+        join(dir, 'config.yaml'),
+        'storage: { path: ./spout.json }\noutputs:\n  out: { use: console }\n',
+      );
+      const cli = await runCli(['stats', '--json'], { cwd: dir });
+      expect(cli.code).toBe(0);
+      const printed = JSON.parse(cli.stdout) as { total: Record<string, unknown> };
+      expect(printed.total).toMatchObject(expected);
+      expect(printed.total.btcMoved).toBeCloseTo(btc, 8);
     });
   },
 );
