@@ -61,3 +61,46 @@ export interface OutcomeRecord {
   /** 0–1: timing 0.6 + urgency match 0.4 for confirmed; 0.1 replaced; 0.3 dropped; null unknown. */
   score: number | null;
 }
+
+/** Where a webhook or e-mail delivery stands. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'disabled';
+
+/**
+ * One event to deliver to one endpoint (collection `outbox`, key `id`). Recorded, and flushed
+ * to disk, before the first attempt; kept after delivery until retention removes it.
+ */
+export interface OutboxRecord {
+  /** `${instance}/${eventId}`: one record per event per output instance. */
+  id: string;
+  /** The output instance (endpoint) it is for. */
+  instance: string;
+  channel: 'webhook' | 'email';
+  eventId: string;
+  eventType: string;
+  /** The exact body sent (and signed) on every attempt. */
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When the next attempt is due (pending), else null. */
+  nextAttemptAt: string | null;
+  lastStatus?: number;
+  lastError?: string;
+  deliveredAt?: string;
+}
+
+/** One attempt (collection `deliveries`, key `${outboxId}#${attempt}`): the delivery log. */
+export interface DeliveryAttempt {
+  id: string;
+  outboxId: string;
+  instance: string;
+  attempt: number;
+  createdAt: string;
+  /** HTTP status, when a response came. */
+  statusCode?: number;
+  latencyMs: number;
+  error?: string;
+  outcome: 'delivered' | 'retry' | 'dead' | 'disabled';
+  nextAttemptAt?: string;
+}
