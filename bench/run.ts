@@ -1,6 +1,7 @@
 import { benchBus } from './bus.js';
 import { benchIngest } from './ingest.js';
 import { benchDetect } from './detect.js';
+import { benchStore } from './store.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -32,3 +33,11 @@ console.log(`  without detectors    ${fmt(detect.withoutPerSecond)} tx/s (baseli
 console.log(`  whale+urgency+rbf    ${fmt(detect.withPerSecond)} tx/s`);
 console.log(`  added cost per tx    ${(detect.overhead * 100).toFixed(1)}%`);
 console.log(`  tx.seen → whale      p50 ${detect.p50Ms.toFixed(3)} ms, p99 ${detect.p99Ms.toFixed(3)} ms`);
+
+console.log('outbox write cost: one record flushed to disk, with N records already stored');
+for (const n of [10_000, 100_000]) {
+  const s = await benchStore(n);
+  console.log(
+    `  ${fmt(n).padStart(7)} stored   journal store ${s.journalMs.toFixed(2)} ms   lowdb whole-file write ${s.lowdbMs.toFixed(1)} ms (baseline)`,
+  );
+}

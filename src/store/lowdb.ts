@@ -1,142 +1,133 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, appendFile, mkdir, stat, truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { createError } from '../kernel/errors.js';
+import { journalPath, readStoreFiles, type JournalOp, type Snapshot } from './file-format.js';
 import { createCollection, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
 
-/** On-disk shape of the lowdb file. */
-interface FileData {
-  spout: 1;
-  collections: Record<string, Record<string, unknown>>;
-}
-
 export interface LowdbStoreOptions {
   path: string;
-  /** Coalescing window: changes within it become one file write. Default 200 ms. */
+  /** Coalescing window: changes within it become one write. Default 200 ms. */
   flushDelayMs?: number;
+  /** Rewrite the snapshot once the journal is larger than this many bytes (and than the snapshot). Default 1 MiB. */
+  compactAfterBytes?: number;
 }
 
 /**
- * Open the lowdb JSON file store. Errors (at open, never later): `SPOUT_STORE_CORRUPT` when the
- * file exists but is not Spout data (it is never overwritten), `SPOUT_STORE_UNWRITABLE` when the
- * file or its folder cannot be written. Writes are atomic (temporary file + rename, by lowdb's
- * steno writer) and coalesced over `flushDelayMs`.
+ * Open the file store: a lowdb JSON snapshot (`path`) plus an append-only journal beside it
+ * (`path.journal`). A flush appends only the documents changed since the last one, so its cost
+ * follows the size of the change, not of the store (lowdb alone rewrites the whole file on every
+ * write); once the journal outgrows the snapshot, lowdb rewrites the snapshot atomically
+ * (temporary file + rename) and the journal is emptied. Replaying a journal line twice is
+ * harmless, so a crash at any point loses nothing that was flushed.
+ *
+ * Errors (at open, never later): `SPOUT_STORE_CORRUPT` when the files exist but are not Spout
+ * data (they are never overwritten), `SPOUT_STORE_UNWRITABLE` when they cannot be written.
  */
 export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store> {
   const path = resolve(options.path);
+  const journal = journalPath(path);
   const delay = options.flushDelayMs ?? 200;
-  const existing = await readExisting(path);
+  const compactAfter = options.compactAfterBytes ?? 2 ** 20;
+  const existing = await readStoreFiles(path);
   await ensureWritable(path);
 
   const data: StoreData = new Map(
-    Object.entries(existing?.collections ?? {}).map(([name, docs]) => [name, new Map(Object.entries(docs))]),
+    Object.entries(existing.data.collections).map(([name, docs]) => [name, new Map(Object.entries(docs))]),
   );
-  const db = new Low<FileData>(
-    new DataFile<FileData>(path, { parse: JSON.parse, stringify: JSON.stringify }),
+  const db = new Low<Snapshot>(
+    new DataFile<Snapshot>(path, { parse: JSON.parse, stringify: JSON.stringify }),
     {
       spout: 1,
       collections: {},
     },
   );
 
+  let pending = new Map<string, JournalOp>();
+  let journalBytes = existing.journalBytes;
+  let snapshotBytes = (await stat(path).catch(() => null))?.size ?? 0;
   let timer: NodeJS.Timeout | null = null;
-  let dirty = false;
   let writing: Promise<void> = Promise.resolve();
   let closed = false;
 
-  const snapshot = (): FileData => {
-    const collections: FileData['collections'] = {};
+  const snapshot = (): Snapshot => {
+    const collections: Snapshot['collections'] = {};
     for (const [name, map] of data) if (map.size > 0) collections[name] = Object.fromEntries(map);
     return { spout: 1, collections };
   };
-  const write = (): Promise<void> => {
+
+  const compact = async () => {
+    db.data = snapshot();
+    await db.write();
+    await truncate(journal).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    journalBytes = 0;
+    snapshotBytes = (await stat(path)).size;
+  };
+
+  const writeOut = async (ops: JournalOp[]) => {
+    if (ops.length > 0) {
+      const text = ops.map((op) => JSON.stringify(op)).join('\n') + '\n';
+      await appendFile(journal, text);
+      journalBytes += Buffer.byteLength(text);
+    }
+    if (journalBytes > compactAfter && journalBytes > snapshotBytes) await compact();
+  };
+
+  const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = null;
-    if (!dirty) return writing;
-    dirty = false;
-    db.data = snapshot();
+    if (pending.size === 0) return writing;
+    const ops = [...pending.values()];
+    pending = new Map();
     writing = writing
-      .then(() => db.write())
+      .then(() => writeOut(ops))
       .catch((cause: unknown) => {
-        dirty = true;
+        // Not written: keep the changes for the next flush (unless newer ones replaced them).
+        for (const op of ops) if (!pending.has(`${op.c}\0${op.i}`)) pending.set(`${op.c}\0${op.i}`, op);
         throw createError(
           'SPOUT_STORE_UNWRITABLE',
-          `Could not write the store file ${path}: ${String(cause)}.`,
+          `Could not write the store ${path}: ${String(cause)}.`,
           {},
           cause,
         );
       });
     return writing;
   };
-  const touched = (): void => {
+
+  const changed = (collection: string, id: string, doc: unknown, deleted: boolean): void => {
     if (closed) return;
-    dirty = true;
-    timer ??= setTimeout(() => void write().catch(() => {}), delay);
+    pending.set(
+      `${collection}\0${id}`,
+      deleted ? { c: collection, i: id, x: 1 } : { c: collection, i: id, d: doc },
+    );
+    timer ??= setTimeout(() => void flush().catch(() => {}), delay);
   };
 
   const collection = <T>(name: string): Collection<T> => {
     let map = data.get(name);
     if (!map) data.set(name, (map = new Map()));
-    return createCollection<T>(map, touched);
+    return createCollection<T>(name, map, changed);
   };
 
-  if (!existing) {
-    dirty = true;
-    await write();
-  }
+  // A new store gets its snapshot at once; an old one with a long journal is compacted at open.
+  if (!existing.exists || journalBytes > compactAfter) await compact();
 
   return {
     collection,
     collections: () => [...data.keys()].filter((n) => (data.get(n)?.size ?? 0) > 0),
-    flush: write,
+    flush,
     async close() {
-      await write();
+      await flush();
+      await writing;
       closed = true;
     },
     location: path,
   };
-}
-
-async function readExisting(path: string): Promise<FileData | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw createError(
-      'SPOUT_STORE_UNWRITABLE',
-      `Cannot read the store file ${path}: ${(error as Error).message}. Check its permissions or set storage.path.`,
-      {},
-      error,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(path, `it is not valid JSON (${(error as Error).message})`);
-  }
-  if (!isFileData(parsed)) throw corrupt(path, 'it is JSON but not a Spout store');
-  return parsed;
-}
-
-function corrupt(path: string, why: string) {
-  return createError(
-    'SPOUT_STORE_CORRUPT',
-    `The store file ${path} cannot be used: ${why}. Spout will not start over it with empty data. ` +
-      `Restore it from a backup, or move it away to start with an empty store.`,
-  );
-}
-
-function isFileData(value: unknown): value is FileData {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<FileData>;
-  if (v.spout !== 1 || typeof v.collections !== 'object' || v.collections === null) return false;
-  return Object.values(v.collections).every((c) => typeof c === 'object' && c !== null && !Array.isArray(c));
 }
 
 async function ensureWritable(path: string): Promise<void> {

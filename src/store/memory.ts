@@ -3,18 +3,21 @@ import type { Collection, Store } from './port.js';
 /** The collections a store holds, as plain maps; shared by the adapters. */
 export type StoreData = Map<string, Map<string, unknown>>;
 
-/** Wrap one map as a {@link Collection}, calling `touched` after every change. */
-export function createCollection<T>(map: Map<string, unknown>, touched: () => void): Collection<T> {
+/** A change to one document, reported to the adapter that persists it. */
+export type Change = (collection: string, id: string, doc: unknown, deleted: boolean) => void;
+
+/** Wrap one map as a {@link Collection}, reporting every change. */
+export function createCollection<T>(name: string, map: Map<string, unknown>, changed: Change): Collection<T> {
   return {
     get: (id) => map.get(id) as T | undefined,
     has: (id) => map.has(id),
     put(id, doc) {
       map.set(id, doc);
-      touched();
+      changed(name, id, doc, false);
     },
     delete(id) {
       const deleted = map.delete(id);
-      if (deleted) touched();
+      if (deleted) changed(name, id, undefined, true);
       return deleted;
     },
     entries: () => map.entries() as IterableIterator<[string, T]>,
@@ -30,7 +33,7 @@ export function createMemoryStore(): Store {
   const collection = <T>(name: string): Collection<T> => {
     let map = data.get(name);
     if (!map) data.set(name, (map = new Map()));
-    return createCollection<T>(map, () => {});
+    return createCollection<T>(name, map, () => {});
   };
   return {
     collection,

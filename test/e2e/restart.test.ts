@@ -1,4 +1,5 @@
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { readStoreFiles } from '../../src/store/file-format.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,8 +18,9 @@ interface StoreFile {
     outcomes?: Record<string, { status: string; height: number }>;
   };
 }
+// The store as on disk: snapshot plus journal (src/store/file-format.ts).
 const readStore = async (path: string): Promise<StoreFile> =>
-  JSON.parse(await readFile(path, 'utf8').catch(() => '{"collections":{}}')) as StoreFile;
+  (await readStoreFiles(path)).data as unknown as StoreFile;
 const envelopes = (p: Running, type: string) =>
   p
     .stdout()

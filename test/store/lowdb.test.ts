@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readStoreFiles } from '../../src/store/file-format.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 
 let dir: string;
@@ -37,10 +38,10 @@ describe('lowdb store', () => {
     // Nothing written yet: the coalescing window is still open.
     expect(JSON.parse(await readFile(path, 'utf8')).collections).toEqual({});
     await store.flush();
-    const onDisk = JSON.parse(await readFile(path, 'utf8')) as {
-      collections: { outbox: Record<string, unknown> };
-    };
-    expect(Object.keys(onDisk.collections.outbox)).toHaveLength(1000);
+    const onDisk = await readStoreFiles(path);
+    expect(Object.keys(onDisk.data.collections.outbox ?? {})).toHaveLength(1000);
+    // One append holding the 1000 changes, not 1000 rewrites of the file.
+    expect((await readFile(`${path}.journal`, 'utf8')).trim().split('\n')).toHaveLength(1000);
     await store.close();
   });
 
@@ -71,5 +72,56 @@ describe('lowdb store', () => {
         /cannot be written \(a part of its folder path is a file\).*set storage\.path/,
       ),
     });
+  });
+});
+
+describe('lowdb store journal', () => {
+  it('appends only what changed, replays it on open, and ignores a torn last line', async () => {
+    const path = join(dir, 'spout.json');
+    const store = await openLowdbStore({ path });
+    const c = store.collection<{ v: number }>('c');
+    c.put('a', { v: 1 });
+    c.put('b', { v: 2 });
+    await store.flush();
+    c.put('a', { v: 3 });
+    c.delete('b');
+    await store.flush();
+    const snapshot = await readFile(path, 'utf8');
+    expect(JSON.parse(snapshot)).toEqual({ spout: 1, collections: {} }); // untouched: changes went to the journal
+    // A crash in the middle of an append leaves a partial line: it is ignored.
+    await writeFile(
+      `${path}.journal`,
+      (await readFile(`${path}.journal`, 'utf8')) + '{"c":"c","i":"z","d":{"v"',
+    );
+    const again = await openLowdbStore({ path });
+    expect([...again.collection('c').entries()]).toEqual([['a', { v: 3 }]]);
+    await again.close();
+  });
+
+  it('refuses a journal with a broken line in the middle', async () => {
+    const path = join(dir, 'spout.json');
+    await writeFile(path, '{"spout":1,"collections":{}}');
+    await writeFile(`${path}.journal`, '{"c":"c","i":"a","d":1}\nnot json\n{"c":"c","i":"b","d":2}\n');
+    await expect(openLowdbStore({ path })).rejects.toMatchObject({
+      code: 'SPOUT_STORE_CORRUPT',
+      message: expect.stringContaining('line 2 is not valid JSON'),
+    });
+  });
+
+  it('compacts the journal into the snapshot once it outgrows it, losing nothing', async () => {
+    const path = join(dir, 'spout.json');
+    const store = await openLowdbStore({ path, compactAfterBytes: 10_000 });
+    const c = store.collection<{ n: number; pad: string }>('c');
+    for (let i = 0; i < 500; i++) {
+      c.put(`k${i % 50}`, { n: i, pad: 'x'.repeat(100) });
+      if (i % 10 === 9) await store.flush();
+    }
+    await store.close();
+    const journal = await readFile(`${path}.journal`, 'utf8').catch(() => '');
+    expect(journal.length).toBeLessThan(20_000);
+    const again = await openLowdbStore({ path });
+    expect(again.collection('c').size).toBe(50);
+    expect(again.collection<{ n: number }>('c').get('k49')?.n).toBe(499);
+    await again.close();
   });
 });

@@ -106,7 +106,9 @@ describe('retention pruning', () => {
       ...store,
       async flush() {
         if (++flushes === 2) {
+          // The store on disk is the snapshot plus its journal.
           await copyFile(path, atCrash);
+          await copyFile(`${path}.journal`, `${atCrash}.journal`).catch(() => {});
           throw new Error('killed');
         }
         await store.flush();
