@@ -5,6 +5,7 @@ import type { CliEnv } from './io.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { statsCommand } from './stats.js';
+import { deliveriesCommand } from './deliveries.js';
 
 const USAGE = `Usage: spout <command> [options]
 
@@ -14,6 +15,8 @@ Commands:
   schema   Print the configuration's JSON Schema (for editors)
   demo     Run the whole pipeline offline, with nothing to configure
   stats    Print daily, weekly and monthly statistics from the stored outcomes
+  deliveries [list [--status S] | show ID | retry ID… | retry --dead]
+           Webhook and e-mail deliveries: list, one with its attempts, send again
 
 Options:
   -c, --config PATH   Configuration file (else $SPOUT_CONFIG, ./config.yaml, config.example.yaml)
@@ -35,6 +38,8 @@ export async function runCli(cli: CliEnv): Promise<number> {
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
         since: { type: 'string' },
+        status: { type: 'string' },
+        dead: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -64,6 +69,16 @@ export async function runCli(cli: CliEnv): Promise<number> {
       return demoCommand(cli);
     case 'stats':
       return statsCommand(flags, cli);
+    case 'deliveries':
+      return deliveriesCommand(
+        positionals.slice(1),
+        {
+          ...flags,
+          ...(values.status !== undefined ? { status: values.status } : {}),
+          ...(values.dead ? { dead: true } : {}),
+        },
+        cli,
+      );
     default:
       cli.io.err(`spout: unknown command "${command}" (SPOUT_CLI_USAGE)\n\n${USAGE}`);
       return 2;

@@ -5,6 +5,7 @@ import { createKernel } from '../kernel/kernel.js';
 import { createLogger } from '../log/logger.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { createMemoryStore } from '../store/memory.js';
+import { startControl } from './control.js';
 import type { CliEnv } from './io.js';
 import { configFile, loadForCommand } from './load.js';
 
@@ -43,6 +44,10 @@ export async function runConfig(
     return isSpoutError(error) ? error.exit : 1;
   }
   const kernel = createKernel({ config, log, store, redact: () => root.redact });
+  // Other commands (spout deliveries retry) reach a running process through its store folder.
+  const stopControl = options.memoryStore
+    ? async () => {}
+    : await startControl(config.storage.path, store, log);
   let running = config;
   let reloads = Promise.resolve();
   let stopRequested: ((signal: string) => void) | null = null;
@@ -84,6 +89,7 @@ export async function runConfig(
       `${options.banner ?? 'Spout'} running: ${count} instance(s)${address ? `, http://${address.host}:${address.port}` : ''}`,
     );
   } catch (error) {
+    await stopControl();
     log.fatal(
       { code: (error as { code?: string }).code, err: error },
       `boot failed: ${(error as Error).message}`,
@@ -98,6 +104,7 @@ export async function runConfig(
   log.info(`${signal}: stopping`);
   await reloads;
   const errors = await kernel.stop();
+  await stopControl();
   log.info(errors.length === 0 ? 'stopped cleanly' : `stopped with ${errors.length} error(s)`);
   return errors.length === 0 ? 0 : 1;
 }
