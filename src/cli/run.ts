@@ -38,7 +38,16 @@ export async function runConfig(
   const log = root.log;
   let store;
   try {
-    store = options.memoryStore ? createMemoryStore() : await openLowdbStore({ path: config.storage.path });
+    store = options.memoryStore
+      ? createMemoryStore()
+      : await openLowdbStore({
+          path: config.storage.path,
+          onError: (error) =>
+            log.error(
+              { err: error },
+              `${(error as Error).message} The changes are kept and written again at the next flush.`,
+            ),
+        });
   } catch (error) {
     log.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
     return isSpoutError(error) ? error.exit : 1;
@@ -57,6 +66,9 @@ export async function runConfig(
   cli.onSignal('SIGHUP', () => {
     reloads = reloads.then(async () => {
       if (!options.reload) return log.warn('SIGHUP ignored: this configuration cannot be reloaded');
+      // Reloading while instances are being started or stopped would start what no one stops.
+      if (kernel.state() !== 'running')
+        return log.warn(`SIGHUP ignored: Spout is ${kernel.state()}; send it again once running`);
       log.info('SIGHUP: reloading the configuration');
       let next: SpoutConfig;
       try {
@@ -79,6 +91,10 @@ export async function runConfig(
       if (report.needsRestart.length > 0)
         log.warn(`changes to ${report.needsRestart.join(', ')} take effect after a restart`);
     });
+    // A failed reload must not break the chain: later SIGHUPs still work.
+    reloads = reloads.catch((error: unknown) =>
+      log.error({ err: error }, `reload failed: ${(error as Error).message}`),
+    );
   });
 
   try {

@@ -106,7 +106,9 @@ export function createKernel(options: KernelOptions): Kernel {
   const detectorsInOrder = () =>
     [...runtimes.values()]
       .filter((r) => r.plugin.kind === 'detector')
-      .sort((a, b) => config.instances.indexOf(a.config) - config.instances.indexOf(b.config));
+      // By name: an instance kept across a reload still holds its old config object.
+      .sort((a, b) => order(a.config.name) - order(b.config.name));
+  const order = (name: string) => config.instances.findIndex((i) => i.name === name);
 
   const setupOne = async (instance: InstanceConfig): Promise<Runtime> => {
     health.register(instance.name, instance.kind, instance.use);

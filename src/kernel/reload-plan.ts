@@ -36,7 +36,7 @@ export function planReload(current: SpoutConfig, next: SpoutConfig): ReloadPlan 
     if (!old || old.section !== now.section || old.fingerprint !== now.fingerprint) start.push(now);
   }
   stop.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
-  const needsRestart: string[] = (['storage', 'http', 'auth', 'kernel'] as const).filter(
+  const needsRestart: string[] = (['storage', 'http', 'auth'] as const).filter(
     (key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]),
   );
   if (current.log.format !== next.log.format) needsRestart.push('log.format');

@@ -26,7 +26,7 @@ export const journalPath = (path: string): string => `${path}.journal`;
  */
 export async function readStoreFiles(
   path: string,
-): Promise<{ data: Snapshot; exists: boolean; journalBytes: number }> {
+): Promise<{ data: Snapshot; exists: boolean; journalBytes: number; tornTail: boolean }> {
   const snapshotText = await readOptional(path);
   let data: Snapshot = { spout: 1, collections: {} };
   if (snapshotText !== null) {
@@ -41,7 +41,12 @@ export async function readStoreFiles(
   }
   const journal = await readOptional(journalPath(path));
   if (journal) applyJournal(data, journal, journalPath(path));
-  return { data, exists: snapshotText !== null, journalBytes: journal ? Buffer.byteLength(journal) : 0 };
+  return {
+    data,
+    exists: snapshotText !== null,
+    journalBytes: journal ? Buffer.byteLength(journal) : 0,
+    tornTail: journal !== null && journal !== '' && !journal.endsWith('\n'),
+  };
 }
 
 function applyJournal(data: Snapshot, text: string, path: string): void {

@@ -12,6 +12,8 @@ export interface LowdbStoreOptions {
   path: string;
   /** Coalescing window: changes within it become one write. Default 200 ms. */
   flushDelayMs?: number;
+  /** Called when a background (timer) write fails; the changes stay pending for the next flush. */
+  onError?: (error: unknown) => void;
   /** Rewrite the snapshot once the journal is larger than this many bytes (and than the snapshot). Default 1 MiB. */
   compactAfterBytes?: number;
 }
@@ -84,7 +86,9 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     if (pending.size === 0) return writing;
     const ops = [...pending.values()];
     pending = new Map();
+    // Chain on a settled promise: one failed write must not fail every later one.
     writing = writing
+      .catch(() => {})
       .then(() => writeOut(ops))
       .catch((cause: unknown) => {
         // Not written: keep the changes for the next flush (unless newer ones replaced them).
@@ -105,7 +109,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       `${collection}\0${id}`,
       deleted ? { c: collection, i: id, x: 1 } : { c: collection, i: id, d: doc },
     );
-    timer ??= setTimeout(() => void flush().catch(() => {}), delay);
+    timer ??= setTimeout(() => void flush().catch((error: unknown) => options.onError?.(error)), delay);
   };
 
   const collection = <T>(name: string): Collection<T> => {
@@ -114,8 +118,10 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     return createCollection<T>(name, map, changed);
   };
 
-  // A new store gets its snapshot at once; an old one with a long journal is compacted at open.
-  if (!existing.exists || journalBytes > compactAfter) await compact();
+  // A new store gets its snapshot at once; an old one with a long journal, or one whose last
+  // append was torn by a crash (appending after it would bury the torn line mid-file), is
+  // compacted at open.
+  if (!existing.exists || journalBytes > compactAfter || existing.tornTail) await compact();
 
   return {
     collection,

@@ -19,8 +19,9 @@ export default defineDetector({
       description: 'Replacements and whales remembered (LRU).',
     }),
     emitReplaced: Type.Boolean({
-      default: true,
-      description: 'Publish whale.replaced when a detected whale is replaced.',
+      default: false,
+      description:
+        'Publish whale.replaced when a detected whale is replaced (the correlation job does; only for setups without it).',
     }),
     signalingConfidence: Type.Number({
       minimum: 0,

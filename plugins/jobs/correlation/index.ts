@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { LRUCache } from 'lru-cache';
 import type { Envelope } from '../../../src/bus/envelope.js';
 import { parseDuration } from '../../../src/config/durations.js';
 import { defineJob } from '../../../src/plugin/define.js';
@@ -48,6 +49,13 @@ export default defineJob({
     const states = ctx.store.collection<ChainState>(COLLECTIONS.jobState);
     const chain: ChainState = { height: states.get(ctx.instance)?.height ?? null };
     const dropAfterMs = parseDuration(ctx.options.dropAfter);
+    // The detector chain is asynchronous: a block, replacement or removal can reach this job
+    // before the whale.detected it settles. Recent chain facts are kept to settle late arrivals.
+    const recentlyMined = new LRUCache<string, { height: number; at: string }>({ max: 50_000 });
+    const recentlyReplaced = new LRUCache<string, { byTxid: string; fullRbf: boolean; at: string }>({
+      max: 10_000,
+    });
+    const recentlyRemoved = new LRUCache<string, { reason: string; at: string }>({ max: 10_000 });
 
     const settle = (
       p: PredictionRecord,
@@ -88,6 +96,42 @@ export default defineJob({
         tipHeight: chain.height,
         tipTime: null,
       });
+      settleLate(w.txid);
+    };
+
+    const settleLate = (txid: string) => {
+      const p = predictions.get(txid);
+      if (!p) return;
+      const mined = recentlyMined.get(txid);
+      if (mined) return confirm({ ...p, tipHeight: mined.height - 1 }, mined.height, mined.at);
+      const replaced = recentlyReplaced.get(txid);
+      if (replaced) return replace(p, replaced.byTxid, replaced.fullRbf, replaced.at);
+      const removed = recentlyRemoved.get(txid);
+      if (removed) dropped(p, removed.at, `removed from the mempool (${removed.reason})`);
+    };
+
+    const confirm = (p: PredictionRecord, height: number, at: string) => {
+      const blocksWaited = p.tipHeight === null ? 1 : Math.max(1, height - p.tipHeight);
+      const minutesWaited = Math.max(0, Math.round((Date.parse(at) - Date.parse(p.detectedAt)) / 60_000));
+      settle(p, at, {
+        status: 'confirmed',
+        height,
+        blocksWaited,
+        minutesWaited,
+        score: confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel),
+      });
+      ctx.bus.publish('whale.confirmed', {
+        txid: p.txid,
+        height,
+        blocksWaited,
+        minutesWaited,
+        predictedBlocks: p.predictedBlocks,
+      });
+    };
+
+    const replace = (p: PredictionRecord, byTxid: string, fullRbf: boolean, at: string) => {
+      settle(p, at, { status: 'replaced', byTxid, score: REPLACED_SCORE });
+      ctx.bus.publish('whale.replaced', { txid: p.txid, byTxid, fullRbf });
     };
 
     const onBlock = (e: Envelope<'block.connected'>) => {
@@ -105,30 +149,16 @@ export default defineJob({
           );
       }
       const mined = new Set(txids);
+      for (const txid of txids) recentlyMined.set(txid, { height, at: e.time });
       for (const [txid, p] of [...predictions.entries()]) {
         if (mined.has(txid)) {
-          const blocksWaited = p.tipHeight === null ? 1 : Math.max(1, height - p.tipHeight);
-          const minutesWaited = Math.max(
-            0,
-            Math.round((Date.parse(e.time) - Date.parse(p.detectedAt)) / 60_000),
-          );
-          settle(p, e.time, {
-            status: 'confirmed',
-            height,
-            blocksWaited,
-            minutesWaited,
-            score: confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel),
-          });
-          ctx.bus.publish('whale.confirmed', {
-            txid,
-            height,
-            blocksWaited,
-            minutesWaited,
-            predictedBlocks: p.predictedBlocks,
-          });
+          confirm(p, height, e.time);
         } else if (Date.parse(e.data.time) - Date.parse(p.firstSeen) >= dropAfterMs) {
           // Judged on the chain's clock too, so a replayed or simulated feed settles by its own time.
           dropped(p, e.time, `not confirmed within ${ctx.options.dropAfter}`);
+        } else if (p.tipHeight === null) {
+          // Detected before the first block this job saw: the chain tip then was this block's parent.
+          predictions.put(p.txid, { ...p, tipHeight: height - 1 });
         } else if (
           p.uncertainSince !== undefined &&
           height - p.uncertainSince >= ctx.options.unknownAfterBlocks
@@ -148,10 +178,9 @@ export default defineJob({
     };
 
     const onReplaced = (e: Envelope<'tx.replaced'>) => {
+      recentlyReplaced.set(e.data.txid, { byTxid: e.data.byTxid, fullRbf: e.data.fullRbf, at: e.time });
       const p = predictions.get(e.data.txid);
-      if (!p) return;
-      settle(p, e.time, { status: 'replaced', byTxid: e.data.byTxid, score: REPLACED_SCORE });
-      ctx.bus.publish('whale.replaced', { txid: p.txid, byTxid: e.data.byTxid, fullRbf: e.data.fullRbf });
+      if (p) replace(p, e.data.byTxid, e.data.fullRbf, e.time);
     };
 
     ctx.bus.subscribe(
@@ -168,6 +197,7 @@ export default defineJob({
             onReplaced(e);
             break;
           case 'tx.removed': {
+            recentlyRemoved.set(e.data.txid, { reason: e.data.reason, at: e.time });
             const p = predictions.get(e.data.txid);
             if (p) dropped(p, e.time, `removed from the mempool (${e.data.reason})`);
             break;

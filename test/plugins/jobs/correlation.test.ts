@@ -212,3 +212,62 @@ describe('correlation on a simulated day', () => {
     expect(statuses.filter((s) => s === 'confirmed').length).toBeGreaterThan(whales.length / 2);
   });
 });
+
+describe('correlation edge cases', () => {
+  const whaleTx = (txid: string) => ({
+    type: 'tx.seen',
+    data: {
+      txid,
+      valueSats: 500e8,
+      feeSats: 2000,
+      vsize: 200,
+      feeRate: 10,
+      inputs: [],
+      outputs: [],
+      rbfSignaling: false,
+      firstSeen: '2026-11-21T10:00:00.000Z',
+    },
+  });
+  const blockOf = (height: number, txids: string[]) => ({
+    type: 'block.connected',
+    data: { height, hash: height.toString(16).padStart(64, '0'), time: new Date().toISOString(), txids },
+  });
+  const yaml = (items: unknown[]) =>
+    `inputs:\n  feed: { use: replay, items: ${JSON.stringify(items)} }\ndetectors:\n  whales: { use: whale }\njobs:\n  correlation: { use: correlation }\n`;
+
+  it('settles a whale whose block reached the job before its whale.detected (the detector chain is asynchronous)', async () => {
+    const w = '9'.repeat(64);
+    const run = await runYaml(yaml([]));
+    cleanups.push(run.stop);
+    // In one tick: the job gets the block before the chain has published the whale.
+    run.kernel.bus.publish('block.connected', blockOf(99, []).data, 'feed');
+    run.kernel.bus.publish('tx.seen', whaleTx(w).data as never, 'feed');
+    run.kernel.bus.publish('block.connected', blockOf(100, [w]).data, 'feed');
+    await waitFor(() => run.store.collection(COLLECTIONS.outcomes).size === 1, 5000, 'the outcome');
+    expect(run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).get(w)).toMatchObject({
+      status: 'confirmed',
+      height: 100,
+      blocksWaited: 1,
+    });
+    expect(run.store.collection(COLLECTIONS.predictions).size).toBe(0);
+  });
+
+  it('counts blocks waited from the first block after detection when no tip was known yet', async () => {
+    const w = '8'.repeat(64);
+    const run = await runYaml(yaml([whaleTx(w)]));
+    cleanups.push(run.stop);
+    await waitFor(() => run.store.collection(COLLECTIONS.predictions).size === 1, 5000, 'the prediction');
+    for (const [h, mined] of [
+      [100, []],
+      [101, []],
+      [102, [w]],
+    ] as const)
+      run.kernel.bus.publish('block.connected', blockOf(h, [...mined]).data, 'feed');
+    await waitFor(() => run.store.collection(COLLECTIONS.outcomes).size === 1, 5000, 'the outcome');
+    expect(run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).get(w)).toMatchObject({
+      status: 'confirmed',
+      height: 102,
+      blocksWaited: 3,
+    });
+  });
+});

@@ -195,51 +195,55 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
   });
 });
 
-describe('mempool input watchdog (fake timers)', () => {
-  it('notices a server that stops answering without closing within 35 s, and reconnects', async () => {
-    const { vi } = await import('vitest');
-    // Only the input's own timers are faked; sockets, setImmediate and I/O stay real.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    try {
-      const f = (fake = await startFakeMempool());
-      const turns = async (cond: () => boolean, what: string) => {
-        for (let i = 0; i < 100_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
-        if (!cond()) throw new Error(`never: ${what}`);
-      };
-      const run = await runYaml(
-        `inputs:\n  feed:\n    use: mempool\n    url: ${f.url}\n    backoffMin: 100ms\n    backoffMax: 100ms\n`,
-      );
-      stop = run.stop;
-      const sawTrack = (conn: number) =>
-        f.received.some((m) => m.conn === conn && isObj(m.message) && m.message['track-mempool'] === true);
-      await turns(() => sawTrack(1), 'first subscription');
-      const stalledAt = Date.now();
-      f.stall(true);
+describe.skipIf(!hasFixtures)(
+  'mempool input watchdog (fake timers; the fake server needs ../shared/fixtures)',
+  () => {
+    it('notices a server that stops answering without closing within 35 s, and reconnects', async () => {
+      const { vi } = await import('vitest');
+      // Only the input's own timers are faked; sockets, setImmediate and I/O stay real.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        const f = (fake = await startFakeMempool());
+        const turns = async (cond: () => boolean, what: string) => {
+          for (let i = 0; i < 100_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+          if (!cond()) throw new Error(`never: ${what}`);
+        };
+        const run = await runYaml(
+          `inputs:\n  feed:\n    use: mempool\n    url: ${f.url}\n    backoffMin: 100ms\n    backoffMax: 100ms\n`,
+        );
+        stop = run.stop;
+        const sawTrack = (conn: number) =>
+          f.received.some((m) => m.conn === conn && isObj(m.message) && m.message['track-mempool'] === true);
+        await turns(() => sawTrack(1), 'first subscription');
+        const stalledAt = Date.now();
+        f.stall(true);
 
-      await vi.advanceTimersByTimeAsync(29_999);
-      expect(f.received.some((m) => isObj(m.message) && m.message.action === 'ping')).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      await turns(
-        () => f.received.some((m) => isObj(m.message) && m.message.action === 'ping'),
-        'a ping after 30 s of silence',
-      );
-      expect(run.of('input.status').at(-1)?.data).toMatchObject({ state: 'degraded' });
+        await vi.advanceTimersByTimeAsync(29_999);
+        expect(f.received.some((m) => isObj(m.message) && m.message.action === 'ping')).toBe(false);
+        await vi.advanceTimersByTimeAsync(1);
+        await turns(
+          () => f.received.some((m) => isObj(m.message) && m.message.action === 'ping'),
+          'a ping after 30 s of silence',
+        );
+        expect(run.of('input.status').at(-1)?.data).toMatchObject({ state: 'degraded' });
 
-      await vi.advanceTimersByTimeAsync(5_000); // no pong: the connection is given up
-      await turns(
-        () => run.of('input.status').some((e) => (e.data as { state: string }).state === 'disconnected'),
-        'disconnected',
-      );
-      f.stall(false);
-      await vi.advanceTimersByTimeAsync(100); // the reconnect delay
-      await turns(() => f.accepted() === 2 && sawTrack(2), 'a new, re-subscribed connection');
-      expect(Date.now() - stalledAt).toBeLessThanOrEqual(35_100);
-      await turns(
-        () => (run.of('input.status').at(-1)?.data as { state?: string } | undefined)?.state === 'connected',
-        'connected again',
-      );
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-});
+        await vi.advanceTimersByTimeAsync(5_000); // no pong: the connection is given up
+        await turns(
+          () => run.of('input.status').some((e) => (e.data as { state: string }).state === 'disconnected'),
+          'disconnected',
+        );
+        f.stall(false);
+        await vi.advanceTimersByTimeAsync(100); // the reconnect delay
+        await turns(() => f.accepted() === 2 && sawTrack(2), 'a new, re-subscribed connection');
+        expect(Date.now() - stalledAt).toBeLessThanOrEqual(35_100);
+        await turns(
+          () =>
+            (run.of('input.status').at(-1)?.data as { state?: string } | undefined)?.state === 'connected',
+          'connected again',
+        );
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  },
+);

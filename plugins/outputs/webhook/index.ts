@@ -1,0 +1,66 @@
+import { defineOutput } from '../../../src/plugin/define.js';
+import { createObserver } from './observe.js';
+import { createOutboxWorker, type OutboxWorker } from './outbox.js';
+import { WebhookOptions, resolveOptions } from './options.js';
+import { post } from './send.js';
+import { createSigner } from './sign.js';
+
+/**
+ * How often the outbox looks for deliveries made pending by `spout deliveries retry` (which the
+ * running process applies to the store).
+ */
+const RESCAN_MS = 2000;
+
+/**
+ * `webhook`: POSTs each routed envelope as JSON, signed per Standard Webhooks (`webhook-id` =
+ * the event id on every attempt, `webhook-timestamp`, `webhook-signature` with one `v1,…` per
+ * secret). At-least-once from a durable outbox in the store: recorded and flushed before the
+ * first attempt, resumed on start; retried on the `retry` schedule with jitter (honouring
+ * `Retry-After`); dead after the last attempt (kept, retryable); a 410 disables the endpoint.
+ */
+export default defineOutput({
+  name: 'webhook',
+  description: 'POSTs events as Standard Webhooks (signed JSON) from a durable, retrying outbox.',
+  options: WebhookOptions,
+  defaultEvents: ['whale.*'],
+  setup(ctx) {
+    const o = resolveOptions(ctx.options, ctx.instance);
+    const signer = createSigner(o.secrets);
+    const worker = createOutboxWorker({
+      instance: ctx.instance,
+      store: ctx.store,
+      log: ctx.log,
+      signal: ctx.signal,
+      concurrency: o.concurrency,
+      scheduleMs: o.scheduleMs,
+      observer: createObserver({
+        instance: ctx.instance,
+        metrics: ctx.metrics,
+        health: ctx.health,
+        log: ctx.log,
+      }),
+      send: (record, at, signal) =>
+        post({
+          url: o.url,
+          body: record.body,
+          headers: { ...o.headers, ...signer.sign(record.eventId, at, record.body) },
+          timeoutMs: o.timeoutMs,
+          signal,
+        }),
+    });
+    workers.set(ctx, worker);
+    ctx.log.debug(
+      { host: new URL(o.url).host, attempts: 1 + o.scheduleMs.length, secrets: o.secrets.length },
+      'webhook endpoint configured',
+    );
+    ctx.scheduler.every(RESCAN_MS, () => void worker.rescan(), { name: 'webhook outbox rescan' });
+    ctx.onStop(() => worker.stop());
+    return { deliver: (envelope) => worker.enqueue(envelope) };
+  },
+  start(ctx) {
+    workers.get(ctx)?.start();
+  },
+});
+
+// setup and start receive the same context object: the worker made in setup is found here.
+const workers = new WeakMap<object, OutboxWorker>();

@@ -1,0 +1,101 @@
+import ms from 'ms';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { counter, gauge, histogram } from '../../../src/plugin/metrics.js';
+import type { HealthState } from '../../../src/plugin/types.js';
+import type { DeliveryAttempt } from '../../../src/store/records.js';
+
+/** The 410 reason shown by `/health` and logged. */
+export const GONE_REASON = 'endpoint answered 410 Gone: disabled; fix the URL and reload (SIGHUP)';
+
+/** What the worker reports: metrics, health and the log lines that go with them. */
+export interface Observer {
+  /** One attempt finished (not one aborted by shutdown). */
+  attempt(latencyMs: number): void;
+  /** `n` deliveries reached an outcome. */
+  outcome(outcome: DeliveryAttempt['outcome'], n?: number): void;
+  /** Pending records now. */
+  depth(pending: number): void;
+  /**
+   * An attempt failed (`why`: "HTTP 503", "timed out after 15000 ms", …): logged, and the
+   * instance is degraded unless already unhealthy. `next` null: the delivery is dead.
+   */
+  failed(why: string, details: Record<string, unknown>, next: Date | null, delayMs: number): void;
+  /** An attempt succeeded: healthy again, unless disabled. */
+  succeeded(details: Record<string, unknown>): void;
+  /** The endpoint answered 410. */
+  gone(details: Record<string, unknown>): void;
+  /** Deliveries of a disabled endpoint were retried on request: it is tried again. */
+  reenabled(): void;
+}
+
+export function createObserver(deps: {
+  instance: string;
+  metrics: Registry;
+  health: { set(state: HealthState, reason?: string): void };
+  log: Logger;
+}): Observer {
+  const { instance, log } = deps;
+  const deliveries = counter(
+    deps.metrics,
+    'spout_webhook_deliveries_total',
+    'Webhook attempts by outcome (delivered, retry, dead, disabled).',
+    ['instance', 'outcome'],
+  );
+  const attempts = counter(deps.metrics, 'spout_webhook_attempts_total', 'Webhook requests made.', [
+    'instance',
+  ]);
+  const latency = histogram(
+    deps.metrics,
+    'spout_webhook_latency_seconds',
+    'Time from request to response (or error) of a webhook attempt.',
+    ['instance'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+  );
+  const depth = gauge(deps.metrics, 'spout_outbox_depth', 'Outbox records waiting for delivery.', [
+    'instance',
+  ]);
+  let state: HealthState = 'healthy';
+  const set = (next: HealthState, reason?: string) => {
+    state = next;
+    deps.health.set(next, reason);
+  };
+
+  return {
+    attempt(latencyMs) {
+      attempts.inc({ instance });
+      latency.observe({ instance }, latencyMs / 1000);
+    },
+    outcome(outcome, n = 1) {
+      if (n > 0) deliveries.inc({ instance, outcome }, n);
+    },
+    depth(pending) {
+      depth.set({ instance }, pending);
+    },
+    failed(why, details, next, delayMs) {
+      if (state !== 'unhealthy') set('degraded', `last delivery failed: ${why}`);
+      if (next)
+        log.warn(
+          { ...details, nextAttemptAt: next.toISOString() },
+          `webhook attempt ${String(details.attempt)} failed (${why}); next in ${ms(delayMs)}`,
+        );
+      else
+        log.warn(
+          details,
+          `webhook delivery dead after ${String(details.attempt)} attempts (${why}); kept for a retry`,
+        );
+    },
+    succeeded(details) {
+      if (state === 'degraded') set('healthy');
+      log.debug(details, 'webhook delivered');
+    },
+    gone(details) {
+      set('unhealthy', GONE_REASON);
+      log.error(details, GONE_REASON);
+    },
+    reenabled() {
+      set('degraded', 'endpoint re-enabled by a retry request after 410 Gone; waiting for a delivery');
+      log.info('endpoint re-enabled by a retry request after 410 Gone');
+    },
+  };
+}

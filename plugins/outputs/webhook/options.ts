@@ -1,0 +1,117 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { parseDuration } from '../../../src/config/durations.js';
+import { createError } from '../../../src/kernel/errors.js';
+import { Duration } from '../../../src/plugin/schema.js';
+import { DEFAULT_SCHEDULE } from './policy.js';
+import { isStandardSecret } from './sign.js';
+
+/** `whsec_` and base64: what the config loader checks (with line and column). */
+export const SECRET_PATTERN = '^whsec_[A-Za-z0-9+/=]+$';
+
+const SECRET_HELP =
+  'must be a Standard Webhooks secret: "whsec_" followed by base64 (24–64 bytes), e.g. from `openssl rand -base64 32`';
+
+/**
+ * One secret or a list (rotation: every request carries one signature per secret). A type list
+ * rather than `anyOf`, so a wrong value gives one error, not three.
+ */
+const SecretOption = Type.Unsafe<string | string[]>({
+  type: ['string', 'array'],
+  pattern: SECRET_PATTERN,
+  items: { type: 'string', pattern: SECRET_PATTERN, secret: true },
+  minItems: 1,
+  maxItems: 16,
+  secret: true,
+  description:
+    'Signing secret "whsec_<base64>", or a list of them while rotating (one signature per secret).',
+});
+
+/** Headers the plugin sets itself: configured `headers` may not replace them. */
+const RESERVED_HEADER = /^(webhook-.*|content-type|content-length|host)$/i;
+
+export const WebhookOptions = Type.Object({
+  url: Type.String({
+    format: 'uri',
+    pattern: '^https?://',
+    description: 'Endpoint the envelopes are POSTed to (http or https).',
+  }),
+  secret: SecretOption,
+  retry: Type.Array(Duration(), {
+    default: [...DEFAULT_SCHEDULE],
+    maxItems: 50,
+    description:
+      'Delays before each retry (±20% jitter); attempts = 1 + this many. After the last, the delivery is dead.',
+  }),
+  timeout: Duration({ default: '15s', description: 'Time limit of one request, response included.' }),
+  concurrency: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 4,
+    description: 'Requests in flight to this endpoint at most.',
+  }),
+  headers: Type.Record(Type.String(), Type.String(), {
+    default: {},
+    description: 'Extra request headers (not webhook-*, content-type, content-length or host).',
+  }),
+});
+
+export type WebhookOptionsType = Static<typeof WebhookOptions>;
+
+/** The options in the form the worker uses. */
+export interface ResolvedOptions {
+  url: string;
+  secrets: string[];
+  scheduleMs: number[];
+  timeoutMs: number;
+  concurrency: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * Check what the schema cannot (the secret decodes to 24–64 bytes, no reserved header, a
+ * positive timeout) and convert durations. Throws `SPOUT_CONFIG_INVALID` (exit status 2); no
+ * message ever contains a secret.
+ */
+export function resolveOptions(options: Readonly<WebhookOptionsType>, instance: string): ResolvedOptions {
+  const invalid = (key: string, message: string) =>
+    createError('SPOUT_CONFIG_INVALID', `outputs.${instance}.${key} ${message}`);
+  const secrets = (Array.isArray(options.secret) ? [...options.secret] : [options.secret]) as unknown[];
+  if (secrets.length === 0) throw invalid('secret', SECRET_HELP);
+  secrets.forEach((s, i) => {
+    if (typeof s !== 'string' || !isStandardSecret(s))
+      throw invalid(Array.isArray(options.secret) ? `secret[${i}]` : 'secret', SECRET_HELP);
+  });
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw invalid('url', 'must be an absolute http(s) URL such as https://example.com/hook');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw invalid('url', 'must be an absolute http(s) URL such as https://example.com/hook');
+  const duration = (key: string, value: string) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      throw invalid(key, `must be a duration: ${(error as Error).message}`);
+    }
+  };
+  const timeoutMs = duration('timeout', options.timeout);
+  if (timeoutMs <= 0) throw invalid('timeout', 'must be longer than 0 (e.g. 15s)');
+  const headers = { ...(options.headers ?? {}) };
+  for (const name of Object.keys(headers)) {
+    if (RESERVED_HEADER.test(name))
+      throw invalid(`headers.${name}`, 'is set by the webhook output itself and cannot be configured');
+  }
+  const concurrency = options.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    throw invalid('concurrency', 'must be an integer from 1 to 64');
+  return {
+    url: url.href,
+    secrets: secrets as string[],
+    scheduleMs: options.retry.map((d, i) => duration(`retry[${i}]`, d)),
+    timeoutMs,
+    concurrency,
+    headers,
+  };
+}

@@ -1,0 +1,244 @@
+import type { Logger } from 'pino';
+import type { AnyEnvelope } from '../../../src/bus/envelope.js';
+import type { Store } from '../../../src/store/port.js';
+import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../../src/store/records.js';
+import type { Observer } from './observe.js';
+import { plan, type Plan } from './policy.js';
+import { attemptId, createRecord, delivered, failed, logEntry, outboxId } from './record.js';
+import type { PostResult } from './send.js';
+
+/** Node's longest timer; a later due time is re-checked when this one fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface WorkerDeps {
+  instance: string;
+  store: Store;
+  log: Logger;
+  /** Aborted when the instance stops: in-flight requests are aborted, nothing new starts. */
+  signal: AbortSignal;
+  concurrency: number;
+  scheduleMs: readonly number[];
+  /** Sign and POST one record's body (attempt started at `at`). Never throws. */
+  send(record: OutboxRecord, at: Date, signal: AbortSignal): Promise<PostResult>;
+  observer: Observer;
+  random?: () => number;
+}
+
+export interface OutboxWorker {
+  /**
+   * Record an envelope (on disk before this resolves) and wake the worker. Never waits for
+   * HTTP. An event already in the outbox (re-delivered after a restart) is ignored.
+   */
+  enqueue(envelope: AnyEnvelope): Promise<void>;
+  /** Begin attempting: this instance's pending records, resumed from the store, first. */
+  start(): void;
+  /**
+   * Pick up records made pending in the store by someone else (`spout deliveries retry`, applied
+   * by the running process); a retried delivery re-enables an endpoint disabled by 410.
+   * Returns how many were found.
+   */
+  rescan(): number;
+  /** No new attempts; wait for the aborted in-flight ones to settle; flush the store. */
+  stop(): Promise<void>;
+  /** Pending records (in flight included) and requests in flight. */
+  depth(): { pending: number; inFlight: number };
+}
+
+/**
+ * The durable outbox of one webhook instance. One timer, for the earliest due record; at most
+ * `concurrency` requests in flight; every state change is flushed to the store before the next
+ * decision depends on it. A request aborted by shutdown is not an attempt: its record stays
+ * pending with the same count and is retried on the next start.
+ */
+export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
+  const { instance, log, observer } = deps;
+  const outbox = deps.store.collection<OutboxRecord>(COLLECTIONS.outbox);
+  const attemptsLog = deps.store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
+  const random = deps.random ?? Math.random;
+  /** Pending record id → due time (ms). Records in flight stay here until they are settled. */
+  const pending = new Map<string, number>();
+  const running = new Map<string, Promise<void>>();
+  /** Records being written by `enqueue`: not attempted (nor found by a rescan) before they are on disk. */
+  const recording = new Set<string>();
+  let timer: NodeJS.Timeout | null = null;
+  let started = false;
+  let stopped = false;
+  let disabled = false;
+
+  const dueOf = (r: OutboxRecord) => (r.nextAttemptAt ? Date.parse(r.nextAttemptAt) || 0 : 0);
+  const scan = (): number => {
+    let found = 0;
+    for (const [id, r] of outbox.entries())
+      if (r.instance === instance && r.channel === 'webhook' && r.status === 'pending')
+        if (!pending.has(id) && !running.has(id) && !recording.has(id)) (pending.set(id, dueOf(r)), found++);
+    observer.depth(pending.size);
+    return found;
+  };
+  scan();
+
+  const flush = async () => {
+    try {
+      await deps.store.flush();
+    } catch (error) {
+      log.error({ err: error }, `could not write the outbox: ${(error as Error).message}`);
+    }
+  };
+  const clearTimer = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+
+  const pump = (): void => {
+    if (!started || stopped || deps.signal.aborted) return;
+    clearTimer();
+    const now = Date.now();
+    let next = Infinity;
+    const due: Array<[string, number]> = [];
+    for (const [id, at] of pending) {
+      if (running.has(id)) continue;
+      if (at <= now) due.push([id, at]);
+      else if (at < next) next = at;
+    }
+    due.sort((a, b) => a[1] - b[1]);
+    let free = deps.concurrency - running.size;
+    for (const [id] of due) {
+      if (free-- <= 0) break;
+      run(id);
+    }
+    if (next !== Infinity) {
+      timer = setTimeout(pump, Math.min(Math.max(0, next - now), MAX_TIMER_MS));
+      timer.unref?.();
+    }
+  };
+
+  const run = (id: string) => {
+    const done = attempt(id)
+      .catch((error: unknown) => log.error({ err: error, id }, `webhook attempt failed: ${String(error)}`))
+      .finally(() => {
+        running.delete(id);
+        pump();
+      });
+    running.set(id, done);
+  };
+
+  /** Disable the endpoint: every pending record not in flight becomes `disabled`. */
+  const disableAll = (now: Date): number => {
+    disabled = true;
+    let n = 0;
+    for (const id of [...pending.keys()]) {
+      pending.delete(id);
+      const r = outbox.get(id);
+      if (running.has(id) || r?.status !== 'pending') continue;
+      outbox.put(id, { ...r, status: 'disabled', nextAttemptAt: null, updatedAt: now.toISOString() });
+      n++;
+    }
+    clearTimer();
+    return n;
+  };
+
+  const attempt = async (id: string): Promise<void> => {
+    const record = outbox.get(id);
+    if (!record || record.status !== 'pending' || disabled) {
+      pending.delete(id);
+      observer.depth(pending.size);
+      return;
+    }
+    const at = new Date();
+    const result = await deps.send(record, at, deps.signal);
+    if (result.aborted) return;
+    const now = new Date();
+    const n = record.attempts + 1;
+    const current = outbox.get(id) ?? record;
+    let decision: Plan = plan(result, n, deps.scheduleMs, now.getTime(), random);
+    if (disabled && decision.outcome !== 'delivered') decision = { outcome: 'disabled' };
+    const why = result.statusCode !== undefined ? `HTTP ${result.statusCode}` : (result.error ?? 'failed');
+    const details = { eventId: record.eventId, attempt: n, status: result.statusCode, error: result.error };
+    observer.attempt(result.latencyMs);
+
+    let next: Date | null = null;
+    switch (decision.outcome) {
+      case 'delivered':
+        outbox.put(id, delivered(current, n, now, result.statusCode));
+        pending.delete(id);
+        observer.succeeded({ ...details, latencyMs: result.latencyMs });
+        break;
+      case 'retry':
+        next = new Date(now.getTime() + decision.delayMs);
+        outbox.put(id, failed(current, n, now, 'pending', result, next));
+        pending.set(id, next.getTime());
+        observer.failed(why, details, next, decision.delayMs);
+        break;
+      case 'dead':
+        outbox.put(id, failed(current, n, now, 'dead', result, null));
+        pending.delete(id);
+        observer.failed(why, details, null, 0);
+        break;
+      case 'disabled':
+        outbox.put(id, failed(current, n, now, 'disabled', result, null));
+        pending.delete(id);
+        if (!disabled) {
+          const others = disableAll(now);
+          observer.outcome('disabled', others);
+          observer.gone({ ...details, disabledRecords: others + 1 });
+        }
+        break;
+    }
+    // The log keeps every attempt: after a requeue (attempts back to 0) numbering goes on.
+    let ordinal = n;
+    while (attemptsLog.has(attemptId(id, ordinal))) ordinal++;
+    attemptsLog.put(attemptId(id, ordinal), logEntry(current, ordinal, at, result, decision.outcome, next));
+    observer.outcome(decision.outcome);
+    observer.depth(pending.size);
+    await flush();
+  };
+
+  return {
+    async enqueue(envelope) {
+      const id = outboxId(instance, envelope.id);
+      if (outbox.has(id)) return;
+      const record = createRecord(instance, envelope, new Date(), disabled ? 'disabled' : 'pending');
+      outbox.put(id, record);
+      if (disabled) {
+        observer.outcome('disabled');
+        log.debug({ eventId: envelope.id }, 'endpoint disabled (410): delivery recorded as disabled');
+        return flush();
+      }
+      recording.add(id);
+      try {
+        // On disk before the first attempt: a crash from here on loses nothing.
+        await deps.store.flush();
+      } finally {
+        recording.delete(id);
+        pending.set(id, dueOf(record));
+        observer.depth(pending.size);
+        pump();
+      }
+    },
+    start() {
+      started = true;
+      deps.signal.addEventListener('abort', clearTimer, { once: true });
+      if (pending.size > 0)
+        log.info({ pending: pending.size }, `resuming ${pending.size} pending webhook(s)`);
+      pump();
+    },
+    rescan() {
+      if (!started || stopped) return 0;
+      const found = scan();
+      if (found === 0) return 0;
+      log.info({ found }, `${found} delivery(ies) queued again by a retry request`);
+      if (disabled) {
+        disabled = false;
+        observer.reenabled();
+      }
+      pump();
+      return found;
+    },
+    async stop() {
+      stopped = true;
+      clearTimer();
+      await Promise.allSettled([...running.values()]);
+      await flush();
+    },
+    depth: () => ({ pending: pending.size, inFlight: running.size }),
+  };
+}
