@@ -159,3 +159,31 @@ describe('spout run (built CLI)', () => {
     expect((await p.exited).code).toBe(0);
   });
 });
+
+describe('a console reader that goes away (built CLI)', () => {
+  it('EPIPE on stdout makes the console output unhealthy, not the process crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spout-epipe-'));
+    const file = join(dir, 'config.yaml');
+    await writeFile(
+      file,
+      [
+        'log: { level: info, format: json }',
+        'http: { enabled: false }',
+        `storage: { path: ${dir}/spout.json }`,
+        'inputs:',
+        '  sim: { use: simulator, speed: 200, whalesPerHour: 3000, seed: 3 }',
+        'detectors:',
+        '  whales: { use: whale }',
+        'outputs:',
+        '  out: { use: console, format: json }',
+      ].join('\n'),
+    );
+    const p = start(['run', '-c', file]);
+    await p.waitFor('"type":"whale.detected"');
+    p.child.stdout?.destroy(); // the reader goes away, like `| head -1`
+    await p.waitFor('stdout was closed by its reader (EPIPE); this output stops writing, the rest keeps running');
+    expect(p.child.exitCode).toBeNull();
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  });
+});
