@@ -8,11 +8,13 @@ export type AccuracyLevel = 'ok' | AccuracyChange['level'];
 export interface AlertState {
   /** Level of the last `accuracy.degraded` not yet followed by `accuracy.recovered`. */
   alerted: AccuracyChange['level'] | null;
-  /** ISO time of that alert (the cooldown runs from it). */
+  /** ISO time of the last `accuracy.degraded` (the cooldown runs from it, across recoveries). */
   alertedAt: string | null;
+  /** Level of the last `accuracy.degraded`, kept after a recovery for the cooldown. */
+  lastLevel?: AccuracyChange['level'] | null;
 }
 
-export const NO_ALERT: AlertState = { alerted: null, alertedAt: null };
+export const NO_ALERT: AlertState = { alerted: null, alertedAt: null, lastLevel: null };
 
 export interface AlertSettings {
   warning: number;
@@ -48,6 +50,9 @@ export function levelOf(accuracy: number, t: { warning: number; critical: number
  *   Otherwise quiet.
  * - At or above `warning` after an alert: one `accuracy.recovered` (threshold = warning, level =
  *   the level that was alerted), and the alert is cleared.
+ * - The cooldown outlives a recovery: accuracy flapping around a threshold gets at most one
+ *   `accuracy.degraded` (and so one `accuracy.recovered`) per cooldown, unless it falls to a worse
+ *   level than the last alert.
  */
 export function evaluate(
   state: AlertState,
@@ -64,19 +69,19 @@ export function evaluate(
   if (level === 'ok') {
     if (state.alerted === null) return { verdict: { kind: 'quiet', level }, state };
     const event: AccuracyChange = { ...base, threshold: settings.warning, level: state.alerted };
-    return { verdict: { kind: 'accuracy.recovered', level, event }, state: NO_ALERT };
+    return {
+      verdict: { kind: 'accuracy.recovered', level, event },
+      state: { alerted: null, alertedAt: state.alertedAt, lastLevel: state.alerted },
+    };
   }
 
   const since = state.alertedAt === null ? Number.NaN : now.getTime() - Date.parse(state.alertedAt);
-  const due =
-    state.alerted === null ||
-    RANK[level] > RANK[state.alerted] ||
-    Number.isNaN(since) ||
-    since >= settings.cooldownMs;
+  const last = state.alerted ?? state.lastLevel ?? null;
+  const due = last === null || RANK[level] > RANK[last] || Number.isNaN(since) || since >= settings.cooldownMs;
   if (!due) return { verdict: { kind: 'quiet', level }, state };
   const threshold = level === 'critical' ? settings.critical : settings.warning;
   return {
     verdict: { kind: 'accuracy.degraded', level, event: { ...base, threshold, level } },
-    state: { alerted: level, alertedAt: now.toISOString() },
+    state: { alerted: level, alertedAt: now.toISOString(), lastLevel: level },
   };
 }

@@ -129,7 +129,30 @@ describe('accuracy alert decisions', () => {
       kind: 'accuracy.recovered',
       event: { level: 'warning', threshold: 0.75 },
     });
-    expect(s.state).toEqual(NO_ALERT);
+    // The cooldown outlives the recovery.
+    expect(s.state).toEqual({ alerted: null, alertedAt: at(60).toISOString(), lastLevel: 'warning' });
+  });
+
+  it('accuracy flapping around the warning threshold alerts at most once per cooldown', () => {
+    let s = evaluate(NO_ALERT, figures(0.74), settings, at(0));
+    const kinds: string[] = [s.verdict.kind];
+    for (const [minute, accuracy] of [[5, 0.76], [10, 0.74], [15, 0.76], [20, 0.74], [25, 0.76], [60, 0.74], [65, 0.76]] as const) {
+      s = evaluate(s.state, figures(accuracy), settings, at(minute));
+      kinds.push(s.verdict.kind);
+    }
+    expect(kinds).toEqual([
+      'accuracy.degraded',
+      'accuracy.recovered',
+      'quiet',
+      'quiet',
+      'quiet',
+      'quiet',
+      'accuracy.degraded', // an hour after the first
+      'accuracy.recovered',
+    ]);
+    // A fall to a worse level is reported at once, cooldown or not.
+    s = evaluate(s.state, figures(0.6), settings, at(70));
+    expect(s.verdict).toMatchObject({ kind: 'accuracy.degraded', event: { level: 'critical' } });
   });
 
   it('below minSample nothing changes, even with an alert in force', () => {
