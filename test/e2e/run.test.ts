@@ -181,7 +181,9 @@ describe('a console reader that goes away (built CLI)', () => {
     const p = start(['run', '-c', file]);
     await p.waitFor('"type":"whale.detected"');
     p.child.stdout?.destroy(); // the reader goes away, like `| head -1`
-    await p.waitFor('stdout was closed by its reader (EPIPE); this output stops writing, the rest keeps running');
+    await p.waitFor(
+      'stdout was closed by its reader (EPIPE); this output stops writing, the rest keeps running',
+    );
     expect(p.child.exitCode).toBeNull();
     p.child.kill('SIGTERM');
     expect((await p.exited).code).toBe(0);

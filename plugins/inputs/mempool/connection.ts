@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   onState(state: InputState, reason?: string): void;
   /** Called after every open, with the number of opens so far (1 for the first). */
   onOpen?(opens: number): void;
+  /** Called when the connection closes, with the WebSocket close code (1009: frame too large). */
+  onClose?(code: number): void;
   /** Silence after which an application ping is sent (mempool.space's own client: 30 s). */
   pingAfterMs?: number;
   /** How long to wait for any frame after a ping before reconnecting (5 s). */
@@ -119,10 +121,14 @@ export function createConnection(options: ConnectionOptions): Connection {
       armSilence();
       if (!isBinary) options.onFrame(data.toString());
     });
-    ws.on('error', () => {
+    let tooLarge = false;
+    ws.on('error', (error: Error & { code?: string }) => {
       // 'close' follows every 'error'; the reason is reported there.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooLarge = true;
     });
-    ws.on('close', (code) => {
+    ws.on('close', (closeCode) => {
+      const code = tooLarge ? 1009 : closeCode;
+      options.onClose?.(code);
       clear(silence);
       silence = null;
       if (socket === ws) socket = null;

@@ -76,7 +76,10 @@ const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null &
  * throws: bad input is refused through `sink.reject` and the rest of the frame still counts.
  */
 export function handleFrame(text: string, maxBytes: number, sink: FrameSink): void {
-  if (text.length > maxBytes) return sink.reject('oversize', `frame of ${text.length} characters`);
+  // Characters undercount bytes only for non-ASCII text, so the byte count is needed only then.
+  if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
+    return sink.reject('oversize', `frame of ${Buffer.byteLength(text)} bytes (maxFrameBytes ${maxBytes})`);
+  }
   let frame: unknown;
   try {
     frame = JSON.parse(text);

@@ -51,7 +51,8 @@ export default defineInput({
     maxFrameBytes: Type.Integer({
       minimum: 1024,
       default: 64 * 2 ** 20,
-      description: 'Largest frame accepted; larger ones are refused and counted.',
+      description:
+        'Largest frame accepted; larger ones are refused and counted (over twice this, the connection is re-made).',
     }),
     trackRbf: Type.Boolean({ default: true, description: 'Subscribe to RBF trees (track-rbf).' }),
     recoverBlocks: Type.Integer({
@@ -132,7 +133,13 @@ export default defineInput({
       pongTimeoutMs: parseDuration(o.pongTimeout),
       minBackoffMs: parseDuration(o.backoffMin),
       maxBackoffMs: parseDuration(o.backoffMax),
-      maxPayload: o.maxFrameBytes,
+      // Frames up to twice the limit are read, refused and counted while the connection stays;
+      // only larger ones make ws close it (1009), which is counted as oversize too.
+      maxPayload: o.maxFrameBytes * 2,
+      onClose(code) {
+        if (code === 1009)
+          rejections.reject('oversize', `a frame over ${o.maxFrameBytes * 2} bytes closed the connection`);
+      },
       subscriptions: () => [
         { action: 'init' },
         {

@@ -77,7 +77,8 @@ export function evaluate(
 
   const since = state.alertedAt === null ? Number.NaN : now.getTime() - Date.parse(state.alertedAt);
   const last = state.alerted ?? state.lastLevel ?? null;
-  const due = last === null || RANK[level] > RANK[last] || Number.isNaN(since) || since >= settings.cooldownMs;
+  const due =
+    last === null || RANK[level] > RANK[last] || Number.isNaN(since) || since >= settings.cooldownMs;
   if (!due) return { verdict: { kind: 'quiet', level }, state };
   const threshold = level === 'critical' ? settings.critical : settings.warning;
   return {

@@ -29,7 +29,10 @@ export default defineOutput({
     const onError = (error: NodeJS.ErrnoException) => {
       if (closed) return;
       closed = true;
-      const reason = error.code === 'EPIPE' ? 'stdout was closed by its reader (EPIPE)' : `stdout failed: ${error.message}`;
+      const reason =
+        error.code === 'EPIPE'
+          ? 'stdout was closed by its reader (EPIPE)'
+          : `stdout failed: ${error.message}`;
       ctx.health.set('unhealthy', reason);
       ctx.log.warn(`${reason}; this output stops writing, the rest keeps running`);
     };

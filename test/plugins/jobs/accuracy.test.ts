@@ -136,7 +136,15 @@ describe('accuracy alert decisions', () => {
   it('accuracy flapping around the warning threshold alerts at most once per cooldown', () => {
     let s = evaluate(NO_ALERT, figures(0.74), settings, at(0));
     const kinds: string[] = [s.verdict.kind];
-    for (const [minute, accuracy] of [[5, 0.76], [10, 0.74], [15, 0.76], [20, 0.74], [25, 0.76], [60, 0.74], [65, 0.76]] as const) {
+    for (const [minute, accuracy] of [
+      [5, 0.76],
+      [10, 0.74],
+      [15, 0.76],
+      [20, 0.74],
+      [25, 0.76],
+      [60, 0.74],
+      [65, 0.76],
+    ] as const) {
       s = evaluate(s.state, figures(accuracy), settings, at(minute));
       kinds.push(s.verdict.kind);
     }

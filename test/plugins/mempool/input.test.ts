@@ -247,3 +247,19 @@ describe.skipIf(!hasFixtures)(
     });
   },
 );
+
+describe.skipIf(!hasFixtures)('mempool input: oversize frames from the server', () => {
+  it('refuses and counts a frame over maxFrameBytes and keeps the connection; one over twice the limit re-makes it', async () => {
+    const run = await start('    maxFrameBytes: 65536\n');
+    const f = fake as FakeMempool;
+    const big = (n: number) => JSON.stringify({ loadingIndicators: { pad: 'x'.repeat(n) } });
+    f.sendRaw(big(70_000)); // over the limit, under twice it
+    f.pushMempool({ added: loadBlock277647().slice(1, 2) });
+    await waitFor(() => run.of('tx.seen').length === 1, 5000, 'the feed after the big frame');
+    expect(f.accepted()).toBe(1);
+    f.sendRaw(big(140_000)); // over twice the limit: ws closes with 1009
+    await subscribed(f, 2);
+    const metrics = await run.kernel.metrics.registry.getSingleMetricAsString('spout_input_rejected_total');
+    expect(metrics).toContain('spout_input_rejected_total{instance="feed",kind="oversize"} 2');
+  });
+});
