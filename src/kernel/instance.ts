@@ -150,7 +150,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     quiesce() {
       quiesced ??= (async () => {
         controller.abort();
-        await scheduler.stopAll();
+        await scheduler.stopAll(timeouts.stop);
       })();
       return quiesced;
     },

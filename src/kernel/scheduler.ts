@@ -27,7 +27,8 @@ export interface Scheduler {
 /** The kernel's handle on an instance scheduler. */
 export interface InstanceScheduler extends Scheduler {
   start(): void;
-  stopAll(): Promise<void>;
+  /** Stop every task and wait (at most `waitMs`) for runs in progress to finish. */
+  stopAll(waitMs?: number): Promise<void>;
 }
 
 /** True for a cron expression node-cron accepts. */
@@ -38,18 +39,24 @@ export function createScheduler(log: Logger): InstanceScheduler {
   const entries = new Set<Entry>();
   let started = false;
 
+  const inProgress = new Set<Promise<void>>();
   const guarded = (name: string, fn: () => void | Promise<void>) => {
     let busy = false;
     return async () => {
       if (busy) return;
       busy = true;
-      try {
-        await fn();
-      } catch (error) {
-        log.error({ err: error, task: name }, `scheduled task "${name}" failed; it keeps its schedule`);
-      } finally {
-        busy = false;
-      }
+      const run = (async () => {
+        try {
+          await fn();
+        } catch (error) {
+          log.error({ err: error, task: name }, `scheduled task "${name}" failed; it keeps its schedule`);
+        } finally {
+          busy = false;
+        }
+      })();
+      inProgress.add(run);
+      await run;
+      inProgress.delete(run);
     };
   };
 
@@ -126,11 +133,18 @@ export function createScheduler(log: Logger): InstanceScheduler {
       started = true;
       for (const entry of entries) entry.start();
     },
-    async stopAll() {
+    async stopAll(waitMs = 5_000) {
       started = false;
       const all = [...entries];
       entries.clear();
       await Promise.all(all.map((e) => e.stop()));
+      // A run that is half done (an accuracy alert, a retention pass) finishes before the bus
+      // drains and the store closes; one that hangs is left behind after waitMs.
+      if (inProgress.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(inProgress), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -34,3 +34,34 @@ describe('instance scheduler', () => {
     expect(runs).toHaveLength(before);
   });
 });
+
+describe('instance scheduler shutdown', () => {
+  it('waits for a run in progress before stopAll resolves (bounded)', async () => {
+    const scheduler = createScheduler(captureLog().log);
+    let finished = false;
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    scheduler.every(5, async () => {
+      started();
+      await new Promise((r) => setTimeout(r, 50));
+      finished = true;
+    });
+    scheduler.start();
+    await running;
+    await scheduler.stopAll(1000);
+    expect(finished).toBe(true);
+
+    const stuck = createScheduler(captureLog().log);
+    let begun!: () => void;
+    const hung = new Promise<void>((r) => (begun = r));
+    stuck.every(5, () => {
+      begun();
+      return new Promise<void>(() => {});
+    });
+    stuck.start();
+    await hung;
+    const t = Date.now();
+    await stuck.stopAll(100);
+    expect(Date.now() - t).toBeLessThan(1000);
+  });
+});
