@@ -15,7 +15,13 @@ console.log(
 );
 console.log(`  JSON.parse alone     ${fmt(ingest.parseOnlyPerSecond)} tx/s (baseline)`);
 console.log(`  ratio                ${ingest.ratio.toFixed(2)} of the baseline`);
-console.log(`  rss after the run    ${fmt(ingest.rssMiB)} MiB`);
+console.log(
+  `  rss after the run    ${fmt(ingest.rssMiB)} MiB (includes the benchmark's own pre-built frames)`,
+);
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+console.log(
+  `  target ≥ 50,000 tx/s and ≥ 0.5 of the baseline: ${verdict(ingest.ingestPerSecond >= 50_000 && ingest.ratio >= 0.5)}`,
+);
 
 const bus = await benchBus();
 console.log(`bus: ${fmt(bus.events)} events to ${bus.subscribers} subscribers`);
@@ -31,7 +37,9 @@ console.log(
 );
 console.log(`  without detectors    ${fmt(detect.withoutPerSecond)} tx/s (baseline)`);
 console.log(`  whale+urgency+rbf    ${fmt(detect.withPerSecond)} tx/s`);
-console.log(`  added cost per tx    ${(detect.overhead * 100).toFixed(1)}%`);
+console.log(
+  `  added cost per tx    ${(detect.overhead * 100).toFixed(1)}% (target < 20%: ${verdict(detect.overhead < 0.2)})`,
+);
 console.log(`  tx.seen → whale      p50 ${detect.p50Ms.toFixed(3)} ms, p99 ${detect.p99Ms.toFixed(3)} ms`);
 
 console.log('outbox write cost: one record flushed to disk, with N records already stored');

@@ -8,7 +8,7 @@ export async function checkCommand(flags: { config?: string; json?: boolean }, c
   const config = await loadForCommand(flags.config, cli);
   if (typeof config === 'number') return config;
   const graph = buildGraph(config);
-  const scrub = createRedactor(config.secrets);
+  const scrub = createRedactor(config.secrets, config.strictSecrets);
   cli.io.out(
     scrub(
       flags.json

@@ -32,6 +32,7 @@ export async function runConfig(
     level: config.log.level,
     format: config.log.format,
     secrets: config.secrets,
+    strictSecrets: config.strictSecrets,
     write: (line) => cli.io.err(line),
     colorize: cli.isTTY && config.log.format === 'pretty',
   });
@@ -74,14 +75,20 @@ export async function runConfig(
       try {
         next = await options.reload();
       } catch (error) {
-        root.setSecrets([...running.secrets, ...(error instanceof ConfigError ? error.secrets : [])]);
+        root.setSecrets(
+          [...running.secrets, ...(error instanceof ConfigError ? error.secrets : [])],
+          running.strictSecrets,
+        );
         log.error(
           { code: 'SPOUT_RELOAD_REJECTED' },
           `configuration rejected; the running configuration stays. ${(error as Error).message}`,
         );
         return;
       }
-      root.setSecrets([...running.secrets, ...next.secrets]);
+      root.setSecrets(
+        [...running.secrets, ...next.secrets],
+        [...running.strictSecrets, ...next.strictSecrets],
+      );
       const report = await kernel.reload(next);
       running = next;
       log.info(

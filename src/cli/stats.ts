@@ -20,7 +20,7 @@ export async function statsCommand(
 ): Promise<number> {
   const config = await loadForCommand(flags.config, cli);
   if (typeof config === 'number') return config;
-  const scrub = createRedactor(config.secrets);
+  const scrub = createRedactor(config.secrets, config.strictSecrets);
   const now = new Date();
   let since: Date | undefined;
   if (flags.since !== undefined) {

@@ -232,6 +232,7 @@ function assemble(
   secretPaths: Array<Array<string | number>>,
 ): SpoutConfig {
   const secrets = new Set(secretValues);
+  const strict = new Set<string>();
   const instances: InstanceConfig[] = [];
   for (const section of Object.keys(SECTIONS) as Section[]) {
     for (const [name, raw] of Object.entries((data[section] as Raw | undefined) ?? {})) {
@@ -243,7 +244,7 @@ function assemble(
         .map((p) => p.slice(2).join('.'));
       const fromSchema = plugin ? secretOptionPaths(plugin.options as Record<string, unknown>) : [];
       const secretOptions = [...new Set([...fromEnv, ...fromSchema])];
-      for (const p of fromSchema) collectStrings(getPath(options, p), secrets);
+      for (const p of fromSchema) collectStrings(getPath(options, p), strict);
       instances.push({
         section,
         kind: SECTIONS[section],
@@ -263,7 +264,7 @@ function assemble(
   const order = Object.keys(data);
   instances.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   const kernel = data as unknown as KernelConfig;
-  if (kernel.auth.secret) secrets.add(kernel.auth.secret);
+  if (kernel.auth.secret) strict.add(kernel.auth.secret);
   return {
     log: kernel.log,
     storage: { path: resolve(dir, kernel.storage.path) },
@@ -274,6 +275,7 @@ function assemble(
     dir,
     instances,
     secrets: [...secrets],
+    strictSecrets: [...strict],
   };
 }
 

@@ -30,4 +30,6 @@ export interface SpoutConfig extends KernelConfig {
   instances: readonly InstanceConfig[];
   /** Values that must never be printed: every `${VAR}` value and every secret option. */
   secrets: readonly string[];
+  /** Values of options marked secret and of `auth.secret`: scrubbed whatever their length. */
+  strictSecrets: readonly string[];
 }

@@ -7,6 +7,8 @@ export interface LoggerOptions {
   format: 'pretty' | 'json';
   /** Values scrubbed from every line. */
   secrets?: Iterable<string>;
+  /** Values scrubbed whatever they are (options marked secret). */
+  strictSecrets?: Iterable<string>;
   /** Where lines go; default stderr (stdout is kept for `console` output and `--json` commands). */
   write?: (line: string) => void;
   colorize?: boolean;
@@ -15,7 +17,7 @@ export interface LoggerOptions {
 /** A root logger and a way to change what it scrubs (after a SIGHUP brings new secrets). */
 export interface RootLogger {
   log: Logger;
-  setSecrets(secrets: Iterable<string>): void;
+  setSecrets(secrets: Iterable<string>, strict?: Iterable<string>): void;
   redact: Redactor;
 }
 
@@ -24,7 +26,7 @@ export interface RootLogger {
  * formatted and written, so no plugin can log a secret by mistake.
  */
 export function createLogger(options: LoggerOptions): RootLogger {
-  let redactor = createRedactor(options.secrets ?? []);
+  let redactor = createRedactor(options.secrets ?? [], options.strictSecrets ?? []);
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const pretty =
     options.format === 'pretty'
@@ -54,8 +56,8 @@ export function createLogger(options: LoggerOptions): RootLogger {
   );
   return {
     log,
-    setSecrets(secrets) {
-      redactor = createRedactor(secrets);
+    setSecrets(secrets, strict = []) {
+      redactor = createRedactor(secrets, strict);
     },
     redact: (text) => redactor(text),
   };

@@ -13,14 +13,16 @@ export const isScrubbable = (value: string): boolean =>
 export const MASK = '[secret]';
 
 /**
- * Build a redactor for `secrets`: each value, and its JSON-escaped form (as it appears inside a
- * JSON log line), is replaced by `[secret]`. Longer secrets are matched first, so a secret that
+ * Build a redactor: each value, and its JSON-escaped and URL-encoded forms, is replaced by
+ * `[secret]`. `secrets` (values from `${VAR}`) skip short values, log words and small numbers
+ * ({@link isScrubbable}); `strict` ones (options marked secret, `auth.secret`) are scrubbed
+ * whatever they are. Longer secrets are matched first, so a secret that
  * contains another is masked whole.
  */
-export function createRedactor(secrets: Iterable<string>): Redactor {
+export function createRedactor(secrets: Iterable<string>, strict: Iterable<string> = []): Redactor {
   const forms = new Set<string>();
-  for (const s of secrets) {
-    if (!isScrubbable(s)) continue;
+  const all = [...[...secrets].filter(isScrubbable), ...[...strict].filter((s) => s !== '')];
+  for (const s of all) {
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
     forms.add(encodeURIComponent(s));

@@ -151,7 +151,8 @@ describe('config loader', () => {
     );
     const rec = config.instances[0];
     expect(rec?.secretOptions).toEqual(expect.arrayContaining(['file', 'token']));
-    expect(config.secrets).toEqual(expect.arrayContaining(['/tmp/secret-path.log', 'literal-token-123']));
+    expect(config.secrets).toEqual(['/tmp/secret-path.log']);
+    expect(config.strictSecrets).toEqual(['literal-token-123']);
   });
 });
 

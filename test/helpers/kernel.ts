@@ -49,6 +49,7 @@ export function config(instances: InstanceConfig[], overrides: Partial<SpoutConf
     dir: process.cwd(),
     instances,
     secrets: [],
+    strictSecrets: [],
     ...overrides,
   };
 }

@@ -32,6 +32,10 @@ describe('logger', () => {
     expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: \[feed\] reconnecting\n$/);
   });
 
+  it('scrubs values marked secret whatever they are', () => {
+    expect(createRedactor([], ['abc', '4242'])('token abc, pin 4242')).toBe('token [secret], pin [secret]');
+  });
+
   it('leaves short values, log words and small numbers alone (they would garble text and protect nothing)', () => {
     expect(
       createRedactor(['abcde', 'abcdef', 'debug', '8080', 'verbose-token'])(
