@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import type { EventType } from '../bus/events.js';
-import type { OutputDefinition, OutputHooks } from '../plugin/types.js';
+import type { EventPattern, OutputDefinition, OutputHooks } from '../plugin/types.js';
 import { createGate } from './gate.js';
 import type { Runtime } from './instance.js';
 import { createFilter, eventMatcher } from './routing.js';
@@ -9,13 +9,17 @@ import { createFilter, eventMatcher } from './routing.js';
  * The kernel's subscription for one output instance. Routing (`events:` or the plugin's
  * default, then `filter:`) is applied here, once, so outputs never re-implement it. The slot
  * outlives a restart of its instance: while paused, envelopes wait in the bus queue, in order,
- * and the new instance receives them.
+ * and the new instance receives them. A replacement that fails to start leaves the slot paused:
+ * its events wait (within the bus queue limit, overflow counted) for a reload that works.
  */
 export interface OutputSlot {
   /** Route to `runtime` (with its config's routing) and let waiting envelopes through. */
-  attach(runtime: Runtime | null): void;
-  /** Hold new deliveries; resolves when the one in progress (if any) has finished. */
-  pause(): Promise<void>;
+  attach(runtime: Runtime): void;
+  /**
+   * Hold new deliveries; resolves when the one in progress (if any) has finished. `upcoming`,
+   * the routing of the instance that will take over, widens what is queued meanwhile.
+   */
+  pause(upcoming?: readonly EventPattern[]): Promise<void>;
   /** Remove the subscription. */
   close(): Promise<void>;
 }
@@ -23,16 +27,18 @@ export interface OutputSlot {
 export function createOutputSlot(name: string, bus: Bus): OutputSlot {
   const gate = createGate();
   let runtime: Runtime | null = null;
-  let matches: (type: EventType) => boolean = () => false;
+  // What the attached instance takes, and what is queued (wider while a swap is under way).
+  let routes: (type: EventType) => boolean = () => false;
+  let queues: (type: EventType) => boolean = () => false;
   let passes = createFilter(null);
   let inflight: Promise<unknown> | null = null;
 
   const off = bus.subscribe(
     name,
-    (type) => matches(type),
+    (type) => queues(type),
     async (envelope) => {
       await gate.wait();
-      if (!runtime || !passes(envelope)) return;
+      if (!runtime || !routes(envelope.type) || !passes(envelope)) return;
       const delivery = Promise.resolve((runtime.hooks as OutputHooks).deliver(envelope));
       inflight = delivery.catch(() => {});
       try {
@@ -46,15 +52,19 @@ export function createOutputSlot(name: string, bus: Bus): OutputSlot {
   return {
     attach(next) {
       runtime = next;
-      if (next) {
-        const plugin = next.plugin as OutputDefinition;
-        matches = eventMatcher(next.config.events ?? plugin.defaultEvents);
-        passes = createFilter(next.config.filter);
-      }
+      const plugin = next.plugin as OutputDefinition;
+      routes = eventMatcher(next.config.events ?? plugin.defaultEvents);
+      queues = routes;
+      passes = createFilter(next.config.filter);
       gate.open();
     },
-    async pause() {
+    async pause(upcoming) {
       gate.close();
+      if (upcoming) {
+        const current = queues;
+        const next = eventMatcher(upcoming);
+        queues = (type) => current(type) || next(type);
+      }
       await inflight;
     },
     close() {

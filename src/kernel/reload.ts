@@ -5,6 +5,7 @@ import type { HealthBoard } from './health.js';
 import type { Runtime } from './instance.js';
 import type { OutputSlot } from './output-slot.js';
 import type { ReloadPlan } from './reload-plan.js';
+import type { OutputDefinition } from '../plugin/types.js';
 
 /** Outcome of a reload: instance names by what happened to them. */
 export interface ReloadReport {
@@ -60,7 +61,11 @@ export async function applyReload(
     const runtime = k.runtimes.get(old.name);
     const slot = k.slots.get(old.name);
     // A delivery that hangs must not hold the reload for ever: wait at most the stop limit.
-    if (slot) await Promise.race([slot.pause(), sleep(k.stopMs)]);
+    const successor = next.instances.find((i) => i.name === old.name && i.enabled && i.kind === 'output');
+    const upcoming = successor
+      ? (successor.events ?? (successor.plugin as OutputDefinition | null)?.defaultEvents)
+      : undefined;
+    if (slot) await Promise.race([slot.pause(upcoming), sleep(k.stopMs)]);
     if (runtime) await k.stopOne(runtime, errors);
     if (restarting.has(old.name) && old.kind === next.instances.find((i) => i.name === old.name)?.kind) {
       report.restarted.push(old.name);
@@ -80,7 +85,9 @@ export async function applyReload(
   const failed = (name: string, error: unknown) => {
     report.failed.push(name);
     k.health.set(name, 'unhealthy', (error as Error).message, 'failed');
-    k.slots.get(name)?.attach(null);
+    // Its slot stays paused: events wait for a reload that starts it (not dropped unseen).
+    if (k.slots.has(name))
+      k.log.warn({ instance: name }, `events for ${name} are held until it starts (fix it and send SIGHUP)`);
     k.log.error({ instance: name, err: error }, `${(error as Error).message}; the rest keeps running`);
   };
   const fresh: Runtime[] = [];

@@ -149,3 +149,52 @@ describe('reload of kernel settings', () => {
     await kernel.stop();
   });
 });
+
+describe('reload routing and failures', () => {
+  it('a changed events: list takes effect for what is published during the swap', async () => {
+    const seen: string[] = [];
+    const routed = defineOutput({
+      name: 'routed',
+      options: Type.Object({ v: Type.Number() }),
+      defaultEvents: ['tx.removed'],
+      async setup(ctx) {
+        if (ctx.options.v === 2) await new Promise((r) => setTimeout(r, 30));
+        return { deliver: (e) => void seen.push(`v${ctx.options.v} ${e.type}`) };
+      },
+    });
+    const kernel = createKernel({
+      config: config([instance('out', routed, { options: { v: 1 } })]),
+      log: captureLog().log,
+      store: createMemoryStore(),
+    });
+    await kernel.start();
+    const reloading = kernel.reload(
+      config([instance('out', routed, { options: { v: 2 }, events: ['tx.replaced'] })]),
+    );
+    kernel.bus.publish('tx.removed', { txid: 'a', reason: 'evicted' }, 'test');
+    kernel.bus.publish('tx.replaced', { txid: 'b', byTxid: 'c', fullRbf: false }, 'test');
+    await reloading;
+    await kernel.bus.drain();
+    expect(seen).toEqual(['v2 tx.replaced']);
+    await kernel.stop();
+  });
+
+  it('an output that fails to come back holds its events for a later reload instead of dropping them', async () => {
+    const log: string[] = [];
+    const plugin = tagged(log);
+    const kernel = createKernel({
+      config: config([instance('out', plugin, { options: { tag: 'v1' } })]),
+      log: captureLog().log,
+      store: createMemoryStore(),
+    });
+    await kernel.start();
+    await kernel.reload(config([instance('out', plugin, { options: { tag: 'v2', failSetup: true } })]));
+    kernel.bus.publish('tx.removed', { txid: 'held', reason: 'evicted' }, 'test');
+    await new Promise((r) => setImmediate(r));
+    expect(log.filter((l) => l.startsWith('deliver'))).toEqual([]);
+    await kernel.reload(config([instance('out', plugin, { options: { tag: 'v3' } })]));
+    await kernel.bus.drain();
+    expect(log.filter((l) => l.startsWith('deliver'))).toEqual(['deliver out:v3 held']);
+    await kernel.stop();
+  });
+});
