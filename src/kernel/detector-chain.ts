@@ -26,6 +26,28 @@ export interface DetectorChain {
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> =>
   typeof (v as Promise<T> | null)?.then === 'function';
 
+/** Longest an asynchronous detector hook may take on one transaction before it counts as failed. */
+export const HOOK_TIMEOUT_MS = 5_000;
+
+// A hook that never settles would stall detection for every later transaction.
+async function bounded<T>(value: T | Promise<T>): Promise<T> {
+  if (!isPromise(value)) return value;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      value,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`did not answer within ${HOOK_TIMEOUT_MS} ms`)),
+          HOOK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createDetectorChain(
   bus: Bus,
   onFailure: DetectorFailure,
@@ -93,7 +115,7 @@ export function createDetectorChain(
       if (!admit) continue;
       let signal: WhaleSignal | null;
       try {
-        signal = await (i === from ? first : admit(tx));
+        signal = await bounded(i === from ? first : admit(tx));
       } catch (error) {
         onFailure(d.config.name, envelope, error);
         continue;
@@ -114,7 +136,7 @@ export function createDetectorChain(
       const hook = (d.hooks as DetectorHooks | undefined)?.annotate;
       if (!hook) continue;
       try {
-        const extra = await hook(tx, signal);
+        const extra = await bounded(hook(tx, signal));
         if (extra) signal = { ...signal, ...extra };
       } catch (error) {
         onFailure(d.config.name, envelope, error);

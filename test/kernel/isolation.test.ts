@@ -139,3 +139,67 @@ describe('failure isolation', () => {
     await kernel.stop();
   });
 });
+
+describe('a detector that never answers', () => {
+  it('is cut off after HOOK_TIMEOUT_MS on that transaction; detection goes on', async () => {
+    const { vi } = await import('vitest');
+    const { HOOK_TIMEOUT_MS } = await import('../../src/kernel/detector-chain.js');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const log = captureLog();
+      const got: AnyEnvelope[] = [];
+      const admitAll = defineDetector({
+        name: 'all',
+        options: NoOptions,
+        setup: () => ({
+          admit: (t): WhaleSignal => ({
+            txid: t.txid,
+            valueSats: t.valueSats,
+            valueBtc: t.valueSats / 1e8,
+            valueUsd: null,
+            feeSats: 0,
+            vsize: 1,
+            feeRate: 0,
+            status: 'pending',
+            firstSeen: t.firstSeen,
+            detectedAt: t.firstSeen,
+            url: '',
+          }),
+        }),
+      });
+      const hangs = defineDetector({
+        name: 'hangs',
+        options: NoOptions,
+        setup: () => ({
+          annotate: (t) =>
+            t.txid.startsWith('a')
+              ? new Promise<never>(() => {})
+              : { flow: { type: 'unknown', from: null, to: null } },
+        }),
+      });
+      const kernel = createKernel({
+        config: config([
+          instance('all', admitAll),
+          instance('hangs', hangs),
+          instance('out', collector('c', got, ['whale.detected'] as never)),
+        ]),
+        log: log.log,
+        store: createMemoryStore(),
+      });
+      await kernel.start();
+      kernel.bus.publish('tx.seen', tx('a'.repeat(64), 1), 'feed');
+      kernel.bus.publish('tx.seen', tx('b'.repeat(64), 2), 'feed');
+      await vi.advanceTimersByTimeAsync(HOOK_TIMEOUT_MS);
+      await kernel.bus.drain();
+      expect(got.map((e) => (e.data as WhaleSignal).txid[0])).toEqual(['a', 'b']);
+      expect(log.lines.find((l) => l.level === 'error')).toMatchObject({
+        instance: 'hangs',
+        msg: `[hangs] failed on tx.seen: did not answer within ${HOOK_TIMEOUT_MS} ms`,
+      });
+      vi.useRealTimers();
+      await kernel.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
