@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { resolve as resolveImport } from 'import-meta-resolve';
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import type { PluginDefinition, PluginKind } from '../plugin/types.js';
 import { createError, type SpoutError } from './errors.js';
@@ -39,8 +39,9 @@ export async function resolvePlugin(kind: PluginKind, use: string, baseDir: stri
       );
     return load(kind, use, pathToFileURL(file).href, file);
   }
-  const fromConfig = tryResolve(createRequire(join(baseDir, 'noop.js')), use);
-  if (fromConfig) return load(kind, use, pathToFileURL(fromConfig).href, `package "${use}"`);
+  // Resolved as `import` would from the config file's folder (ESM-only packages included).
+  const fromConfig = tryResolve(use, pathToFileURL(join(baseDir, 'config.yaml')).href);
+  if (fromConfig) return load(kind, use, fromConfig, `package "${use}"`);
   try {
     return check(kind, use, pickExport(await import(use)), `package "${use}"`);
   } catch (error) {
@@ -102,9 +103,9 @@ export function validateShape(value: unknown): string | null {
   return null;
 }
 
-function tryResolve(req: NodeJS.Require, id: string): string | null {
+function tryResolve(id: string, parent: string): string | null {
   try {
-    return req.resolve(id);
+    return resolveImport(id, parent);
   } catch {
     return null;
   }

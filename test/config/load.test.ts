@@ -181,6 +181,20 @@ describe('use: resolution', () => {
     expect(config.instances[0]).toMatchObject({ use: 'spout-plugin-hello', options: { greeting: 'hi' } });
     expect(config.instances[0]?.plugin?.name).toBe('hello');
 
+    // An ESM-only package (exports with only an "import" condition) resolves too.
+    const esm = join(dir, 'node_modules', 'spout-plugin-esm');
+    await mkdir(esm, { recursive: true });
+    await writeFile(
+      join(esm, 'package.json'),
+      JSON.stringify({ name: 'spout-plugin-esm', type: 'module', exports: { '.': { import: './main.js' } } }),
+    );
+    await writeFile(
+      join(esm, 'main.js'),
+      "export default { kind: 'output', name: 'esm', options: { type: 'object' }, defaultEvents: ['*'], setup: () => ({ deliver() {} }) };",
+    );
+    const esmConfig = await parseConfig('outputs:\n  e: { use: spout-plugin-esm }\n', 'config.yaml', dir, {});
+    expect(esmConfig.instances[0]?.plugin?.name).toBe('esm');
+
     await writeFile(join(dir, 'not-a-plugin.js'), 'export default { nothing: true };');
     const other = await parseConfig(
       'outputs:\n  hello: { use: ./not-a-plugin.js }\n',
