@@ -189,6 +189,21 @@ export async function parseConfig(
       problems.push(at(doc, lines, file, path, message, atKey ? key : undefined, full));
     }
   }
+  if (problems.length === 0) {
+    // The plugins' own checks, on options with their defaults (only for an otherwise valid file).
+    for (const [key, plugin] of plugins) {
+      if (!plugin.validate) continue;
+      const [section, name] = key.split('.') as [string, string];
+      const options = Object.fromEntries(
+        Object.entries(((data[section] as Raw)[name] as Raw) ?? {}).filter(([k]) => !RESERVED.has(k)),
+      );
+      try {
+        await plugin.validate(options, { instance: name, resolve: (p) => resolve(dir, p) });
+      } catch (error) {
+        problems.push(at(doc, lines, file, [section, name], (error as Error).message));
+      }
+    }
+  }
   if (problems.length > 0) {
     const error = new ConfigError(dedupe(problems));
     error.secrets = [...subst.secretValues];

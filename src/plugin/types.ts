@@ -71,6 +71,16 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema> {
   readonly consumes?: readonly EventType[];
   /** Event types this plugin publishes (shown by `spout check`). */
   readonly emits?: readonly EventType[];
+  /**
+   * Checks the schema cannot express (two options against each other, a file the options name).
+   * Runs while the configuration loads — so `spout check` reports them too, with the instance's
+   * line — after schema validation and defaults. Throw an Error whose message says what is
+   * wrong and how to fix it (never a secret's value).
+   */
+  validate?(
+    options: Static<S>,
+    context: { instance: string; resolve(path: string): string },
+  ): void | Promise<void>;
 }
 
 /** An input: produces events from the outside world, from `start` on. */

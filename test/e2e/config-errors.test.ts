@@ -79,7 +79,7 @@ describe('spout check / run with a broken config (built CLI)', () => {
 });
 
 describe('a malformed label file for the flow detector (built CLI)', () => {
-  it('exits 2 naming the file and line; nothing keeps running', async () => {
+  it('check and run exit 2 naming the file and line; nothing starts', async () => {
     const labels = fileURLToPath(new URL('../fixtures/labels/malformed.yaml', import.meta.url));
     const dir = await workspace((d) =>
       [
@@ -92,10 +92,14 @@ describe('a malformed label file for the flow detector (built CLI)', () => {
         `  flows: { use: flow, labels: "${labels}" }`,
       ].join('\n'),
     );
-    const { code, stderr } = await run(['run'], { cwd: dir });
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/\[flows\] \d+ problems? in the label file/);
-    expect(stderr).toContain(`${labels}:3  type must be one of exchange, custody, other`);
-    expect(stderr).not.toMatch(/running: \d+ instance/);
+    for (const command of ['check', 'run']) {
+      const { code, stderr } = await run([command], { cwd: dir });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(
+        /^config\.yaml:7:10 {2}detectors\.flows {2}3 problems in the label file of detectors\.flows\.labels:$/m,
+      );
+      expect(stderr).toContain(`${labels}:3  type must be one of exchange, custody, other`);
+      expect(stderr).not.toMatch(/running: \d+ instance/);
+    }
   });
 });

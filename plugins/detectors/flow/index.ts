@@ -46,19 +46,16 @@ export default defineDetector({
     watch: Type.Boolean({ default: true, description: 'Re-read the label file when it changes.' }),
   }),
   consumes: ['tx.seen'],
+  async validate(options, { instance, resolve }) {
+    const first = await readLabelFile(resolve(options.labels));
+    if (!first.ok) throw labelError(instance, options.labels, first.problems);
+  },
   setup: async (ctx) => {
     const shown = ctx.options.labels;
     const path = ctx.resolve(shown);
     const first = await readLabelFile(path);
-    if (!first.ok) {
-      const n = first.problems.length;
-      // No scope: the kernel adds the instance and phase when it passes the error on.
-      throw createError(
-        'SPOUT_CONFIG_INVALID',
-        `${n} problem${n === 1 ? '' : 's'} in the label file of detectors.${ctx.instance}.labels:\n` +
-          `${formatProblems(shown, first.problems)}\n${HOW_TO_FIX}`,
-      );
-    }
+    // The file may have changed since the configuration was checked.
+    if (!first.ok) throw labelError(ctx.instance, shown, first.problems);
     let labels: LabelMap = first.labels;
     let loadedText = first.text;
     ctx.log.info({ file: shown, labels: labels.size }, `loaded ${labels.size} labels from ${shown}`);
@@ -104,3 +101,13 @@ export default defineDetector({
     };
   },
 });
+
+/** The configuration error for a label file with problems (no scope: the kernel adds it). */
+function labelError(instance: string, shown: string, problems: Parameters<typeof formatProblems>[1]) {
+  const n = problems.length;
+  return createError(
+    'SPOUT_CONFIG_INVALID',
+    `${n} problem${n === 1 ? '' : 's'} in the label file of detectors.${instance}.labels:\n` +
+      `${formatProblems(shown, problems)}\n${HOW_TO_FIX}`,
+  );
+}

@@ -47,6 +47,13 @@ export default defineJob({
     }),
   }),
   emits: ['accuracy.degraded', 'accuracy.recovered'],
+  validate(o, { instance }) {
+    if (o.critical > o.warning)
+      throw createError(
+        'SPOUT_CONFIG_INVALID',
+        `jobs.${instance}.critical (${o.critical}) must not be above jobs.${instance}.warning (${o.warning}); lower critical or raise warning`,
+      );
+  },
   setup(ctx) {
     const o = ctx.options;
     if (o.critical > o.warning)

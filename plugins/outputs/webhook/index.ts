@@ -23,6 +23,7 @@ export default defineOutput({
   description: 'POSTs events as Standard Webhooks (signed JSON) from a durable, retrying outbox.',
   options: WebhookOptions,
   defaultEvents: ['whale.*'],
+  validate: (options, { instance }) => void resolveOptions(options, instance),
   setup(ctx) {
     const o = resolveOptions(ctx.options, ctx.instance);
     const signer = createSigner(o.secrets);
