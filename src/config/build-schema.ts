@@ -70,7 +70,10 @@ export function buildSchema(parts: {
           // if/then rather than oneOf: a path or package in `use:` stays valid for the editor.
           allOf: choices.map((p) => ({
             if: { properties: { use: { const: p.name } }, required: ['use'] },
-            then: { ...instanceSchema(p), description: p.description ?? `${p.kind} "${p.name}"` },
+            then: {
+              ...allowSubstitution(instanceSchema(p)),
+              description: p.description ?? `${p.kind} "${p.name}"`,
+            },
           })),
         }
       : looseInstanceSchema(routed);
@@ -103,4 +106,25 @@ export function secretOptionPaths(schema: JsonSchema, prefix = ''): string[] {
     if (sub.type === 'object') out.push(...secretOptionPaths(sub, path));
   }
   return out;
+}
+
+const SUBSTITUTION = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}' };
+
+/**
+ * For the editor schema: an option written as `${VAR}` is checked only after substitution, so
+ * every leaf option also accepts a string holding a `${VAR}` reference.
+ */
+export function allowSubstitution(schema: JsonSchema): JsonSchema {
+  const props = schema.properties as Record<string, JsonSchema> | undefined;
+  if (!props) return schema;
+  const next: Record<string, JsonSchema> = {};
+  for (const [key, sub] of Object.entries(props)) {
+    next[key] =
+      sub.type === 'object' && sub.properties
+        ? allowSubstitution(sub)
+        : key === 'use'
+          ? sub
+          : { anyOf: [sub, SUBSTITUTION] };
+  }
+  return { ...schema, properties: next };
 }

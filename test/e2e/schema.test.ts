@@ -52,6 +52,7 @@ describe('spout schema (built CLI)', () => {
       ['flow', 'flow', false],
       ['console', 'console', true],
       ['big-whales-json', 'console', false],
+      ['desk-webhook', 'webhook', false],
       ['correlation', 'correlation', true],
       ['accuracy', 'accuracy', true],
       ['retention', 'retention', true],
