@@ -200,7 +200,12 @@ export async function parseConfig(
       try {
         await plugin.validate(options, { instance: name, resolve: (p) => resolve(dir, p) });
       } catch (error) {
-        problems.push(at(doc, lines, file, [section, name], (error as Error).message));
+        // An error may name the option it is about (`optionPath`): the problem is located there.
+        const optionPath = (error as { optionPath?: string }).optionPath;
+        const full = optionPath ? [section, name, ...optionPath.split('.')] : [section, name];
+        const text = (error as Error).message;
+        const prefix = `${full.join('.')} `;
+        problems.push(at(doc, lines, file, full, text.startsWith(prefix) ? text.slice(prefix.length) : text));
       }
     }
   }

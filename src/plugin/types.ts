@@ -75,7 +75,8 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema> {
    * Checks the schema cannot express (two options against each other, a file the options name).
    * Runs while the configuration loads — so `spout check` reports them too, with the instance's
    * line — after schema validation and defaults. Throw an Error whose message says what is
-   * wrong and how to fix it (never a secret's value).
+   * wrong and how to fix it (never a secret's value); give it an `optionPath` (dotted, e.g.
+   * `secret`) to have the problem located at that option.
    */
   validate?(
     options: Static<S>,

@@ -74,7 +74,9 @@ export interface ResolvedOptions {
  */
 export function resolveOptions(options: Readonly<WebhookOptionsType>, instance: string): ResolvedOptions {
   const invalid = (key: string, message: string) =>
-    createError('SPOUT_CONFIG_INVALID', `outputs.${instance}.${key} ${message}`);
+    Object.assign(createError('SPOUT_CONFIG_INVALID', `outputs.${instance}.${key} ${message}`), {
+      optionPath: key.replace(/\[(\d+)\]/g, '.$1'),
+    });
   const secrets = (Array.isArray(options.secret) ? [...options.secret] : [options.secret]) as unknown[];
   if (secrets.length === 0) throw invalid('secret', SECRET_HELP);
   secrets.forEach((s, i) => {
