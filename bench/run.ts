@@ -2,6 +2,7 @@ import { benchBus } from './bus.js';
 import { benchIngest } from './ingest.js';
 import { benchDetect } from './detect.js';
 import { benchStore } from './store.js';
+import { benchWebhook } from './webhook.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -49,3 +50,20 @@ for (const n of [10_000, 100_000]) {
     `  ${fmt(n).padStart(7)} stored   journal store ${s.journalMs.toFixed(2)} ms   lowdb whole-file write ${s.lowdbMs.toFixed(1)} ms (baseline)`,
   );
 }
+
+const hook = await benchWebhook({ prefilled: 100_000 });
+console.log(
+  `webhook: ${fmt(hook.events)} whale.detected deliveries (${fmt(hook.bodyBytes)}-byte bodies) to a local receiver answering 200`,
+);
+for (const r of hook.rows) {
+  console.log(
+    `  concurrency ${String(r.concurrency).padEnd(8)} spout ${fmt(r.durablePerSecond)}/s (durable outbox), ${fmt(r.memoryPerSecond)}/s (memory store); got ${fmt(r.baselinePerSecond)}/s (baseline)`,
+  );
+  console.log(
+    `                       ratio ${r.ratio.toFixed(2)} of the baseline; the outbox's disk writes take ${(r.outboxShare * 100).toFixed(0)}% of each delivery`,
+  );
+}
+if (hook.prefilled)
+  console.log(
+    `  ${fmt(hook.prefilled.records).padStart(7)} stored       spout ${fmt(hook.prefilled.durablePerSecond)}/s (durable outbox, concurrency ${hook.rows.at(-1)?.concurrency})`,
+  );

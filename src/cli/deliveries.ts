@@ -53,9 +53,21 @@ export async function deliveriesCommand(
       cli.io.err('spout deliveries retry: give delivery ids, or --dead for every dead delivery\n');
       return 2;
     }
-    const request: RetryRequest = flags.dead
-      ? { type: 'deliveries.retry', dead: true }
-      : { type: 'deliveries.retry', ids };
+    let request: RetryRequest = { type: 'deliveries.retry', dead: true };
+    if (!flags.dead) {
+      // Ids as `spout deliveries list` shows them, or bare event ids (as `show` accepts).
+      const { data } = await readStoreFiles(path);
+      const outbox = Object.values(data.collections[COLLECTIONS.outbox] ?? {}) as OutboxRecord[];
+      const found = ids.map((id) => outbox.filter((r) => r.id === id || r.eventId === id).map((r) => r.id));
+      const unknown = ids.filter((_, i) => found[i]?.length === 0);
+      if (unknown.length > 0) {
+        cli.io.err(
+          `spout deliveries retry: no delivery ${unknown.map((u) => `"${u}"`).join(', ')} (spout deliveries list shows the ids)\n`,
+        );
+        return 1;
+      }
+      request = { type: 'deliveries.retry', ids: found.flat() };
+    }
     const requeued = running(path) ? await viaRunningProcess(path, request) : await directly(path, request);
     if (typeof requeued === 'string') {
       cli.io.err(`spout deliveries retry: ${requeued}\n`);

@@ -106,3 +106,19 @@ describe('spout deliveries (built CLI)', () => {
     expect(outbox['desk/evt_dead']).toMatchObject({ status: 'pending', attempts: 0 });
   });
 });
+
+describe('spout deliveries retry with an unknown id', () => {
+  it('exits 1 and names it; a bare event id is accepted', async () => {
+    const { dir, path } = await workspace();
+    const bad = await run(['deliveries', 'retry', 'nope'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('no delivery "nope"');
+    const ok = await run(['deliveries', 'retry', 'evt_dead'], { cwd: dir });
+    expect(ok.code).toBe(0);
+    const outbox = (await readStoreFiles(path)).data.collections[COLLECTIONS.outbox] as Record<
+      string,
+      OutboxRecord
+    >;
+    expect(outbox['desk/evt_dead']).toMatchObject({ status: 'pending' });
+  });
+});

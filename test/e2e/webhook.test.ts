@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventId } from '../../src/bus/envelope.js';
 import { readStoreFiles } from '../../src/store/file-format.js';
 import { COLLECTIONS, type OutboxRecord } from '../../src/store/records.js';
 import { run, start, type Running } from '../helpers/cli.js';
@@ -301,7 +305,16 @@ describe('webhook output (built CLI, receiver on 127.0.0.1 verifying with standa
         'whsec_ and base64 but too short (18 bytes)',
         'secret: whsec_aHVudGVyMi1pcy1teS1wYXNz',
         {},
-        /^config\.yaml:11:13 {2}outputs\.hook\.secret {2}.*whsec_/,
+        // Found by the plugin's own check (the schema's pattern allows it), located all the same.
+        /^config\.yaml:11:13 {2}outputs\.hook\.secret {2}must be a Standard Webhooks secret: "whsec_" followed by base64 \(24–64 bytes\)/,
+      ],
+      [
+        'too short, in a list',
+        `secret: [${good}, whsec_aHVudGVyMi1pcy1teS1wYXNz]`,
+        {},
+        new RegExp(
+          `^config\\.yaml:11:${16 + good.length} {2}outputs\\.hook\\.secret\\.1 {2}must be a Standard Webhooks secret`,
+        ),
       ],
     ];
     it.each(cases)('%s', async (_what, line, env, expected) => {
@@ -317,6 +330,105 @@ describe('webhook output (built CLI, receiver on 127.0.0.1 verifying with standa
       ]);
       for (const leaked of ['hunter2', 'aHVudGVyMi1pcy1teS1wYXNz', 'abc!def'])
         expect(stdout + stderr).not.toContain(leaked);
+    });
+  });
+
+  describe('docs/webhooks.md', () => {
+    const DOC = fileURLToPath(new URL('../../docs/webhooks.md', import.meta.url));
+    /** The js block that follows `<!-- example: NAME -->`. */
+    const example = async (name: string) => {
+      const m = new RegExp(
+        `<!-- example: ${name.replace('.', '\\.')} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``,
+      ).exec(await readFile(DOC, 'utf8'));
+      if (!m?.[1]) throw new Error(`docs/webhooks.md has no example block ${name}`);
+      return m[1];
+    };
+    const SECRETS = ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD'];
+
+    it('shows a request that really verifies with its two secrets, by standardwebhooks and by the hand-written verify', async () => {
+      const text = await readFile(DOC, 'utf8');
+      const block = /```http\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+      const [head = '', body = ''] = block.split('\n\n');
+      const headers = Object.fromEntries(
+        head
+          .split('\n')
+          .slice(1)
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+      );
+      const b = body.trimEnd();
+      const envelope = JSON.parse(b) as { id: string; type: 'whale.detected'; data: { txid: string } };
+      expect(headers['content-length']).toBe(String(Buffer.byteLength(b)));
+      expect(headers['webhook-id']).toBe(envelope.id);
+      expect(envelope.id).toBe(eventId('whale.detected', envelope.data.txid));
+      const at = new Date(Number(headers['webhook-timestamp']) * 1000);
+      expect(headers['webhook-signature']).toBe(
+        SECRETS.map((s) => new Webhook(s).sign(envelope.id, at, b)).join(' '),
+      );
+
+      const dir = await mkdtemp(join(tmpdir(), 'spout-webhook-doc-'));
+      await writeFile(join(dir, 'verify.mjs'), await example('verify.mjs'));
+      const { verify } = (await import(pathToFileURL(join(dir, 'verify.mjs')).href)) as {
+        verify(secret: string, headers: Record<string, string>, body: string, now?: number): boolean;
+      };
+      const ts = at.getTime() / 1000;
+      for (const secret of SECRETS) {
+        expect(verify(secret, headers, b, ts + 60)).toBe(true);
+        expect(verify(secret, headers, b.replace('"valueBtc":115.5', '"valueBtc":915.5'), ts)).toBe(false);
+        expect(verify(secret, headers, b, ts + 301)).toBe(false);
+        expect(verify(secret, { ...headers, 'webhook-timestamp': String(ts + 1) }, b, ts)).toBe(false);
+      }
+      expect(verify(newSecret(), headers, b, ts)).toBe(false);
+    });
+
+    it('has a receiver that accepts what Spout sends, once per webhook-id, and refuses a forgery', async () => {
+      const secret = newSecret();
+      const dir = await mkdtemp(join(tmpdir(), 'spout-webhook-doc-'));
+      await writeFile(join(dir, 'receiver.mjs'), await example('receiver.mjs'));
+      await symlink(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'));
+      const child = spawn(process.execPath, [join(dir, 'receiver.mjs')], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', SPOUT_WEBHOOK_SECRET: secret, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      cleanups.push(() => child.kill('SIGKILL'));
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const port = Number(
+        (await until(() => /listening on port (\d+)/.exec(out), Boolean, 'the receiver listening'))?.[1],
+      );
+      const url = `http://127.0.0.1:${port}/hook`;
+
+      const ws = await workspace('doc');
+      await writeFile(ws.config, yaml(url, [whale(1), whale(2)]));
+      const p = spout(['run'], ws.dir, { HOOK_SECRET: secret });
+      await until(
+        () => outboxOnDisk(ws.store),
+        (o) => Object.values(o).filter((r) => r.status === 'delivered' && r.lastStatus === 204).length === 2,
+        'both delivered to the documented receiver',
+      );
+      p.child.kill('SIGTERM');
+      expect((await p.exited).code).toBe(0);
+      const body = (await outboxOnDisk(ws.store))[`hook/${eventIdOf(1)}`]?.body ?? '';
+      expect(body).toContain('"valueBtc":151,');
+
+      // A duplicate (a retry after a lost answer) is accepted and not processed again; a forgery
+      // and an old request are refused.
+      const post = (headers: Record<string, string>, b = body) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
+      const signed = (at: Date, key = secret) => ({
+        'webhook-id': eventIdOf(1),
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(key).sign(eventIdOf(1), at, body),
+      });
+      expect((await post(signed(new Date()))).status).toBe(204);
+      expect((await post(signed(new Date()), body.replace('"valueBtc":151', '"valueBtc":951'))).status).toBe(
+        400,
+      );
+      expect((await post(signed(new Date(), newSecret()))).status).toBe(400);
+      expect((await post(signed(new Date(Date.now() - 10 * 60_000)))).status).toBe(400);
+      expect(out.trim().split('\n').slice(1).sort()).toEqual(
+        [1, 2].map((n) => `whale.detected ${txid(n)} (${eventIdOf(n)})`).sort(),
+      );
     });
   });
 });

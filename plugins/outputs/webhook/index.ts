@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { defineOutput } from '../../../src/plugin/define.js';
 import { createObserver } from './observe.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox.js';
@@ -26,6 +27,8 @@ export default defineOutput({
   validate: (options, { instance }) => void resolveOptions(options, instance),
   setup(ctx) {
     const o = resolveOptions(ctx.options, ctx.instance);
+    // Every request in flight listens to the instance's abort signal (got adds one listener each).
+    setMaxListeners(o.concurrency + 16, ctx.signal);
     const signer = createSigner(o.secrets);
     const worker = createOutboxWorker({
       instance: ctx.instance,

@@ -81,7 +81,7 @@ export function resolveOptions(options: Readonly<WebhookOptionsType>, instance: 
   if (secrets.length === 0) throw invalid('secret', SECRET_HELP);
   secrets.forEach((s, i) => {
     if (typeof s !== 'string' || !isStandardSecret(s))
-      throw invalid(Array.isArray(options.secret) ? `secret[${i}]` : 'secret', SECRET_HELP);
+      throw invalid(Array.isArray(options.secret) ? `secret.${i}` : 'secret', SECRET_HELP);
   });
   let url: URL;
   try {

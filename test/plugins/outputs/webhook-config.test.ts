@@ -27,7 +27,7 @@ describe('webhook output: configuration', () => {
     const error = await run({ secret }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SPOUT_CONFIG_INVALID', exit: 2, scope: { instance: 'hook' } });
     const message = (error as Error).message;
-    expect(message).toMatch(/outputs\.hook\.secret(\[1\])? must be a Standard Webhooks secret: "whsec_"/);
+    expect(message).toMatch(/outputs\.hook\.secret(\.1)? must be a Standard Webhooks secret: "whsec_"/);
     expect(message).toContain('openssl rand -base64 32');
     for (const s of [secret].flat()) {
       expect(message).not.toContain(s);
