@@ -307,3 +307,15 @@ export function extendTx(
     flags: txFlags(tx),
   };
 }
+
+/** The same transaction with every output (and spent prevout) value multiplied: a whale-sized copy of a real one. */
+export function scaleTx(tx: EsploraTx, factor: number): EsploraTx {
+  return {
+    ...tx,
+    vout: tx.vout.map((o) => ({ ...o, value: o.value * factor })),
+    vin: tx.vin.map((v) => ({
+      ...v,
+      prevout: v.prevout ? { ...v.prevout, value: v.prevout.value * factor } : null,
+    })),
+  };
+}

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleReplaced, WhaleSignal } from '../../../src/bus/events.js';
 import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
+import { scaleTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -9,15 +10,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-/** The same transaction with every output (and spent prevout) scaled to whale size. */
-const scaled = (tx: EsploraTx, factor: number): EsploraTx => ({
-  ...tx,
-  vout: tx.vout.map((o) => ({ ...o, value: o.value * factor })),
-  vin: tx.vin.map((v) => ({
-    ...v,
-    prevout: v.prevout ? { ...v.prevout, value: v.prevout.value * factor } : null,
-  })),
-});
+const scaled = scaleTx;
 
 describe.skipIf(!hasFixtures)('rbf detector on the real RBF pairs, scaled to whale size', () => {
   it('the replacement’s signal lists the replaced txid, and the replaced whale is reported replaced', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
+import { scaleTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -17,14 +18,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-const scaled = (tx: EsploraTx, factor: number): EsploraTx => ({
-  ...tx,
-  vout: tx.vout.map((o) => ({ ...o, value: o.value * factor })),
-  vin: tx.vin.map((v) => ({
-    ...v,
-    prevout: v.prevout ? { ...v.prevout, value: v.prevout.value * factor } : null,
-  })),
-});
+const scaled = scaleTx;
 
 describe('correlation scores', () => {
   it('timing: 1.0 within one block, linear to 0.5 at six or more off; urgency match by speed', () => {
