@@ -5,18 +5,13 @@ import { createError, SpoutError } from '../kernel/errors.js';
 import { resolvePlugin } from '../kernel/loader.js';
 import type { PluginDefinition } from '../plugin/types.js';
 import { createAjv, describeAjvError } from './ajv.js';
-import {
-  buildSchema,
-  INSTANCE_NAME,
-  instanceSchema,
-  looseInstanceSchema,
-  secretOptionPaths,
-} from './build-schema.js';
+import { buildSchema, INSTANCE_NAME, instanceSchema, looseInstanceSchema } from './build-schema.js';
 import { deepFreeze } from './freeze.js';
 import { interpolate } from './interpolate.js';
-import { SECTIONS, type KernelConfig, type Section } from './kernel-schema.js';
+import { SECTIONS, type Section } from './kernel-schema.js';
 import { formatProblem, locate, sortProblems, type Problem } from './problems.js';
-import type { InstanceConfig, SpoutConfig } from './types.js';
+import type { SpoutConfig } from './types.js';
+import { assemble, RESERVED } from './assemble.js';
 
 /** A configuration with problems: carries every one of them. Exit status 2. */
 export class ConfigError extends SpoutError {
@@ -239,71 +234,4 @@ function dedupe(problems: Problem[]): Problem[] {
     keys.add(k);
     return true;
   });
-}
-
-const RESERVED = new Set(['use', 'enabled', 'events', 'filter']);
-
-function assemble(
-  data: Raw,
-  file: string,
-  dir: string,
-  plugins: Map<string, PluginDefinition>,
-  secretValues: Set<string>,
-  secretPaths: Array<Array<string | number>>,
-): SpoutConfig {
-  const secrets = new Set(secretValues);
-  const strict = new Set<string>();
-  const instances: InstanceConfig[] = [];
-  for (const section of Object.keys(SECTIONS) as Section[]) {
-    for (const [name, raw] of Object.entries((data[section] as Raw | undefined) ?? {})) {
-      const value = raw as Raw;
-      const plugin = plugins.get(`${section}.${name}`) ?? null;
-      const options = Object.fromEntries(Object.entries(value).filter(([k]) => !RESERVED.has(k)));
-      const fromEnv = secretPaths
-        .filter((p) => p[0] === section && p[1] === name && p.length > 2)
-        .map((p) => p.slice(2).join('.'));
-      const fromSchema = plugin ? secretOptionPaths(plugin.options as Record<string, unknown>) : [];
-      const secretOptions = [...new Set([...fromEnv, ...fromSchema])];
-      for (const p of fromSchema) collectStrings(getPath(options, p), strict);
-      instances.push({
-        section,
-        kind: SECTIONS[section],
-        name,
-        use: value.use as string,
-        enabled: value.enabled !== false,
-        events: (value.events as InstanceConfig['events']) ?? null,
-        filter: (value.filter as InstanceConfig['filter']) ?? null,
-        options,
-        plugin,
-        secretOptions,
-        fingerprint: JSON.stringify([value.use, value.enabled, value.events, value.filter, options]),
-      });
-    }
-  }
-  // Instances keep the file's order across sections, as documented ("setup in config order").
-  const order = Object.keys(data);
-  instances.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
-  const kernel = data as unknown as KernelConfig;
-  if (kernel.auth.secret) strict.add(kernel.auth.secret);
-  return {
-    log: kernel.log,
-    storage: { path: resolve(dir, kernel.storage.path) },
-    http: kernel.http,
-    auth: kernel.auth,
-    kernel: kernel.kernel,
-    file,
-    dir,
-    instances,
-    secrets: [...secrets],
-    strictSecrets: [...strict],
-  };
-}
-
-function getPath(obj: Raw, dotted: string): unknown {
-  return dotted.split('.').reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), obj);
-}
-
-function collectStrings(value: unknown, into: Set<string>): void {
-  if (typeof value === 'string' && value !== '') into.add(value);
-  else if (Array.isArray(value)) for (const v of value) collectStrings(v, into);
 }
