@@ -90,6 +90,8 @@ export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
 
   const pump = (): void => {
     if (!started || stopped || deps.signal.aborted) return;
+    // Every slot busy: the next completion pumps again (scanning now would only cost time).
+    if (running.size >= deps.concurrency) return;
     clearTimer();
     const now = Date.now();
     let next = Infinity;
