@@ -3,7 +3,7 @@ import { readStoreFiles } from '../../src/store/file-format.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeMempool, waitFor, type FakeMempool } from '../helpers/fake-mempool.js';
+import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647 } from '../helpers/fixtures.js';
 import { start, type Running } from '../helpers/cli.js';
 
@@ -52,11 +52,7 @@ describe.skipIf(!hasFixtures)('SIGKILL with predictions pending (built CLI)', ()
         '  out: { use: console, format: json, events: [whale.detected, whale.confirmed] }',
       ].join('\n'),
     );
-    const isTrack = (conn: number) => (m: { conn: number; message: unknown }) =>
-      m.conn === conn &&
-      typeof m.message === 'object' &&
-      m.message !== null &&
-      (m.message as Record<string, unknown>)['track-mempool'] === true;
+    const isTrack = isTrackMempool;
     const whales = loadBlock277647().filter((t) => t.vout.reduce((s, o) => s + o.value, 0) > 100e8);
     expect(whales).toHaveLength(3);
 

@@ -24,3 +24,12 @@ export type {
 } from './fake-mempool/types.js';
 export type { ReplacementInfo } from './fake-mempool/rbf.js';
 export type { EsploraTx, MempoolTransactionExtended } from './fixtures.js';
+
+/** A predicate for `waitForMessage`: connection `conn` (any, when omitted) has sent `track-mempool: true`. */
+export function isTrackMempool(conn?: number): (m: { conn: number; message: unknown }) => boolean {
+  return (m) =>
+    (conn === undefined || m.conn === conn) &&
+    typeof m.message === 'object' &&
+    m.message !== null &&
+    (m.message as Record<string, unknown>)['track-mempool'] === true;
+}

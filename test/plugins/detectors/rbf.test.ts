@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleReplaced, WhaleSignal } from '../../../src/bus/events.js';
-import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
+import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
 import { scaleTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
@@ -20,12 +20,7 @@ describe.skipIf(!hasFixtures)('rbf detector on the real RBF pairs, scaled to wha
       `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: { use: whale, thresholdBtc: 100 }\n  rbf: { use: rbf, emitReplaced: true }\n`,
     );
     cleanups.push(run.stop);
-    await fake.waitForMessage(
-      (m) =>
-        typeof m.message === 'object' &&
-        m.message !== null &&
-        (m.message as Record<string, unknown>)['track-mempool'] === true,
-    );
+    await fake.waitForMessage(isTrackMempool());
     const pairs = loadRbfPairs().map((p) => {
       const total = p.replaced.vout.reduce((s, o) => s + o.value, 0);
       const factor = Math.ceil(150e8 / total); // every pair above 100 BTC

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleSignal } from '../../../src/bus/events.js';
-import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
+import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647 } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
 
@@ -65,12 +65,7 @@ describe('whale detector', () => {
           `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: { use: whale, thresholdBtc: ${threshold} }\n`,
         );
         cleanups.push(run.stop);
-        await fake.waitForMessage(
-          (m) =>
-            typeof m.message === 'object' &&
-            m.message !== null &&
-            (m.message as Record<string, unknown>)['track-mempool'] === true,
-        );
+        await fake.waitForMessage(isTrackMempool());
         const block = loadBlock277647();
         fake.pushMempool({ added: block.slice(1) });
         await waitFor(() => run.of('tx.seen').length === 212, 5000, '212 tx.seen');

@@ -8,7 +8,7 @@ import { run as runCli } from '../../helpers/cli.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
+import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
 import { scaleTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
@@ -50,12 +50,7 @@ describe.skipIf(!hasFixtures)(
         ].join('\n') + '\n',
       );
       cleanups.push(run.stop);
-      await fake.waitForMessage(
-        (m) =>
-          typeof m.message === 'object' &&
-          m.message !== null &&
-          (m.message as Record<string, unknown>)['track-mempool'] === true,
-      );
+      await fake.waitForMessage(isTrackMempool());
       const now = () => Math.floor(Date.now() / 1000);
       const block = (height: number, mined: string[]) =>
         fake.pushBlock({ id: height.toString(16).padStart(64, '0'), height, timestamp: now() }, mined);

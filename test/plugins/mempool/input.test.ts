@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BlockConnected, TxReplaced, TxSeen } from '../../../src/bus/events.js';
-import { startFakeMempool, waitFor, type FakeMempool } from '../../helpers/fake-mempool.js';
+import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, loadBlock277647Header, loadRbfPairs } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/input-harness.js';
 
@@ -14,8 +14,7 @@ afterEach(async () => {
 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const subscribed = (f: FakeMempool, conn: number) =>
-  f.waitForMessage((m) => m.conn === conn && isObj(m.message) && m.message['track-mempool'] === true);
+const subscribed = (f: FakeMempool, conn: number) => f.waitForMessage(isTrackMempool(conn));
 
 async function start(extra = '') {
   fake = await startFakeMempool();
