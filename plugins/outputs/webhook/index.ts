@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createObserver } from './observe.js';
-import { createOutboxWorker, type OutboxWorker } from './outbox.js';
+import { createObserver } from '../outbox/observe.js';
+import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
 import { createSigner } from './sign.js';
@@ -32,6 +32,7 @@ export default defineOutput({
     const signer = createSigner(o.secrets);
     const worker = createOutboxWorker({
       instance: ctx.instance,
+      channel: 'webhook',
       store: ctx.store,
       log: ctx.log,
       signal: ctx.signal,
@@ -39,6 +40,7 @@ export default defineOutput({
       scheduleMs: o.scheduleMs,
       observer: createObserver({
         instance: ctx.instance,
+        channel: 'webhook',
         metrics: ctx.metrics,
         health: ctx.health,
         log: ctx.log,

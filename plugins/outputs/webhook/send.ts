@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import got, { TimeoutError } from 'got';
-import type { AttemptResult } from './policy.js';
+import type { SendResult } from '../outbox/policy.js';
 
 export interface PostRequest {
   url: string;
@@ -13,11 +13,8 @@ export interface PostRequest {
   signal: AbortSignal;
 }
 
-export interface PostResult extends AttemptResult {
-  latencyMs: number;
-  /** True when `signal` aborted the request: it is not an attempt the endpoint saw through. */
-  aborted?: boolean;
-}
+/** The outcome of one POST. */
+export type PostResult = SendResult;
 
 const USER_AGENT = 'Spout-Webhook/1';
 

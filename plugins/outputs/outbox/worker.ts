@@ -3,23 +3,28 @@ import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { Store } from '../../../src/store/port.js';
 import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../../src/store/records.js';
 import type { Observer } from './observe.js';
-import { plan, type Plan } from './policy.js';
+import { classify, plan, type AttemptResult, type Plan, type SendResult, type Verdict } from './policy.js';
 import { attemptId, createRecord, delivered, failed, logEntry, outboxId } from './record.js';
-import type { PostResult } from './send.js';
 
 /** Node's longest timer; a later due time is re-checked when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface WorkerDeps {
   instance: string;
+  /** The kind of records this worker owns (`OutboxRecord.channel`). */
+  channel: OutboxRecord['channel'];
   store: Store;
   log: Logger;
   /** Aborted when the instance stops: in-flight requests are aborted, nothing new starts. */
   signal: AbortSignal;
   concurrency: number;
   scheduleMs: readonly number[];
-  /** Sign and POST one record's body (attempt started at `at`). Never throws. */
-  send(record: OutboxRecord, at: Date, signal: AbortSignal): Promise<PostResult>;
+  /** Make one attempt at delivering the record's body (started at `at`). Never throws. */
+  send(record: OutboxRecord, at: Date, signal: AbortSignal): Promise<SendResult>;
+  /** What a result means; HTTP semantics ({@link classify}) by default. */
+  classify?: (result: AttemptResult) => Verdict;
+  /** The body stored for an envelope and sent on every attempt; its JSON by default. */
+  render?: (envelope: AnyEnvelope) => string;
   observer: Observer;
   random?: () => number;
 }
@@ -45,7 +50,7 @@ export interface OutboxWorker {
 }
 
 /**
- * The durable outbox of one webhook instance. One timer, for the earliest due record; at most
+ * The durable outbox of one output instance (webhook or e-mail). One timer, for the earliest due record; at most
  * `concurrency` requests in flight; every state change is flushed to the store before the next
  * decision depends on it. A request aborted by shutdown is not an attempt: its record stays
  * pending with the same count and is retried on the next start.
@@ -69,7 +74,7 @@ export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
   const scan = (): number => {
     let found = 0;
     for (const [id, r] of outbox.entries())
-      if (r.instance === instance && r.channel === 'webhook' && r.status === 'pending')
+      if (r.instance === instance && r.channel === deps.channel && r.status === 'pending')
         if (!pending.has(id) && !running.has(id) && !recording.has(id)) (pending.set(id, dueOf(r)), found++);
     observer.depth(pending.size);
     return found;
@@ -115,7 +120,9 @@ export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
 
   const run = (id: string) => {
     const done = attempt(id)
-      .catch((error: unknown) => log.error({ err: error, id }, `webhook attempt failed: ${String(error)}`))
+      .catch((error: unknown) =>
+        log.error({ err: error, id }, `${deps.channel} attempt failed: ${String(error)}`),
+      )
       .finally(() => {
         running.delete(id);
         pump();
@@ -151,7 +158,7 @@ export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
     const now = new Date();
     const n = record.attempts + 1;
     const current = outbox.get(id) ?? record;
-    let decision: Plan = plan(result, n, deps.scheduleMs, now.getTime(), random);
+    let decision: Plan = plan(result, n, deps.scheduleMs, now.getTime(), random, deps.classify);
     if (disabled && decision.outcome !== 'delivered') decision = { outcome: 'disabled' };
     const why = result.statusCode !== undefined ? `HTTP ${result.statusCode}` : (result.error ?? 'failed');
     const details = { eventId: record.eventId, attempt: n, status: result.statusCode, error: result.error };
@@ -198,7 +205,14 @@ export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
     async enqueue(envelope) {
       const id = outboxId(instance, envelope.id);
       if (outbox.has(id)) return;
-      const record = createRecord(instance, envelope, new Date(), disabled ? 'disabled' : 'pending');
+      const record = createRecord(
+        instance,
+        envelope,
+        new Date(),
+        disabled ? 'disabled' : 'pending',
+        deps.channel,
+        deps.render,
+      );
       outbox.put(id, record);
       if (disabled) {
         observer.outcome('disabled');
@@ -220,7 +234,7 @@ export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
       started = true;
       deps.signal.addEventListener('abort', clearTimer, { once: true });
       if (pending.size > 0)
-        log.info({ pending: pending.size }, `resuming ${pending.size} pending webhook(s)`);
+        log.info({ pending: pending.size }, `resuming ${pending.size} pending ${deps.channel} deliveries`);
       pump();
     },
     rescan() {

@@ -15,6 +15,13 @@ export interface AttemptResult {
   error?: string;
 }
 
+/** One attempt as a channel's sender reports it. Senders never throw. */
+export interface SendResult extends AttemptResult {
+  latencyMs: number;
+  /** True when the instance's signal aborted the attempt: not an attempt the endpoint saw through. */
+  aborted?: boolean;
+}
+
 /**
  * - `delivered`: 2xx.
  * - `retry`: network error, timeout, 408, 429, 5xx: the endpoint may accept it later.
@@ -77,8 +84,9 @@ export function plan(
   scheduleMs: readonly number[],
   now: number,
   random: () => number = Math.random,
+  judge: (result: AttemptResult) => Verdict = classify,
 ): Plan {
-  const verdict = classify(result);
+  const verdict = judge(result);
   if (verdict === 'delivered') return { outcome: 'delivered' };
   if (verdict === 'gone') return { outcome: 'disabled' };
   const scheduled = scheduleMs[attempts - 1];

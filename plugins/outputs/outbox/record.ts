@@ -20,15 +20,17 @@ export function createRecord(
   envelope: AnyEnvelope,
   now: Date,
   status: 'pending' | 'disabled' = 'pending',
+  channel: OutboxRecord['channel'] = 'webhook',
+  render: (envelope: AnyEnvelope) => string = (e) => JSON.stringify(e),
 ): OutboxRecord {
   const at = now.toISOString();
   return {
     id: outboxId(instance, envelope.id),
     instance,
-    channel: 'webhook',
+    channel,
     eventId: envelope.id,
     eventType: envelope.type,
-    body: JSON.stringify(envelope),
+    body: render(envelope),
     status,
     attempts: 0,
     createdAt: at,

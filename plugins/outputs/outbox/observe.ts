@@ -31,24 +31,27 @@ export interface Observer {
 
 export function createObserver(deps: {
   instance: string;
+  /** Names the metrics (`spout_<channel>_…`) and log lines. */
+  channel: 'webhook' | 'email';
   metrics: Registry;
   health: { set(state: HealthState, reason?: string): void };
   log: Logger;
 }): Observer {
-  const { instance, log } = deps;
+  const { instance, log, channel } = deps;
+  const what = channel === 'email' ? 'e-mail' : 'webhook';
   const deliveries = counter(
     deps.metrics,
-    'spout_webhook_deliveries_total',
-    'Webhook attempts by outcome (delivered, retry, dead, disabled).',
+    `spout_${channel}_deliveries_total`,
+    `${what} attempts by outcome (delivered, retry, dead, disabled).`,
     ['instance', 'outcome'],
   );
-  const attempts = counter(deps.metrics, 'spout_webhook_attempts_total', 'Webhook requests made.', [
+  const attempts = counter(deps.metrics, `spout_${channel}_attempts_total`, `${what} attempts made.`, [
     'instance',
   ]);
   const latency = histogram(
     deps.metrics,
-    'spout_webhook_latency_seconds',
-    'Time from request to response (or error) of a webhook attempt.',
+    `spout_${channel}_latency_seconds`,
+    `Time from request to response (or error) of a ${what} attempt.`,
     ['instance'],
     [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
   );
@@ -77,17 +80,17 @@ export function createObserver(deps: {
       if (next)
         log.warn(
           { ...details, nextAttemptAt: next.toISOString() },
-          `webhook attempt ${String(details.attempt)} failed (${why}); next in ${ms(delayMs)}`,
+          `${what} attempt ${String(details.attempt)} failed (${why}); next in ${ms(delayMs)}`,
         );
       else
         log.warn(
           details,
-          `webhook delivery dead after ${String(details.attempt)} attempts (${why}); kept for a retry`,
+          `${what} delivery dead after ${String(details.attempt)} attempts (${why}); kept for a retry`,
         );
     },
     succeeded(details) {
       if (state === 'degraded') set('healthy');
-      log.debug(details, 'webhook delivered');
+      log.debug(details, `${what} delivered`);
     },
     gone(details) {
       set('unhealthy', GONE_REASON);
