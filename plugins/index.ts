@@ -21,6 +21,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   output: {
     console: () => import('./outputs/console/index.js'),
     webhook: () => import('./outputs/webhook/index.js'),
+    telegram: () => import('./outputs/telegram/index.js'),
   },
   job: {
     correlation: () => import('./jobs/correlation/index.js'),

@@ -6,8 +6,14 @@ import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';
 import { captureLog } from './kernel.js';
 
-/** A kernel running the given YAML in-process, with every published envelope recorded. */
-export async function runYaml(yaml: string): Promise<{
+/**
+ * A kernel running the given YAML in-process, with every published envelope recorded; in a
+ * memory store unless one is given (a file store, to restart on the same data).
+ */
+export async function runYaml(
+  yaml: string,
+  options: { store?: Store } = {},
+): Promise<{
   kernel: Kernel;
   events: AnyEnvelope[];
   of: (type: EventType) => AnyEnvelope[];
@@ -22,7 +28,7 @@ export async function runYaml(yaml: string): Promise<{
     {},
   );
   const log = captureLog();
-  const store = createMemoryStore();
+  const store = options.store ?? createMemoryStore();
   const kernel = createKernel({ config, log: log.log, store });
   const events: AnyEnvelope[] = [];
   kernel.bus.tap((e) => events.push(e));

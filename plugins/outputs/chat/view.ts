@@ -1,0 +1,116 @@
+import type { AnyEnvelope } from '../../../src/bus/envelope.js';
+import type { WhaleSignal } from '../../../src/bus/events.js';
+import type { ChatMessageRecord, ChatOutcome } from './record.js';
+
+/**
+ * The named placeholders a chat template may use, each with what it shows. Every value is
+ * plain text; the output escapes it for its platform (HTML for Telegram, Markdown for Discord).
+ */
+export const PLACEHOLDERS = {
+  amount: 'the amount in BTC, e.g. "1,250.5 BTC"',
+  btc: 'the amount in BTC, number only',
+  usd: 'the amount in USD, e.g. "$78,901,234" (empty without a price)',
+  fee: 'the fee in sats',
+  feeRate: 'the fee rate, e.g. "12.3 sat/vB"',
+  vsize: 'the virtual size in vbytes',
+  urgency: 'the urgency level (low, medium, high, critical), empty without the urgency detector',
+  predictedBlocks: 'the predicted blocks to confirmation, e.g. "~2 blocks"',
+  rbf: 'the RBF state, e.g. "signals RBF" or "final (no RBF)"',
+  flow: 'the exchange flow, e.g. "inflow: unknown → Binance" (empty when unknown)',
+  from: 'the sending entity label (empty when unknown)',
+  to: 'the receiving entity label (empty when unknown)',
+  txid: 'the transaction id',
+  shortTxid: 'the transaction id shortened, e.g. "a1b2c3d4…9f0e"',
+  link: 'the transaction on the configured explorer',
+  status: 'pending, confirmed, replaced or dropped',
+  icon: 'an emoji for the outcome: ✅ confirmed, 🔁 replaced, 🗑️ dropped (empty while pending)',
+  outcome: 'what happened, e.g. "confirmed in block 870,123 after 7 min" (empty while pending)',
+  detectedAt: 'when Spout detected it (ISO time)',
+} as const;
+
+export type Placeholder = keyof typeof PLACEHOLDERS;
+export type View = Record<Placeholder, string>;
+
+const ICONS = { pending: '', confirmed: '✅', replaced: '🔁', dropped: '🗑️' } as const;
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const btcNumber = (sats: number) =>
+  (sats / 1e8).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 8 });
+export const shortTxid = (txid: string) =>
+  txid.length > 16 ? `${txid.slice(0, 8)}…${txid.slice(-4)}` : txid;
+const plural = (n: number, word: string) => `${int(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** One sentence for an outcome, e.g. "confirmed in block 870,123 after 7 min". */
+export function outcomeText(outcome: ChatOutcome | undefined): string {
+  if (!outcome) return '';
+  switch (outcome.status) {
+    case 'confirmed':
+      return `confirmed in block ${int(outcome.height)} after ${outcome.minutesWaited < 1 ? 'less than a minute' : plural(outcome.minutesWaited, 'min').replace(/mins$/, 'min')} (${plural(outcome.blocksWaited, 'block')})`;
+    case 'replaced':
+      return `replaced by ${shortTxid(outcome.byTxid)}${outcome.fullRbf ? ' (full RBF)' : ''}`;
+    case 'dropped':
+      return `dropped from the mempool (${outcome.reason})`;
+  }
+}
+
+/** The placeholder values of a whale alert in its current state. */
+export function whaleView(signal: WhaleSignal, outcome?: ChatOutcome): View {
+  const flow = signal.flow;
+  const known = flow && flow.type !== 'unknown';
+  return {
+    amount: `${btcNumber(signal.valueSats)} BTC`,
+    btc: btcNumber(signal.valueSats),
+    usd: signal.valueUsd === null ? '' : `$${int(signal.valueUsd)}`,
+    fee: int(signal.feeSats),
+    feeRate: `${signal.feeRate.toFixed(1)} sat/vB`,
+    vsize: int(signal.vsize),
+    urgency: signal.urgency?.level ?? '',
+    predictedBlocks: signal.urgency ? `~${plural(signal.urgency.predictedBlocks, 'block')}` : '',
+    rbf: !signal.rbf
+      ? ''
+      : signal.rbf.replaces.length > 0
+        ? `replaces ${signal.rbf.replaces.map(shortTxid).join(', ')}`
+        : signal.rbf.signaling
+          ? 'signals RBF'
+          : 'final (no RBF)',
+    flow: known ? `${flow.type}: ${flow.from ?? 'unknown'} → ${flow.to ?? 'unknown'}` : '',
+    from: flow?.from ?? '',
+    to: flow?.to ?? '',
+    txid: signal.txid,
+    shortTxid: shortTxid(signal.txid),
+    link: signal.url,
+    status: outcome?.status ?? 'pending',
+    icon: ICONS[outcome?.status ?? 'pending'],
+    outcome: outcomeText(outcome),
+    detectedAt: signal.detectedAt,
+  };
+}
+
+/** A one-off notice's title and lines (an event other than a whale's), in plain text. */
+export function noticeText(envelope: AnyEnvelope): { title: string; lines: string[] } {
+  switch (envelope.type) {
+    case 'accuracy.degraded':
+    case 'accuracy.recovered': {
+      const d = envelope.data;
+      const pct = `${(d.accuracy * 100).toFixed(1)}%`;
+      return {
+        title:
+          envelope.type === 'accuracy.degraded'
+            ? `Accuracy ${d.level}: ${pct} over ${d.window}`
+            : `Accuracy recovered: ${pct} over ${d.window}`,
+        lines: [`threshold ${(d.threshold * 100).toFixed(0)}%`, `${int(d.sample)} predictions`],
+      };
+    }
+    case 'input.status':
+      return {
+        title: `Input ${envelope.source} ${envelope.data.state}`,
+        lines: envelope.data.reason ? [envelope.data.reason] : [],
+      };
+    default:
+      return { title: envelope.type, lines: [JSON.stringify(envelope.data).slice(0, 1500)] };
+  }
+}
+
+/** The view of a record, or null for a notice. */
+export function recordView(record: ChatMessageRecord): View | null {
+  return record.kind === 'whale' && record.signal ? whaleView(record.signal, record.outcome) : null;
+}

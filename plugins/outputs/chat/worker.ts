@@ -1,0 +1,334 @@
+import type { Logger } from 'pino';
+import type { AnyEnvelope } from '../../../src/bus/envelope.js';
+import type { Store } from '../../../src/store/port.js';
+import { COLLECTIONS } from '../../../src/store/records.js';
+import { jittered } from '../outbox/policy.js';
+import type { ChatFailure } from './failure.js';
+import type { ChatObserver } from './observe.js';
+import {
+  applyEnvelope,
+  keyOf,
+  messageId,
+  needsSync,
+  type ChatMessageRecord,
+  type TargetState,
+} from './record.js';
+import type { ChatTransport } from './transport.js';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** On stop, a call in flight gets this long to finish before it is aborted. */
+const STOP_GRACE_MS = 3000;
+
+export interface ChatWorkerDeps<C> {
+  instance: string;
+  /** The configured chats (ids, `@channel` names, or one webhook). */
+  chats: readonly string[];
+  store: Store;
+  log: Logger;
+  transport: ChatTransport<C>;
+  /** The message for a record in its current state. */
+  render(record: ChatMessageRecord): C;
+  /** Delays before each retry of a failed post or edit; then it is given up. */
+  scheduleMs: readonly number[];
+  /** Least time between two calls to one chat, and between any two calls. */
+  pacing: { perChatMs: number; globalMs: number };
+  observer: ChatObserver;
+  random?: () => number;
+}
+
+export interface ChatWorker {
+  /**
+   * Record what an envelope changes (on disk before this resolves) and schedule the posts or
+   * edits it makes due. A repeated envelope changes nothing and sends nothing.
+   */
+  record(envelope: AnyEnvelope): Promise<void>;
+  /** Begin sending: what the store holds for this instance first. */
+  start(): void;
+  /** Stop sending until the instance is reloaded; what arrives is still recorded. */
+  disable(reason: string): void;
+  /** Let a call in flight finish (at most 3 s, then abort it), flush the store. */
+  stop(): Promise<void>;
+  /** Posts and edits waiting. */
+  pending(): number;
+}
+
+/**
+ * Keeps every chat's message in step with its record in the `messages` collection: posts what
+ * is not posted, edits what is out of date. One call at a time per instance, paced per chat
+ * and globally; failures retried on the schedule. A post is marked `sending` on disk before
+ * the request, so a crash mid-post leaves a record that is never posted again: at most once,
+ * never twice.
+ */
+export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
+  const { instance, log, observer, transport } = deps;
+  const messages = deps.store.collection<ChatMessageRecord>(COLLECTIONS.messages);
+  const random = deps.random ?? Math.random;
+  const chats = new Set(deps.chats);
+  /** `${recordId}\n${chat}` → due time (ms). */
+  const queue = new Map<string, number>();
+  const chatFree = new Map<string, number>();
+  let globalFree = 0;
+  let started = false;
+  let stopped = false;
+  let disabled = false;
+  let inFlight: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const abort = new AbortController();
+
+  const itemOf = (recordId: string, chat: string) => `${recordId}\n${chat}`;
+  const split = (item: string) => {
+    const i = item.lastIndexOf('\n');
+    return { recordId: item.slice(0, i), chat: item.slice(i + 1) };
+  };
+  const dueOf = (t: TargetState) => (t.nextAttemptAt ? Date.parse(t.nextAttemptAt) || 0 : 0);
+  const enqueue = (record: ChatMessageRecord) => {
+    for (const [chat, target] of Object.entries(record.targets))
+      if (chats.has(chat) && needsSync(record, target)) queue.set(itemOf(record.id, chat), dueOf(target));
+    observer.pending(queue.size);
+  };
+  const flush = async () => {
+    try {
+      await deps.store.flush();
+    } catch (error) {
+      log.error({ err: error }, `could not write chat message state: ${(error as Error).message}`);
+    }
+  };
+  /** Write one target of the newest copy of a record (it may have changed during a call). */
+  const update = (recordId: string, chat: string, change: (t: TargetState) => TargetState) => {
+    const current = messages.get(recordId);
+    const target = current?.targets[chat];
+    if (!current || !target) return undefined;
+    const next = {
+      ...current,
+      targets: { ...current.targets, [chat]: change(target) },
+      updatedAt: new Date().toISOString(),
+    };
+    messages.put(recordId, next);
+    return next;
+  };
+
+  const pump = (): void => {
+    if (!started || stopped || disabled || inFlight) return;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const now = Date.now();
+    let best: string | null = null;
+    let bestAt = Infinity;
+    for (const [item, due] of queue) {
+      const at = Math.max(due, chatFree.get(split(item).chat) ?? 0, globalFree);
+      if (at < bestAt) ((best = item), (bestAt = at));
+    }
+    if (best === null) return;
+    if (bestAt > now) {
+      timer = setTimeout(pump, Math.min(bestAt - now, MAX_TIMER_MS));
+      timer.unref?.();
+      return;
+    }
+    const item = best;
+    inFlight = attempt(item)
+      .catch((error: unknown) => log.error({ err: error }, `chat sync failed: ${String(error)}`))
+      .finally(() => {
+        inFlight = null;
+        observer.pending(queue.size);
+        pump();
+      });
+  };
+
+  const attempt = async (item: string): Promise<void> => {
+    queue.delete(item);
+    const { recordId, chat } = split(item);
+    const record = messages.get(recordId);
+    const target = record?.targets[chat];
+    if (!record || !target || !needsSync(record, target)) return;
+    const version = record.version;
+    const content = deps.render(record);
+    const action = target.status === 'pending' ? 'post' : 'edit';
+    if (action === 'post') {
+      update(recordId, chat, (t) => ({ ...t, status: 'sending' }));
+      // On disk before the request: after a crash from here on, this message is never re-posted.
+      await flush();
+    }
+    let failure: ChatFailure | null = null;
+    let posted: string | null = null;
+    try {
+      if (action === 'post') posted = await transport.post(chat, content, abort.signal);
+      else await transport.edit(chat, target.messageId ?? '', content, abort.signal);
+    } catch (error) {
+      failure = transport.classify(error);
+    } finally {
+      chatFree.set(chat, Date.now() + deps.pacing.perChatMs);
+      globalFree = Date.now() + deps.pacing.globalMs;
+    }
+    const now = new Date();
+    const aborted = abort.signal.aborted;
+    const details = { key: record.key, chat, action, version };
+
+    if (!failure || failure.kind === 'not-modified') {
+      update(recordId, chat, (t) => {
+        const { lastError: _e, ...rest } = t;
+        return {
+          ...rest,
+          status: 'posted',
+          messageId: posted ?? t.messageId,
+          syncedVersion: version,
+          attempts: 0,
+          nextAttemptAt: null,
+        };
+      });
+      observer.result(action, 'ok');
+      observer.ok();
+      log.debug({ ...details, messageId: posted ?? target.messageId }, `chat ${action} done`);
+    } else if (aborted && failure.kind !== 'ambiguous') {
+      // Stopping, and the platform did not take it: the same attempt is made on the next start.
+      update(recordId, chat, (t) => ({ ...t, status: action === 'post' ? 'pending' : t.status }));
+    } else {
+      settleFailure(recordId, chat, action, version, failure, now, details);
+    }
+    const latest = messages.get(recordId);
+    const t = latest?.targets[chat];
+    if (latest && t && needsSync(latest, t) && !queue.has(item)) queue.set(item, dueOf(t));
+    await flush();
+  };
+
+  const settleFailure = (
+    recordId: string,
+    chat: string,
+    action: 'post' | 'edit',
+    version: number,
+    failure: ChatFailure,
+    now: Date,
+    details: Record<string, unknown>,
+  ) => {
+    const giveUp = (t: TargetState): TargetState =>
+      action === 'post'
+        ? { ...t, status: 'dead', nextAttemptAt: null, lastError: failure.message }
+        : { ...t, syncedVersion: version, attempts: 0, nextAttemptAt: null, lastError: failure.message };
+    switch (failure.kind) {
+      case 'missing':
+        update(recordId, chat, giveUp);
+        observer.result(action, 'skipped');
+        log.warn(
+          { ...details, error: failure.message },
+          'the message to edit no longer exists; edit given up',
+        );
+        return;
+      case 'unauthorized':
+      case 'gone':
+        update(recordId, chat, (t) => ({
+          ...t,
+          status: action === 'post' ? 'pending' : t.status,
+          lastError: failure.message,
+        }));
+        observer.result(action, 'retry');
+        disable(failure.message);
+        return;
+      case 'ambiguous':
+        if (action === 'post') {
+          update(recordId, chat, (t) => ({
+            ...t,
+            status: 'unknown',
+            nextAttemptAt: null,
+            lastError: failure.message,
+          }));
+          observer.result(action, 'unknown');
+          observer.degraded(`a post may not have arrived: ${failure.message}`);
+          log.warn(
+            { ...details, error: failure.message },
+            `chat post failed mid-request (${failure.message}); it may or may not have arrived, and is not posted again so it cannot appear twice`,
+          );
+          return;
+        }
+      // An edit can be repeated safely.
+      // falls through
+      case 'retry':
+      case 'refused': {
+        const n = (messages.get(recordId)?.targets[chat]?.attempts ?? 0) + 1;
+        const scheduled = failure.kind === 'refused' ? undefined : deps.scheduleMs[n - 1];
+        if (scheduled === undefined) {
+          update(recordId, chat, (t) => ({ ...giveUp(t), attempts: n }));
+          observer.result(action, 'dead');
+          observer.degraded(`a ${action} failed: ${failure.message}`);
+          log.error(
+            { ...details, attempts: n, error: failure.message },
+            failure.kind === 'refused'
+              ? `chat ${action} refused: ${failure.message}`
+              : `chat ${action} given up after ${n} attempts: ${failure.message}`,
+          );
+          return;
+        }
+        const delay = Math.max(jittered(scheduled, random), failure.retryAfterMs ?? 0);
+        const next = new Date(now.getTime() + delay);
+        update(recordId, chat, (t) => ({
+          ...t,
+          status: action === 'post' ? 'pending' : t.status,
+          attempts: n,
+          nextAttemptAt: next.toISOString(),
+          lastError: failure.message,
+        }));
+        observer.result(action, 'retry');
+        observer.degraded(`a ${action} failed: ${failure.message}`);
+        log.warn(
+          { ...details, attempt: n, error: failure.message, nextAttemptAt: next.toISOString() },
+          `chat ${action} failed (${failure.message}); trying again in ${Math.round(delay / 1000)} s`,
+        );
+        return;
+      }
+    }
+  };
+
+  const disable = (reason: string) => {
+    if (disabled) return;
+    disabled = true;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    observer.unhealthy(reason);
+    log.error(
+      `${reason}; nothing is sent until the configuration is fixed and reloaded (alerts are kept and sent then)`,
+    );
+  };
+
+  return {
+    async record(envelope) {
+      const id = messageId(instance, keyOf(envelope));
+      const next = applyEnvelope(messages.get(id), envelope, instance, [...chats], new Date());
+      if (!next) return;
+      messages.put(id, next);
+      await flush();
+      enqueue(next);
+      pump();
+    },
+    start() {
+      for (const [id, record] of messages.entries()) {
+        if (record.instance !== instance) continue;
+        for (const [chat, target] of Object.entries(record.targets)) {
+          if (target.status !== 'sending') continue;
+          update(id, chat, (t) => ({ ...t, status: 'unknown', nextAttemptAt: null }));
+          log.warn(
+            { key: record.key, chat },
+            'a post was cut off by a crash or stop; it may or may not have arrived, and is not posted again so it cannot appear twice',
+          );
+        }
+        enqueue(messages.get(id) ?? record);
+      }
+      started = true;
+      if (queue.size > 0) log.info({ pending: queue.size }, `resuming ${queue.size} chat post(s)/edit(s)`);
+      void flush();
+      pump();
+    },
+    disable,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      const running = inFlight;
+      if (running) {
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([running, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
+        clearTimeout(grace);
+      }
+      abort.abort();
+      await running;
+      await flush();
+    },
+    pending: () => queue.size,
+  };
+}

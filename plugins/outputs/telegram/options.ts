@@ -1,0 +1,89 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { parseDuration } from '../../../src/config/durations.js';
+import { Duration } from '../../../src/plugin/schema.js';
+import { chatOptions, optionError, resolveChatOptions } from '../chat/options.js';
+import type { Template } from '../chat/template.js';
+
+const CHAT = '^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$';
+const CHAT_HELP = 'must be a chat id (e.g. -1001234567890) or a public @channelname, or a list of them';
+
+export const TelegramOptions = Type.Object({
+  token: Type.String({
+    pattern: '^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$',
+    secret: true,
+    description: 'The bot token from @BotFather, e.g. 123456789:AA… (keep it in ${TELEGRAM_BOT_TOKEN}).',
+  }),
+  chat: Type.Unsafe<string | number | Array<string | number>>({
+    type: ['string', 'integer', 'array'],
+    items: { type: ['string', 'integer'] },
+    minItems: 1,
+    maxItems: 50,
+    description:
+      'Where to post: a chat id or @channel name, or a list of them (the bot must be allowed to post there).',
+  }),
+  apiRoot: Type.String({
+    default: 'https://api.telegram.org',
+    pattern: '^https?://',
+    description: 'The Bot API server (a self-hosted one, or a test server).',
+  }),
+  pacing: Type.Object(
+    {
+      perChat: Duration({
+        default: '3s',
+        description:
+          'Least time between two messages (or edits) to one chat; Telegram allows about 20 a minute in a group.',
+      }),
+      global: Duration({
+        default: '40ms',
+        description: 'Least time between any two API calls (Telegram: about 30/s).',
+      }),
+    },
+    { default: {} },
+  ),
+  ...chatOptions,
+});
+
+export type TelegramOptionsType = Static<typeof TelegramOptions>;
+
+export interface ResolvedTelegramOptions {
+  token: string;
+  chats: string[];
+  apiRoot: string;
+  template: Template | null;
+  scheduleMs: number[];
+  timeoutMs: number;
+  perChatMs: number;
+  globalMs: number;
+}
+
+/** What the schema cannot check; throws an Error located at the option. Never shows the token. */
+export function resolveTelegramOptions(
+  options: Readonly<TelegramOptionsType>,
+  instance: string,
+): ResolvedTelegramOptions {
+  const list = (Array.isArray(options.chat) ? options.chat : [options.chat]).map(String);
+  list.forEach((chat, i) => {
+    if (!new RegExp(CHAT).test(chat))
+      throw optionError(
+        instance,
+        Array.isArray(options.chat) ? `chat.${i}` : 'chat',
+        `${CHAT_HELP} (got "${chat}")`,
+      );
+  });
+  if (new Set(list).size !== list.length) throw optionError(instance, 'chat', 'lists a chat twice');
+  let apiRoot: URL;
+  try {
+    apiRoot = new URL(options.apiRoot);
+  } catch {
+    throw optionError(instance, 'apiRoot', 'must be an http(s) URL such as https://api.telegram.org');
+  }
+  const shared = resolveChatOptions(options, instance);
+  return {
+    token: options.token,
+    chats: list,
+    apiRoot: apiRoot.href.replace(/\/+$/, ''),
+    ...shared,
+    perChatMs: parseDuration(options.pacing.perChat),
+    globalMs: parseDuration(options.pacing.global),
+  };
+}
