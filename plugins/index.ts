@@ -22,6 +22,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
     console: () => import('./outputs/console/index.js'),
     webhook: () => import('./outputs/webhook/index.js'),
     telegram: () => import('./outputs/telegram/index.js'),
+    discord: () => import('./outputs/discord/index.js'),
   },
   job: {
     correlation: () => import('./jobs/correlation/index.js'),

@@ -47,7 +47,11 @@ export function parseTemplate(text: string): Template {
  * through `escape`. A line whose placeholders all had no value (no flow, no USD price…) is left
  * out.
  */
-export function fillTemplate(template: Template, view: View, escape: (s: string) => string): string {
+export function fillTemplate(
+  template: Template,
+  view: View,
+  escape: (value: string, name: Placeholder) => string,
+): string {
   const lines: string[] = [];
   let line = '';
   let onlyEmpty = true;
@@ -63,7 +67,7 @@ export function fillTemplate(template: Template, view: View, escape: (s: string)
       const value = view[part.name];
       hadPlaceholder = true;
       if (value) onlyEmpty = false;
-      line += escape(value);
+      line += escape(value, part.name);
       continue;
     }
     const pieces = part.text.split('\n');
