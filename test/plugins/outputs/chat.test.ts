@@ -1,0 +1,229 @@
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createEnvelope } from '../../../src/bus/envelope.js';
+import type { WhaleSignal } from '../../../src/bus/events.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { createMemoryStore } from '../../../src/store/memory.js';
+import { COLLECTIONS } from '../../../src/store/records.js';
+import type { ChatFailure } from '../../../plugins/outputs/chat/failure.js';
+import { createChatObserver } from '../../../plugins/outputs/chat/observe.js';
+import type { ChatMessageRecord } from '../../../plugins/outputs/chat/record.js';
+import { fillTemplate, parseTemplate } from '../../../plugins/outputs/chat/template.js';
+import { whaleView } from '../../../plugins/outputs/chat/view.js';
+import { createChatWorker } from '../../../plugins/outputs/chat/worker.js';
+import {
+  createTelegramFormatter,
+  escapeHtml,
+  TELEGRAM_MAX,
+} from '../../../plugins/outputs/telegram/format.js';
+import { waitFor } from '../../helpers/fake-mempool.js';
+
+const signal = (extra: Partial<WhaleSignal> = {}): WhaleSignal => ({
+  txid: 'c'.repeat(64),
+  valueSats: 500e8,
+  valueBtc: 500,
+  valueUsd: null,
+  feeSats: 1000,
+  vsize: 200,
+  feeRate: 5,
+  status: 'pending',
+  firstSeen: '2026-11-21T07:00:00.000Z',
+  detectedAt: '2026-11-21T07:00:00.000Z',
+  url: `https://mempool.space/tx/${'c'.repeat(64)}`,
+  ...extra,
+});
+
+describe('chat templates', () => {
+  it('fills named placeholders, escapes every value, drops lines whose placeholders are all empty', () => {
+    const t = parseTemplate('<b>{amount}</b> {{literal}}\nUSD: {usd}\nFlow: {flow}\n<a href="{link}">tx</a>');
+    const view = whaleView(signal({ flow: { type: 'inflow', from: null, to: 'A <b>& "B"' } }));
+    expect(fillTemplate(t, view, escapeHtml)).toBe(
+      [
+        '<b>500 BTC</b> {literal}',
+        'Flow: inflow: unknown → A &lt;b&gt;&amp; &quot;B&quot;',
+        `<a href="https://mempool.space/tx/${'c'.repeat(64)}">tx</a>`,
+      ].join('\n'),
+    );
+  });
+
+  it('an unknown placeholder names it and the known ones; an unclosed brace is refused', () => {
+    expect(() => parseTemplate('{amount} {bogus} {amont}')).toThrow(
+      /unknown placeholders \{bogus\}, \{amont\}; known: \{amount\}/,
+    );
+    expect(() => parseTemplate('{amount')).toThrow(/unclosed or empty "\{"/);
+  });
+
+  it('an unknown placeholder in a telegram or discord template is a config error at its line', async () => {
+    const yaml = [
+      'outputs:',
+      '  tg: { use: telegram, token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", chat: "@whales",',
+      '        template: "{amount} {whaleSize}" }',
+      '  dc:',
+      '    use: discord',
+      `    webhookUrl: "https://discord.com/api/webhooks/123456789012345678/${'x'.repeat(68)}"`,
+      '    template: "{outcome} {txId}"',
+    ].join('\n');
+    const message = await parseConfig(yaml, 'spout.yaml', process.cwd(), {}).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(message).toMatch(/2 problems/);
+    expect(message).toMatch(
+      /spout\.yaml:3:\d+\s+outputs\.tg\.template\s+uses unknown placeholder \{whaleSize\}/,
+    );
+    expect(message).toMatch(/spout\.yaml:7:\d+\s+outputs\.dc\.template\s+uses unknown placeholder \{txId\}/);
+  });
+
+  it('a telegram message stays within 4096 characters whatever the labels', () => {
+    const format = createTelegramFormatter(null);
+    const huge = '<&>'.repeat(5000);
+    const record: ChatMessageRecord = {
+      id: 'tg/x',
+      instance: 'tg',
+      kind: 'whale',
+      key: 'x',
+      signal: signal({ flow: { type: 'internal', from: huge, to: huge } }),
+      version: 1,
+      targets: {},
+      createdAt: '',
+      updatedAt: '',
+    };
+    const text = format(record);
+    expect(text.length).toBeLessThanOrEqual(TELEGRAM_MAX);
+    expect(text).toContain('🐋 <b>500 BTC</b> whale · pending');
+    expect(text).not.toMatch(/<&>/);
+  });
+});
+
+/** A transport answering from a script: each call takes the next outcome (default: success). */
+function scripted(outcomes: Array<ChatFailure | 'ok'>) {
+  const calls: Array<{ action: 'post' | 'edit'; chat: string; content: string; messageId?: string }> = [];
+  let next = 1;
+  return {
+    calls,
+    transport: {
+      async post(chat: string, content: string) {
+        calls.push({ action: 'post' as const, chat, content });
+        const o = outcomes.shift() ?? 'ok';
+        if (o !== 'ok') throw o;
+        return String(next++);
+      },
+      async edit(chat: string, messageId: string, content: string) {
+        calls.push({ action: 'edit' as const, chat, content, messageId });
+        const o = outcomes.shift() ?? 'ok';
+        if (o !== 'ok') throw o;
+      },
+      classify: (e: unknown) => e as ChatFailure,
+    },
+  };
+}
+
+function worker(outcomes: Array<ChatFailure | 'ok'>, store = createMemoryStore(), scheduleMs = [10, 10]) {
+  const t = scripted(outcomes);
+  const w = createChatWorker({
+    instance: 'tg',
+    chats: ['@a'],
+    store,
+    log: pino({ level: 'silent' }),
+    transport: t.transport,
+    render: (r) => `${r.signal?.txid ?? r.key} v${r.version} ${r.outcome?.status ?? 'pending'}`,
+    scheduleMs,
+    pacing: { perChatMs: 0, globalMs: 0 },
+    observer: createChatObserver({
+      instance: 'tg',
+      channel: 'telegram',
+      metrics: new Registry(),
+      health: { set: () => undefined },
+      log: pino({ level: 'silent' }),
+    }),
+  });
+  return {
+    w,
+    calls: t.calls,
+    store,
+    target: () =>
+      store.collection<ChatMessageRecord>(COLLECTIONS.messages).get(`tg/${'c'.repeat(64)}`)?.targets['@a'],
+  };
+}
+
+const detected = () => createEnvelope('whale.detected', signal(), 'whales');
+const confirmed = () =>
+  createEnvelope(
+    'whale.confirmed',
+    { txid: 'c'.repeat(64), height: 1, blocksWaited: 1, minutesWaited: 1, predictedBlocks: 1 },
+    'correlation',
+  );
+
+describe('chat sync worker', () => {
+  it('a connection refused is retried; a post cut off mid-request is never repeated (unknown), not posted twice', async () => {
+    const a = worker([{ kind: 'retry', message: 'ECONNREFUSED' }]);
+    a.w.start();
+    await a.w.record(detected());
+    await waitFor(() => a.target()?.status === 'posted', 2000, 'posted after retry');
+    expect(a.calls.map((c) => c.action)).toEqual(['post', 'post']);
+
+    const b = worker([{ kind: 'ambiguous', message: 'ECONNRESET' }]);
+    b.w.start();
+    await b.w.record(detected());
+    await waitFor(() => b.target()?.status === 'unknown', 2000, 'unknown');
+    await b.w.record(detected());
+    await b.w.record(confirmed());
+    await b.w.stop();
+    expect(b.calls.map((c) => c.action)).toEqual(['post']);
+  });
+
+  it('a process that died mid-post (record left "sending") does not post it again after a restart', async () => {
+    const store = createMemoryStore();
+    const first = worker([], store);
+    await first.w.record(detected()); // recorded; never started, so not sent
+    const messages = store.collection<ChatMessageRecord>(COLLECTIONS.messages);
+    const id = `tg/${'c'.repeat(64)}`;
+    const r = messages.get(id)!;
+    messages.put(id, { ...r, targets: { '@a': { ...r.targets['@a']!, status: 'sending' } } });
+
+    const second = worker([], store);
+    second.w.start();
+    await second.w.record(confirmed());
+    await second.w.stop();
+    expect(second.calls).toEqual([]);
+    expect(second.target()?.status).toBe('unknown');
+  });
+
+  it('an outcome that arrives before the post went out is in the first post; a failed edit is retried; "not modified" is success', async () => {
+    const a = worker([{ kind: 'retry', message: '503' }]);
+    a.w.start();
+    await a.w.record(detected());
+    await a.w.record(confirmed());
+    await waitFor(() => a.target()?.status === 'posted', 2000, 'posted');
+    expect(a.calls.map((c) => `${c.action} ${c.content}`)).toEqual([
+      `post ${'c'.repeat(64)} v1 pending`,
+      `post ${'c'.repeat(64)} v2 confirmed`,
+    ]);
+
+    const b = worker(['ok', { kind: 'retry', message: '502' }, { kind: 'not-modified', message: 'same' }]);
+    b.w.start();
+    await b.w.record(detected());
+    await waitFor(() => b.target()?.status === 'posted', 2000, 'posted');
+    await b.w.record(confirmed());
+    await waitFor(() => b.target()?.syncedVersion === 2, 2000, 'edited');
+    expect(b.calls.map((c) => c.action)).toEqual(['post', 'edit', 'edit']);
+    expect(b.target()).toMatchObject({ status: 'posted', messageId: '1', attempts: 0 });
+  });
+
+  it('gives a post up after the schedule, and a refused post at once', async () => {
+    const retry = { kind: 'retry', message: '500' } as const;
+    const a = worker([retry, retry, retry]);
+    a.w.start();
+    await a.w.record(detected());
+    await waitFor(() => a.target()?.status === 'dead', 2000, 'dead');
+    expect(a.calls).toHaveLength(3);
+    expect(a.target()).toMatchObject({ attempts: 3, lastError: '500' });
+
+    const b = worker([{ kind: 'refused', message: '400 chat not found' }]);
+    b.w.start();
+    await b.w.record(detected());
+    await waitFor(() => b.target()?.status === 'dead', 2000, 'dead');
+    expect(b.calls).toHaveLength(1);
+  });
+});
