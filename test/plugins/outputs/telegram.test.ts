@@ -158,6 +158,22 @@ describe('telegram output: rate limits, bad token, restarts', () => {
     expect(tg.of('sendMessage')).toHaveLength(2);
   });
 
+  it('paces calls to one chat by pacing.perChat, while another chat is served in between', async () => {
+    const tg = await later(startFakeTelegram(), (t) => t.close());
+    const run = await runYaml(yaml(tg).replace('perChat: 10ms', 'perChat: 600ms'));
+    cleanups.push(run.stop);
+    run.kernel.bus.publish('whale.detected', whale(txid(7)), 'test');
+    run.kernel.bus.publish('whale.detected', whale(txid(8)), 'test');
+    const calls = await tg.waitFor('sendMessage', 4);
+    const to = (chat: string) => calls.filter((c) => String(c.body.chat_id) === chat).map((c) => c.at);
+    for (const chat of [CHANNEL, '@whales']) {
+      const [a, b] = to(chat);
+      expect(b! - a!).toBeGreaterThanOrEqual(580);
+    }
+    // The second chat's first post did not wait for the first chat's pacing.
+    expect(to('@whales')[0]! - to(CHANNEL)[0]!).toBeLessThan(500);
+  });
+
   it('a bad token: start succeeds, /health shows the instance unhealthy with the reason, console and webhook keep delivering', async () => {
     const tg = await later(startFakeTelegram(), (t) => t.close());
     const secret = newSecret();
