@@ -21,6 +21,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   output: {
     console: () => import('./outputs/console/index.js'),
     webhook: () => import('./outputs/webhook/index.js'),
+    email: () => import('./outputs/email/index.js'),
     telegram: () => import('./outputs/telegram/index.js'),
     discord: () => import('./outputs/discord/index.js'),
   },
