@@ -153,7 +153,7 @@ describe('webhook output (built CLI, receiver on 127.0.0.1 verifying with standa
     rx.script([{ status: 200 }]);
     await writeFile(ws.config, yaml(rx.url, []));
     const second = spout(['run'], ws.dir, env);
-    await second.waitFor('resuming 6 pending webhook(s)');
+    await second.waitFor('resuming 6 pending webhook deliveries');
     const after = await until(
       () => outboxOnDisk(ws.store),
       (o) => Object.values(o).filter((r) => r.status === 'delivered').length === 6,
