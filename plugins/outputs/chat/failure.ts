@@ -1,7 +1,8 @@
 /**
  * What a failed chat API call means for the message:
- * - `retry`: the platform did not take it (rate limit beyond the plugin's own waits, 5xx,
- *   connection refused, aborted while waiting): try again on the schedule.
+ * - `retry`: the platform did not take it (rate limit beyond the plugin's own waits, 503,
+ *   connection refused, aborted while waiting): try again on the schedule. Other 5xx are
+ *   `retry` for an edit but taken as `ambiguous` for a post by the worker.
  * - `ambiguous`: the request may have reached the platform (timeout, connection reset): a post
  *   is never repeated (it becomes `unknown`); an edit is (edits are idempotent).
  * - `refused`: the platform refused this message (4xx: bad request, chat not found, no rights).
@@ -23,7 +24,14 @@ export interface ChatFailure {
 }
 
 /** Error codes of a connection that never reached the server: nothing can have been posted. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** The error code of a network error or of its cause chain (node-fetch, undici), if any. */
 export function networkCode(error: unknown): string | undefined {
@@ -32,7 +40,7 @@ export function networkCode(error: unknown): string | undefined {
     e && i < 5;
     i++
   ) {
-    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
+    if (typeof e.code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(e.code)) return e.code;
     e = (e.cause ?? e.error) as typeof e;
   }
   return undefined;

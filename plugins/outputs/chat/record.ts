@@ -76,8 +76,8 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 /**
  * The record after an envelope, or null when the envelope changes nothing (a repeated
  * `whale.detected`, an outcome of a whale this instance never posted, a repeated notice).
- * Pure. A whale's signal may be refreshed (a recovered partial whale seen in full) but never
- * after it has an outcome; the first outcome wins.
+ * Pure. A whale seen again keeps its first signal, completed with what that lacked; nothing
+ * changes after an outcome; the first outcome wins.
  */
 export function applyEnvelope(
   current: ChatMessageRecord | undefined,
@@ -107,12 +107,20 @@ export function applyEnvelope(
   switch (envelope.type) {
     case 'whale.detected': {
       if (!current) return create('whale', envelope.data.txid, { signal: envelope.data });
-      // Seen again (after a restart or reconnect): the first sighting's times stay.
-      const signal = current.signal
-        ? { ...envelope.data, firstSeen: current.signal.firstSeen, detectedAt: current.signal.detectedAt }
-        : envelope.data;
-      if (current.outcome || sameJson(current.signal, signal)) return null;
-      // Newer facts (a recovered partial whale seen in full, a new urgency): the same alert, edited.
+      if (current.outcome || !current.signal) return null;
+      // Seen again (a restart, a reconnect): the first sighting stands; only what it lacked (an
+      // annotation, a USD price) is added. So a reconnect does not edit every live whale, and a
+      // recovered partial sighting never takes facts away.
+      const first = current.signal;
+      const next = envelope.data;
+      const signal: WhaleSignal = {
+        ...first,
+        ...(first.valueUsd === null && next.valueUsd !== null ? { valueUsd: next.valueUsd } : {}),
+        ...(!first.urgency && next.urgency ? { urgency: next.urgency } : {}),
+        ...(!first.rbf && next.rbf ? { rbf: next.rbf } : {}),
+        ...(!first.flow && next.flow ? { flow: next.flow } : {}),
+      };
+      if (sameJson(first, signal)) return null;
       return bump(current, { signal });
     }
     case 'whale.confirmed': {

@@ -110,6 +110,27 @@ export function noticeText(envelope: AnyEnvelope): { title: string; lines: strin
   }
 }
 
+/** A whale with every placeholder filled, to try a template on at start. */
+export const SAMPLE_VIEW: View = whaleView(
+  {
+    txid: 'a'.repeat(64),
+    valueSats: 1_250_5000_0000,
+    valueBtc: 1250.5,
+    valueUsd: 78_901_234,
+    feeSats: 12_000,
+    vsize: 400,
+    feeRate: 30,
+    urgency: { score: 0.9, level: 'critical', predictedBlocks: 1, basis: 'sample' },
+    rbf: { signaling: true, replaces: [] },
+    flow: { type: 'inflow', from: 'Sample & <Co>', to: 'Exchange "X"' },
+    status: 'confirmed',
+    firstSeen: '2026-01-01T00:00:00.000Z',
+    detectedAt: '2026-01-01T00:00:00.000Z',
+    url: `https://mempool.space/tx/${'a'.repeat(64)}`,
+  },
+  { status: 'confirmed', height: 870_123, blocksWaited: 1, minutesWaited: 7 },
+);
+
 /** The view of a record, or null for a notice. */
 export function recordView(record: ChatMessageRecord): View | null {
   return record.kind === 'whale' && record.signal ? whaleView(record.signal, record.outcome) : null;

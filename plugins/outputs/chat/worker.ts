@@ -86,11 +86,14 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       if (chats.has(chat) && needsSync(record, target)) queue.set(itemOf(record.id, chat), dueOf(target));
     observer.pending(queue.size);
   };
-  const flush = async () => {
+  /** Write the store; false (logged) when it failed. */
+  const flush = async (): Promise<boolean> => {
     try {
       await deps.store.flush();
+      return true;
     } catch (error) {
       log.error({ err: error }, `could not write chat message state: ${(error as Error).message}`);
+      return false;
     }
   };
   /** Write one target of the newest copy of a record (it may have changed during a call). */
@@ -146,16 +149,31 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     if (action === 'post') {
       update(recordId, chat, (t) => ({ ...t, status: 'sending' }));
       // On disk before the request: after a crash from here on, this message is never re-posted.
-      await flush();
+      if (!(await flush())) {
+        // Not on disk: posting now could post twice after a crash. Try again later.
+        const next = new Date(Date.now() + (deps.scheduleMs[0] ?? 5000));
+        update(recordId, chat, (t) => ({ ...t, status: 'pending', nextAttemptAt: next.toISOString() }));
+        queue.set(item, next.getTime());
+        return;
+      }
     }
     let failure: ChatFailure | null = null;
     let posted: string | null = null;
+    // One signal per call, so libraries that leave a listener on it do not pile them up.
+    const call = new AbortController();
+    const onAbort = () => call.abort();
+    abort.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      if (action === 'post') posted = await transport.post(chat, content, abort.signal);
-      else await transport.edit(chat, target.messageId ?? '', content, abort.signal);
+      if (action === 'post') posted = await transport.post(chat, content, call.signal);
+      else await transport.edit(chat, target.messageId ?? '', content, call.signal);
     } catch (error) {
       failure = transport.classify(error);
+      // A server error may come after the message was made (a gateway timing out): for a post,
+      // as unsure as a broken connection. 503 means it was not taken.
+      if (action === 'post' && failure.kind === 'retry' && failure.status !== undefined)
+        if (failure.status >= 500 && failure.status !== 503) failure = { ...failure, kind: 'ambiguous' };
     } finally {
+      abort.signal.removeEventListener('abort', onAbort);
       chatFree.set(chat, Date.now() + deps.pacing.perChatMs);
       globalFree = Date.now() + deps.pacing.globalMs;
     }

@@ -29,11 +29,25 @@ const COLOURS = {
   dropped: 0x7f8c8d,
 } as const;
 
-const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+/** At most `max` UTF-16 units, cut between code points (never inside an emoji's pair). */
+const cut = (text: string, max: number) => {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const ch of text) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
+};
+
+/** Every Markdown construct escaped, masked links and headings included (labels are untrusted). */
+const md = (value: string) => escapeMarkdown(value, { maskedLink: true, heading: true, bulletedList: true });
 
 /** Markdown-escape a value; a link only has what would end the Markdown link encoded. */
 const escape = (value: string, name: Placeholder) =>
-  name === 'link' ? value.replace(/[()\s]/g, encodeURIComponent) : escapeMarkdown(value);
+  name === 'link'
+    ? value.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+    : md(value);
 
 /**
  * Shorten an embed until it meets every Discord limit: each part to its own limit, then the
@@ -82,9 +96,7 @@ function fields(view: View): APIEmbedField[] {
     ['To', view.to],
     ['Status', view.status],
   ];
-  return rows
-    .filter(([, v]) => v)
-    .map(([name, value]) => ({ name, value: escapeMarkdown(value), inline: true }));
+  return rows.filter(([, v]) => v).map(([name, value]) => ({ name, value: md(value), inline: true }));
 }
 
 /** The embed of a record's message, within every Discord limit. */
@@ -96,7 +108,7 @@ export function createDiscordFormatter(template: Template | null): (record: Chat
       const { title, lines } = noticeText(record.notice!);
       return fitEmbed({
         title,
-        description: lines.map((l) => escapeMarkdown(l)).join('\n'),
+        description: lines.map(md).join('\n'),
         color: record.notice!.type === 'accuracy.degraded' ? COLOURS.high : COLOURS.none,
         timestamp: record.notice!.time,
         fields: [],

@@ -1,5 +1,5 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatObserver } from '../chat/observe.js';
+import { createChatObserver, type ChatObserver } from '../chat/observe.js';
 import { createChatWorker, type ChatWorker } from '../chat/worker.js';
 import { createDiscordFormatter } from './embed.js';
 import { DiscordOptions, resolveDiscordOptions } from './options.js';
@@ -23,6 +23,13 @@ export default defineOutput({
   setup(ctx) {
     const o = resolveDiscordOptions(ctx.options, ctx.instance);
     const client = createDiscordClient({ ...o, instance: ctx.instance });
+    const observer = createChatObserver({
+      instance: ctx.instance,
+      channel: 'discord',
+      metrics: ctx.metrics,
+      health: ctx.health,
+      log: ctx.log,
+    });
     const worker = createChatWorker({
       instance: ctx.instance,
       chats: [client.chat],
@@ -33,15 +40,10 @@ export default defineOutput({
       scheduleMs: o.scheduleMs,
       // discord.js paces by Discord's own rate-limit headers.
       pacing: { perChatMs: 0, globalMs: 0 },
-      observer: createChatObserver({
-        instance: ctx.instance,
-        channel: 'discord',
-        metrics: ctx.metrics,
-        health: ctx.health,
-        log: ctx.log,
-      }),
+      observer,
     });
-    state.set(ctx, { client, worker });
+    state.set(ctx, { client, worker, observer });
+    ctx.onStop(() => client.close());
     ctx.onStop(() => worker.stop());
     return { deliver: (envelope) => worker.record(envelope) };
   },
@@ -55,7 +57,7 @@ export default defineOutput({
       const failure = s.client.classify(error);
       if (failure.kind === 'unauthorized' || failure.kind === 'gone') s.worker.disable(failure.message);
       else {
-        ctx.health.set('degraded', `could not check the Discord destination: ${failure.message}`);
+        s.observer.degraded(`could not check the Discord destination: ${failure.message}`);
         ctx.log.warn(`could not check the Discord destination: ${failure.message}; posting anyway`);
       }
     }
@@ -63,4 +65,4 @@ export default defineOutput({
   },
 });
 
-const state = new WeakMap<object, { client: DiscordClient; worker: ChatWorker }>();
+const state = new WeakMap<object, { client: DiscordClient; worker: ChatWorker; observer: ChatObserver }>();

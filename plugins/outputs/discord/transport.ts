@@ -1,4 +1,12 @@
-import { DiscordAPIError, HTTPError, REST, Routes, type APIEmbed, type APIMessage } from 'discord.js';
+import {
+  DiscordAPIError,
+  HTTPError,
+  RateLimitError,
+  REST,
+  Routes,
+  type APIEmbed,
+  type APIMessage,
+} from 'discord.js';
 import { networkFailure, type ChatFailure } from '../chat/failure.js';
 import type { ChatTransport } from '../chat/transport.js';
 import type { DiscordTarget } from './options.js';
@@ -8,16 +16,24 @@ const UNKNOWN_WEBHOOK = 10015;
 const UNKNOWN_CHANNEL = 10003;
 const UNKNOWN_MESSAGE = 10008;
 
+/**
+ * Rate-limit waits discord.js does itself. Its waits cannot be cut short by a stop, so longer
+ * ones are handed to the worker's schedule (which honours `retry_after`) instead.
+ */
+const MAX_LIBRARY_WAIT_MS = 2000;
+
 export interface DiscordClient extends ChatTransport<APIEmbed> {
   /** The chat key messages are stored under: `webhook`, or the channel id. */
   readonly chat: string;
   /** Check the webhook (or bot token) exists; resolves to a name for the log. */
   check(signal: AbortSignal): Promise<string>;
+  /** Stop the REST client's background sweepers. */
+  close(): void;
 }
 
 /**
  * Discord through discord.js's REST client: its rate-limit handling waits out 429s (per
- * bucket and global); its own retries of 5xx and network errors are off, because the sync
+ * bucket and global) of up to 2 s, longer ones go to the worker's schedule; its own retries of 5xx and network errors are off, because the sync
  * worker decides whether a post may be repeated. Webhook posts use `wait=true`, so a failure
  * is an error here rather than a message that silently never appears.
  */
@@ -28,7 +44,12 @@ export function createDiscordClient(options: {
   instance: string;
 }): DiscordClient {
   const { target, instance } = options;
-  const rest = new REST({ api: options.apiBase, retries: 0, timeout: options.timeoutMs });
+  const rest = new REST({
+    api: options.apiBase,
+    retries: 0,
+    timeout: options.timeoutMs,
+    rejectOnRateLimit: (limit) => limit.retryAfter > MAX_LIBRARY_WAIT_MS,
+  });
   if (target.mode === 'bot') rest.setToken(target.token);
   const body = (embed: APIEmbed) => ({
     embeds: [embed],
@@ -42,6 +63,10 @@ export function createDiscordClient(options: {
 
   return {
     chat: target.mode === 'webhook' ? 'webhook' : target.channel,
+    close() {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+    },
     async check(signal) {
       if (target.mode === 'webhook') {
         const hook = (await rest.get(Routes.webhook(target.id, target.token), { auth: false, signal })) as {
@@ -76,16 +101,27 @@ export function createDiscordClient(options: {
       else await rest.patch(Routes.channelMessage(target.channel, messageId), { body: edit, signal });
     },
     classify(error): ChatFailure {
+      const gone = (status: number, why: string): ChatFailure => ({
+        kind: 'gone',
+        status,
+        message: `Discord answered 404 (${why}) for ${where}: it was deleted or is wrong; disabled until the configuration is fixed and reloaded`,
+      });
+      if (error instanceof RateLimitError)
+        return {
+          kind: 'retry',
+          status: 429,
+          retryAfterMs: error.retryAfter,
+          message: `Discord rate limit on ${error.route}: retry after ${Math.ceil(error.retryAfter / 1000)} s`,
+        };
       if (error instanceof DiscordAPIError) {
         const { status, code } = error;
         const what = `Discord ${error.method} ${status}: ${error.message} (code ${code})`;
-        if (code === UNKNOWN_WEBHOOK || (code === UNKNOWN_CHANNEL && target.mode === 'bot'))
-          return {
-            kind: 'gone',
-            status,
-            message: `Discord answered 404 (${error.message}) for ${where}: it was deleted or is wrong; disabled until the configuration is fixed and reloaded`,
-          };
         if (code === UNKNOWN_MESSAGE) return { kind: 'missing', status, message: what };
+        if (code === UNKNOWN_WEBHOOK || (code === UNKNOWN_CHANNEL && target.mode === 'bot'))
+          return gone(status, error.message);
+        // Behind a proxy a deleted webhook may answer 404 without Discord's JSON code.
+        if (status === 404 && target.mode === 'webhook' && !/\/messages\//.test(error.url))
+          return gone(status, error.message);
         if (status === 401)
           return {
             kind: 'unauthorized',
@@ -101,12 +137,15 @@ export function createDiscordClient(options: {
           };
         return { kind: 'refused', status, message: what };
       }
-      if (error instanceof HTTPError)
+      if (error instanceof HTTPError) {
+        if (error.status === 404 && target.mode === 'webhook' && !/\/messages\//.test(error.url))
+          return gone(404, error.message);
         return {
-          kind: 'retry',
+          kind: error.status >= 500 || error.status === 429 ? 'retry' : 'refused',
           status: error.status,
           message: `Discord ${error.method} ${error.status}: ${error.message}`,
         };
+      }
       return networkFailure(error, 'could not reach the Discord API');
     },
   };

@@ -1,5 +1,5 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatObserver } from '../chat/observe.js';
+import { createChatObserver, type ChatObserver } from '../chat/observe.js';
 import { createChatWorker, type ChatWorker } from '../chat/worker.js';
 import { createTelegramFormatter } from './format.js';
 import { TelegramOptions, resolveTelegramOptions } from './options.js';
@@ -24,6 +24,13 @@ export default defineOutput({
   setup(ctx) {
     const o = resolveTelegramOptions(ctx.options, ctx.instance);
     const client = createTelegramClient({ ...o, instance: ctx.instance });
+    const observer = createChatObserver({
+      instance: ctx.instance,
+      channel: 'telegram',
+      metrics: ctx.metrics,
+      health: ctx.health,
+      log: ctx.log,
+    });
     const worker = createChatWorker({
       instance: ctx.instance,
       chats: o.chats,
@@ -33,15 +40,9 @@ export default defineOutput({
       render: createTelegramFormatter(o.template),
       scheduleMs: o.scheduleMs,
       pacing: { perChatMs: o.perChatMs, globalMs: o.globalMs },
-      observer: createChatObserver({
-        instance: ctx.instance,
-        channel: 'telegram',
-        metrics: ctx.metrics,
-        health: ctx.health,
-        log: ctx.log,
-      }),
+      observer,
     });
-    state.set(ctx, { client, worker });
+    state.set(ctx, { client, worker, observer });
     ctx.onStop(() => worker.stop());
     return { deliver: (envelope) => worker.record(envelope) };
   },
@@ -55,7 +56,7 @@ export default defineOutput({
       const failure = s.client.classify(error);
       if (failure.kind === 'unauthorized') s.worker.disable(failure.message);
       else {
-        ctx.health.set('degraded', `could not check the bot token (getMe): ${failure.message}`);
+        s.observer.degraded(`could not check the bot token (getMe): ${failure.message}`);
         ctx.log.warn(`could not check the bot token (getMe): ${failure.message}; posting anyway`);
       }
     }
@@ -63,4 +64,4 @@ export default defineOutput({
   },
 });
 
-const state = new WeakMap<object, { client: TelegramClient; worker: ChatWorker }>();
+const state = new WeakMap<object, { client: TelegramClient; worker: ChatWorker; observer: ChatObserver }>();

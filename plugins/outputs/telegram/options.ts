@@ -2,7 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { chatOptions, optionError, resolveChatOptions } from '../chat/options.js';
-import type { Template } from '../chat/template.js';
+import { fillTemplate, type Template } from '../chat/template.js';
+import { SAMPLE_VIEW } from '../chat/view.js';
+import { escapeHtml, telegramHtmlProblem } from './format.js';
 
 const CHAT = '^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$';
 const CHAT_HELP = 'must be a chat id (e.g. -1001234567890) or a public @channelname, or a list of them';
@@ -78,6 +80,10 @@ export function resolveTelegramOptions(
     throw optionError(instance, 'apiRoot', 'must be an http(s) URL such as https://api.telegram.org');
   }
   const shared = resolveChatOptions(options, instance);
+  if (shared.template) {
+    const problem = telegramHtmlProblem(fillTemplate(shared.template, SAMPLE_VIEW, escapeHtml));
+    if (problem) throw optionError(instance, 'template', `${problem}; Telegram would refuse every message`);
+  }
   return {
     token: options.token,
     chats: list,

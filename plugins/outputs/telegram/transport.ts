@@ -8,8 +8,12 @@ import type { ChatTransport } from '../chat/transport.js';
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];
 const asSignal = (signal: AbortSignal) => signal as unknown as GrammySignal;
 
-/** Rate-limit waits grammY's auto-retry does itself; a longer `retry_after` goes to the schedule. */
-const AUTO_RETRY = { maxRetryAttempts: 3, maxDelaySeconds: 30 } as const;
+/**
+ * Rate-limit waits grammY's auto-retry does itself (one wait of up to 10 s; a stop cuts it
+ * short); a longer `retry_after` goes to the worker's schedule, which serves other chats
+ * meanwhile.
+ */
+const AUTO_RETRY = { maxRetryAttempts: 1, maxDelaySeconds: 10 } as const;
 
 export interface TelegramClient extends ChatTransport<string> {
   /** `getMe`: resolves to the bot's @username, or rejects (classify the error). */
@@ -18,7 +22,7 @@ export interface TelegramClient extends ChatTransport<string> {
 
 /**
  * The Bot API through grammY: HTML messages without link previews; 429s waited out by
- * auto-retry (at most 3 times, 30 s each); 5xx and network errors are not retried here but
+ * auto-retry (once, up to 10 s); 5xx and network errors are not retried here but
  * by the sync worker, which knows whether a post may have gone through.
  */
 export function createTelegramClient(options: {

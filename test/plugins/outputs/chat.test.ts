@@ -75,6 +75,24 @@ describe('chat templates', () => {
     expect(message).toMatch(/spout\.yaml:7:\d+\s+outputs\.dc\.template\s+uses unknown placeholder \{txId\}/);
   });
 
+  it('a telegram template that Telegram HTML would refuse is a config error at start', async () => {
+    const check = (template: string) =>
+      parseConfig(
+        `outputs:\n  tg: { use: telegram, token: "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", chat: "@whales", template: ${JSON.stringify(template)} }\n`,
+        'spout.yaml',
+        process.cwd(),
+        {},
+      ).then(
+        () => null,
+        (e: Error) => e.message,
+      );
+    expect(await check('<b>{amount}')).toMatch(/outputs\.tg\.template\s+leaves <b> unclosed/);
+    expect(await check('fee > 10: {feeRate}')).toMatch(/bare ">": write &gt;/);
+    expect(await check('<div>{amount}</div>')).toMatch(/uses <div>, which Telegram HTML does not support/);
+    expect(await check('<b>{amount}</i>')).toMatch(/<\/i> without a matching <i>/);
+    expect(await check('<b>{amount}</b> &amp; <a href="{link}">{shortTxid}</a> {from}')).toBeNull();
+  });
+
   it('a telegram message stays within 4096 characters whatever the labels', () => {
     const format = createTelegramFormatter(null);
     const huge = '<&>'.repeat(5000);
@@ -209,6 +227,41 @@ describe('chat sync worker', () => {
     await waitFor(() => b.target()?.syncedVersion === 2, 2000, 'edited');
     expect(b.calls.map((c) => c.action)).toEqual(['post', 'edit', 'edit']);
     expect(b.target()).toMatchObject({ status: 'posted', messageId: '1', attempts: 0 });
+  });
+
+  it('a 5xx answer to a post may come after the message was made: unknown, not posted again; a 503 is retried', async () => {
+    const a = worker([{ kind: 'retry', status: 502, message: '502 Bad Gateway' }]);
+    a.w.start();
+    await a.w.record(detected());
+    await waitFor(() => a.target()?.status === 'unknown', 2000, 'unknown');
+    await a.w.stop();
+    expect(a.calls).toHaveLength(1);
+
+    const b = worker([{ kind: 'retry', status: 503, message: '503' }]);
+    b.w.start();
+    await b.w.record(detected());
+    await waitFor(() => b.target()?.status === 'posted', 2000, 'posted');
+    expect(b.calls).toHaveLength(2);
+  });
+
+  it('a whale seen again keeps its first signal, completed only with what it lacked', async () => {
+    const { w, calls, target } = worker([]);
+    w.start();
+    await w.record(detected());
+    await waitFor(() => target()?.status === 'posted', 2000, 'posted');
+    // Seen again later with other times and a price: the price was missing, so one edit.
+    await w.record(
+      createEnvelope(
+        'whale.detected',
+        signal({ valueUsd: 50_000_000, detectedAt: '2026-11-21T08:00:00.000Z' }),
+        'whales',
+      ),
+    );
+    await waitFor(() => target()?.syncedVersion === 2, 2000, 'edited');
+    // Again, with another price: nothing changes, nothing is sent.
+    await w.record(createEnvelope('whale.detected', signal({ valueUsd: 51_000_000 }), 'whales'));
+    await w.stop();
+    expect(calls.map((c) => c.action)).toEqual(['post', 'edit']);
   });
 
   it('gives a post up after the schedule, and a refused post at once', async () => {

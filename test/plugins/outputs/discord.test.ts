@@ -146,7 +146,47 @@ describe('discord output against a fake Discord API', () => {
       5000,
       'second alert recorded',
     );
+    // Recorded and left pending: the instance attempts nothing while disabled.
+    expect(
+      run.store.collection<ChatMessageRecord>(COLLECTIONS.messages).get(`desk/${txid(4)}`)?.targets.webhook,
+    ).toMatchObject({ status: 'pending', attempts: 0 });
     expect(d.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a rate limit longer than discord.js may wait goes to the schedule, honouring retry_after', async () => {
+    const d = await fake();
+    d.script('POST', HOOK, {
+      status: 429,
+      body: { message: 'You are being rate limited.', retry_after: 2.5, global: false },
+      headers: { 'retry-after': '2.5', 'x-ratelimit-scope': 'user' },
+    });
+    const run = await runYaml(webhookYaml(d, ', retry: [100ms]'));
+    cleanups.push(run.stop);
+    run.kernel.bus.publish('whale.detected', whale(txid(6)), 'test');
+    const [first, second] = await d.waitFor('POST', HOOK, 2);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(2400);
+    expect(d.messages.size).toBe(1);
+  });
+
+  it('an entity label cannot inject Markdown (masked links, headings) into the embed', async () => {
+    const d = await fake();
+    const run = await runYaml(webhookYaml(d));
+    cleanups.push(run.stop);
+    run.kernel.bus.publish(
+      'whale.detected',
+      whale(txid(7), {
+        flow: { type: 'inflow', from: '[Binance](https://evil.example)', to: '# Big **news**' },
+      }),
+      'test',
+    );
+    const [post] = await d.waitFor('POST', HOOK);
+    const fields = (post!.body as { embeds: Array<{ fields: Array<{ name: string; value: string }> }> })
+      .embeds[0]!.fields;
+    const from = fields.find((f) => f.name === 'From')!.value;
+    const to = fields.find((f) => f.name === 'To')!.value;
+    // The masked link is broken by escaping its opening bracket: it shows as text.
+    expect(from).toBe('\\[Binance](https://evil.example)');
+    expect(to).toMatch(/^\\# Big \\\*\\\*news\\\*\\\*$/);
   });
 
   it('bot mode: posts to the channel with the bot token and edits there', async () => {

@@ -174,6 +174,23 @@ describe('telegram output: rate limits, bad token, restarts', () => {
     expect(to('@whales')[0]! - to(CHANNEL)[0]!).toBeLessThan(500);
   });
 
+  it('a getMe that fails at start leaves the instance degraded until a post goes through', async () => {
+    const tg = await later(startFakeTelegram(), (t) => t.close());
+    tg.script('getMe', {
+      status: 500,
+      body: { ok: false, error_code: 500, description: 'Internal Server Error' },
+    });
+    const run = await runYaml(yaml(tg));
+    cleanups.push(run.stop);
+    expect(run.kernel.health.report().instances.channel).toMatchObject({ state: 'degraded' });
+    expect(run.kernel.health.report().instances.channel!.reason).toMatch(
+      /could not check the bot token \(getMe\): Telegram getMe: 500/,
+    );
+    run.kernel.bus.publish('whale.detected', whale(txid(9)), 'test');
+    await tg.waitFor('sendMessage', 2);
+    await waitFor(() => run.kernel.health.report().instances.channel?.state === 'healthy', 5000, 'healthy');
+  });
+
   it('a bad token: start succeeds, /health shows the instance unhealthy with the reason, console and webhook keep delivering', async () => {
     const tg = await later(startFakeTelegram(), (t) => t.close());
     const secret = newSecret();
