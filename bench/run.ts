@@ -3,6 +3,7 @@ import { benchIngest } from './ingest.js';
 import { benchDetect } from './detect.js';
 import { benchStore } from './store.js';
 import { benchWebhook } from './webhook.js';
+import { benchFanout } from './fanout.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -67,3 +68,16 @@ if (hook.prefilled)
   console.log(
     `  ${fmt(hook.prefilled.records).padStart(7)} stored       spout ${fmt(hook.prefilled.durablePerSecond)}/s (durable outbox, concurrency ${hook.rows.at(-1)?.concurrency})`,
   );
+
+const fanout = await benchFanout();
+console.log(
+  'websocket fan-out: one whale alert to N authenticated clients on loopback (clients in a child process)',
+);
+for (const r of fanout) {
+  console.log(
+    `  ${fmt(r.clients).padStart(6)} clients  until every client has it: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms (${r.alerts} alerts); bare ws server: p50 ${r.baselineP50Ms.toFixed(1)} ms, p99 ${r.baselineP99Ms.toFixed(1)} ms (baseline); ratio p50 ${(r.p50Ms / r.baselineP50Ms).toFixed(2)}`,
+  );
+  console.log(
+    `                  memory per client ${(r.bytesPerClient / 1024).toFixed(1)} KiB heap+buffers (bare ws: ${(r.baselineBytesPerClient / 1024).toFixed(1)} KiB), after GC`,
+  );
+}

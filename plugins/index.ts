@@ -21,6 +21,7 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
   output: {
     console: () => import('./outputs/console/index.js'),
     webhook: () => import('./outputs/webhook/index.js'),
+    websocket: () => import('./outputs/websocket/index.js'),
     email: () => import('./outputs/email/index.js'),
     telegram: () => import('./outputs/telegram/index.js'),
     discord: () => import('./outputs/discord/index.js'),
@@ -29,5 +30,6 @@ export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
     correlation: () => import('./jobs/correlation/index.js'),
     accuracy: () => import('./jobs/accuracy/index.js'),
     retention: () => import('./jobs/retention/index.js'),
+    api: () => import('./jobs/api/index.js'),
   },
 };

@@ -6,6 +6,7 @@ import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { statsCommand } from './stats.js';
 import { deliveriesCommand } from './deliveries.js';
+import { tokenCommand } from './token.js';
 
 const USAGE = `Usage: spout <command> [options]
 
@@ -17,6 +18,8 @@ Commands:
   stats    Print daily, weekly and monthly statistics from the stored outcomes
   deliveries [list [--status S] | show ID | retry ID… | retry --dead]
            Webhook and e-mail deliveries: list, one with its attempts, send again
+  token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] | list | revoke JTI
+           Subscriber and API tokens (JWTs signed with auth.secret); revoke closes its connections
 
 Options:
   -c, --config PATH   Configuration file (else $SPOUT_CONFIG, ./config.yaml, config.example.yaml)
@@ -40,6 +43,9 @@ export async function runCli(cli: CliEnv): Promise<number> {
         since: { type: 'string' },
         status: { type: 'string' },
         dead: { type: 'boolean' },
+        sub: { type: 'string' },
+        ttl: { type: 'string' },
+        scope: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -76,6 +82,17 @@ export async function runCli(cli: CliEnv): Promise<number> {
           ...flags,
           ...(values.status !== undefined ? { status: values.status } : {}),
           ...(values.dead ? { dead: true } : {}),
+        },
+        cli,
+      );
+    case 'token':
+      return tokenCommand(
+        positionals.slice(1),
+        {
+          ...flags,
+          ...(values.sub !== undefined ? { sub: values.sub } : {}),
+          ...(values.ttl !== undefined ? { ttl: values.ttl } : {}),
+          ...(values.scope !== undefined ? { scope: values.scope } : {}),
         },
         cli,
       );

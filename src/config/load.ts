@@ -193,7 +193,11 @@ export async function parseConfig(
         Object.entries(((data[section] as Raw)[name] as Raw) ?? {}).filter(([k]) => !RESERVED.has(k)),
       );
       try {
-        await plugin.validate(options, { instance: name, resolve: (p) => resolve(dir, p) });
+        await plugin.validate(options, {
+          instance: name,
+          resolve: (p) => resolve(dir, p),
+          auth: isObject(data.auth) ? (data.auth as { secret?: string }) : {},
+        });
       } catch (error) {
         // An error may name the option it is about (`optionPath`): the problem is located there.
         const optionPath = (error as { optionPath?: string }).optionPath;

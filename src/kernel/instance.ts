@@ -29,6 +29,8 @@ export interface Services {
   log: Logger;
   /** Folder of the config file: relative paths in options start here. */
   configDir: string;
+  /** The configuration's `auth:` section (token verification). */
+  auth?: Readonly<{ secret?: string }>;
 }
 
 export interface Timeouts {
@@ -94,6 +96,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     signal: controller.signal,
     onStop: (fn) => void stopHandlers.push(fn),
     resolve: (path) => resolvePath(services.configDir, path),
+    auth: services.auth ?? {},
   };
 
   const phase = async (which: 'setup' | 'start', fn: () => unknown, ms: number, hint: string) => {

@@ -83,6 +83,7 @@ export function createKernel(options: KernelOptions): Kernel {
     health,
     log,
     configDir: config.dir,
+    auth: config.auth,
   };
   const runtimes = new Map<string, Runtime>();
   const slots = new Map<string, OutputSlot>();

@@ -55,6 +55,17 @@ export interface PluginContext<O> {
   onStop(fn: () => void | Promise<void>): void;
   /** Resolve a path from the options: relative paths start at the config file's folder. */
   resolve(path: string): string;
+  /**
+   * The configuration's `auth:` section (`secret`: the HS256 key of subscriber and API tokens).
+   * For verifying tokens only: never log it. Changes need a restart, like `auth:` itself.
+   */
+  readonly auth?: Readonly<AuthSettings>;
+}
+
+/** The `auth:` section as plugins see it. */
+export interface AuthSettings {
+  /** HS256 key of subscriber and API tokens; unset when the configuration has none. */
+  secret?: string;
 }
 
 interface BaseDefinition<K extends PluginKind, S extends TSchema> {
@@ -80,7 +91,7 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema> {
    */
   validate?(
     options: Static<S>,
-    context: { instance: string; resolve(path: string): string },
+    context: { instance: string; resolve(path: string): string; auth?: Readonly<AuthSettings> },
   ): void | Promise<void>;
 }
 

@@ -17,6 +17,8 @@ export const COLLECTIONS = {
   deliveries: 'deliveries',
   /** Chat message ids of posted alerts, for edits in place (createdAt). */
   messages: 'messages',
+  /** Subscriber and API tokens issued by `spout token create`, and revocations, by jti. */
+  tokens: 'tokens',
 } as const;
 
 /** A detected whale and what was predicted for it. */
@@ -103,4 +105,20 @@ export interface DeliveryAttempt {
   error?: string;
   outcome: 'delivered' | 'retry' | 'dead' | 'disabled';
   nextAttemptAt?: string;
+}
+
+/**
+ * An issued token (collection `tokens`, key `jti`). The token itself is never stored: it is a
+ * bearer credential. A revoked token keeps its record with `revokedAt` set; a token revoked
+ * without having been recorded here (issued elsewhere with the same secret) has only `jti` and
+ * `revokedAt`.
+ */
+export interface TokenRecord {
+  jti: string;
+  sub?: string;
+  scope?: string[];
+  /** ISO times of issue and expiry (the JWT's `iat` and `exp`). */
+  issuedAt?: string;
+  expiresAt?: string;
+  revokedAt?: string;
 }

@@ -1,0 +1,104 @@
+import type { ServerResponse } from 'node:http';
+import type { WhaleSignal } from '../../../src/bus/events.js';
+import { joinTokenHub } from '../../../src/auth/hub.js';
+import { createRateLimiter } from '../../../src/auth/rate-limit.js';
+import { verifyToken } from '../../../src/auth/tokens.js';
+import { sendJson } from '../../../src/http/server.js';
+import { defineJob } from '../../../src/plugin/define.js';
+import { counter } from '../../../src/plugin/metrics.js';
+import { aggregate } from '../../../src/stats/aggregate.js';
+import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
+import { ApiError, admit, parseTime, parseWhaleQuery, sendError } from './http.js';
+import { ApiOptions, resolveApiOptions } from './options.js';
+import { SIGNALS, encodeCursor, listWhales, oneWhale } from './whales.js';
+
+const TXID = /^[0-9a-f]{64}$/;
+const HOUR_MS = 3_600_000;
+
+/**
+ * `api`: the REST API on the shared HTTP server, for holders of a token with `api:read`
+ * (`Authorization: Bearer`): `GET /api/whales` (newest first, filtered, paginated by cursor),
+ * `GET /api/whales/:txid` (signal, prediction, outcome, deliveries) and `GET /api/stats` (what
+ * `spout stats` shows). Each IP address may make `rateLimit` requests per `rateWindow` (then 429
+ * with `Retry-After`). Errors are `{ error, message }` JSON with their status, never a stack.
+ *
+ * It also keeps every `whale.detected` signal (for `/api/whales/:txid`) for `keep`.
+ */
+export default defineJob({
+  name: 'api',
+  description:
+    'REST API: /api/whales, /api/whales/:txid, /api/stats (Bearer token with api:read, rate-limited).',
+  options: ApiOptions,
+  consumes: ['whale.detected'],
+  validate: (options, { instance, auth }) => void resolveApiOptions(options, instance, auth),
+  async setup(ctx) {
+    const o = resolveApiOptions(ctx.options, ctx.instance, ctx.auth);
+    const secret = ctx.auth?.secret as string; // checked by resolveApiOptions
+    const signals = ctx.store.collection<WhaleSignal>(SIGNALS);
+    const { hub, release } = await joinTokenHub(ctx.store, ctx.log, () => 0);
+    ctx.onStop(release);
+    const limiter = createRateLimiter({ max: o.rateLimit, windowMs: o.rateWindowMs });
+    const requests = counter(
+      ctx.metrics,
+      'spout_api_requests_total',
+      'REST API requests, by route and status.',
+      ['instance', 'route', 'status'],
+    );
+    const verify = (token: string) =>
+      verifyToken(token, { secret, scope: 'api:read', isRevoked: hub.registry.isRevoked });
+
+    const serve = (
+      route: string,
+      answer: (query: Record<string, string>, params: Record<string, string | undefined>) => unknown,
+    ) =>
+      ctx.http.route('GET', route, async (req, res: ServerResponse, params, query) => {
+        let status = 200;
+        try {
+          await admit(req, { limiter, verify });
+          sendJson(res, 200, answer(query, params));
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error; // the server answers 500, no stack
+          status = error.status;
+          sendError(res, error);
+        } finally {
+          requests.inc({ instance: ctx.instance, route, status: String(status) });
+        }
+      });
+
+    serve('/api/whales', (query) => {
+      const page = listWhales(ctx.store, parseWhaleQuery(query, new Date()));
+      return { whales: page.whales, nextCursor: page.next ? encodeCursor(page.next) : null };
+    });
+    serve('/api/whales/:txid', (_query, params) => {
+      const txid = params.txid ?? '';
+      if (!TXID.test(txid)) throw new ApiError(400, 'bad_request', 'txid must be 64 lower-case hex digits.');
+      const found = oneWhale(ctx.store, txid);
+      if (!found) throw new ApiError(404, 'not_found', `No whale ${txid} is stored.`);
+      return found;
+    });
+    serve('/api/stats', (query) => {
+      const unknown = Object.keys(query).filter((k) => k !== 'since');
+      if (unknown.length > 0)
+        throw new ApiError(400, 'bad_request', `Unknown parameter ${unknown.join(', ')}; use since.`);
+      const now = new Date();
+      const since = parseTime('since', query.since, now);
+      const outcomes = [...ctx.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).entries()].map(
+        ([, r]) => r,
+      );
+      return aggregate(outcomes, since === undefined ? { now } : { since: new Date(since), now });
+    });
+
+    ctx.bus.subscribe('whale.detected', (e) => {
+      if (!signals.has(e.data.txid)) signals.put(e.data.txid, e.data);
+    });
+    ctx.scheduler.every(
+      HOUR_MS,
+      () => {
+        const cutoff = Date.now() - o.keepMs;
+        for (const [txid, s] of [...signals.entries()])
+          if (Date.parse(s.detectedAt) < cutoff) signals.delete(txid);
+      },
+      { name: 'api signal pruning' },
+    );
+  },
+});

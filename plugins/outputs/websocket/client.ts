@@ -1,0 +1,214 @@
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { AnyEnvelope } from '../../../src/bus/envelope.js';
+import type { RateLimiter } from '../../../src/auth/rate-limit.js';
+import type { TokenClaims, Verification } from '../../../src/auth/tokens.js';
+import { createFilter, eventMatcher } from '../../../src/kernel/routing.js';
+import type { AuthFailure, WsMetrics } from './metrics.js';
+import { CLOSE, closeCodeFor, closeReasonFor, parseClientMessage, type ServerMessage } from './protocol.js';
+
+/** setTimeout's longest delay; a later expiry is reached in several waits. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Messages kept while a token is being checked (a client may send subscribe right after auth). */
+const MAX_QUEUED = 16;
+/** Whales whose filter decision one client remembers (so their settlements follow it). */
+const FILTER_MEMORY = 1_000;
+
+/** One connection, from upgrade to close. */
+export interface Client {
+  readonly ip: string;
+  /** pending: not authenticated yet; open: receives events; closed: gone or closing. */
+  readonly state: 'pending' | 'open' | 'closed';
+  readonly claims: TokenClaims | null;
+  /** Whether this client's subscription takes `envelope`. */
+  wants(envelope: AnyEnvelope): boolean;
+  /** Send an already-serialised event (a text frame). */
+  send(data: Buffer): void;
+  readonly bufferedAmount: number;
+  /** Close with a protocol code (the client is told why). */
+  close(code: number, reason: string): void;
+  /** Drop at once, without a closing handshake (nothing more is written to it). */
+  terminate(): void;
+  /** Heartbeat: false once pinged until the pong comes back. */
+  alive: boolean;
+  ping(): void;
+}
+
+export interface ClientDeps {
+  verify(token: string): Promise<Verification>;
+  /** Checked again when a verification ends: a revocation may have come in meanwhile. */
+  isRevoked(jti: string): boolean;
+  limiter: RateLimiter;
+  authTimeoutMs: number;
+  /** Unsent bytes beyond which the client is dropped. */
+  sendBufferBytes: number;
+  metrics: WsMetrics;
+  log: Logger;
+  /** The state changed (pending → open, → closed). */
+  changed(client: Client): void;
+}
+
+/**
+ * Take over a connection: authentication (the upgrade's `Authorization: Bearer` header, else a
+ * first `auth` message within `authTimeoutMs`), then `subscribe` messages; closed at the
+ * token's expiry. Every failure is confined to this connection.
+ */
+export function acceptClient(ws: WebSocket, ip: string, bearer: string | null, deps: ClientDeps): Client {
+  let state: Client['state'] = 'pending';
+  let claims: TokenClaims | null = null;
+  let verifying = false;
+  const queued: string[] = [];
+  let accepts: (type: AnyEnvelope['type']) => boolean = () => true;
+  let filter: (e: AnyEnvelope) => boolean = () => true;
+  let authTimer: NodeJS.Timeout | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+
+  const reply = (message: ServerMessage) => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(message));
+    // A client that floods requests without reading the answers is too slow, like any other.
+    if (ws.bufferedAmount > deps.sendBufferBytes) {
+      deps.metrics.dropped('backpressure');
+      client.terminate();
+    }
+  };
+  const finish = () => {
+    if (state === 'closed') return;
+    state = 'closed';
+    clearTimeout(authTimer);
+    clearTimeout(expiryTimer);
+    deps.changed(client);
+  };
+  const close = (code: number, reason: string) => {
+    if (state === 'closed') return;
+    finish();
+    ws.close(code, reason);
+  };
+  const refuse = (failure: AuthFailure, code: number, reason: string) => {
+    deps.metrics.authFailure(failure);
+    if (failure !== 'rate_limited') deps.limiter.hit(ip);
+    deps.log.debug({ ip, reason: failure, sub: claims?.sub }, `websocket client refused: ${reason}`);
+    close(code, reason);
+  };
+
+  const armExpiry = (exp: number) => {
+    const left = exp * 1000 - Date.now();
+    if (left <= 0) return close(CLOSE.unauthorized, 'token expired');
+    expiryTimer = setTimeout(() => armExpiry(exp), Math.min(left, MAX_TIMER_MS));
+    expiryTimer.unref();
+  };
+
+  const authenticate = (token: string) => {
+    verifying = true;
+    clearTimeout(authTimer);
+    deps.verify(token).then(
+      (result) => {
+        verifying = false;
+        if (state !== 'pending') return;
+        if (result.ok && deps.isRevoked(result.claims.jti)) result = { ok: false, reason: 'revoked' };
+        if (!result.ok)
+          return refuse(result.reason, closeCodeFor(result.reason), closeReasonFor(result.reason));
+        claims = result.claims;
+        state = 'open';
+        deps.changed(client);
+        reply({ type: 'auth.ok', sub: claims.sub, exp: claims.exp });
+        armExpiry(claims.exp);
+        for (const text of queued.splice(0)) onText(text);
+      },
+      (error: unknown) => {
+        verifying = false;
+        deps.log.error({ err: error }, `token check failed: ${(error as Error).message}`);
+        close(1011, 'internal error');
+      },
+    );
+  };
+
+  const onText = (text: string) => {
+    if (state === 'closed') return;
+    if (verifying) {
+      if (queued.length >= MAX_QUEUED) return close(1008, 'wait for auth.ok before sending more');
+      return void queued.push(text);
+    }
+    const message = parseClientMessage(text);
+    if (state === 'pending') {
+      if ('error' in message || message.type !== 'auth')
+        return refuse(
+          'malformed',
+          CLOSE.unauthorized,
+          'the first message must be {"type":"auth","token":"…"}',
+        );
+      return authenticate(message.token);
+    }
+    if ('error' in message) return reply({ type: 'error', message: message.error });
+    if (message.type === 'auth') return reply({ type: 'error', message: 'already authenticated' });
+    const events = message.events ?? ['*'];
+    accepts = eventMatcher(events);
+    filter = createFilter(message.filter ?? null, FILTER_MEMORY);
+    reply({ type: 'subscribed', events, filter: message.filter ?? null });
+  };
+
+  const client: Client = {
+    ip,
+    get state() {
+      return state;
+    },
+    get claims() {
+      return claims;
+    },
+    wants: (envelope) => state === 'open' && accepts(envelope.type) && filter(envelope),
+    send: (data) => ws.send(data, { binary: false }),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    close,
+    terminate() {
+      finish();
+      ws.terminate();
+    },
+    alive: true,
+    ping() {
+      if (ws.readyState === ws.OPEN) ws.ping();
+    },
+  };
+
+  ws.on('message', (data, isBinary) => {
+    try {
+      if (isBinary) {
+        if (state === 'pending')
+          return refuse(
+            'malformed',
+            CLOSE.unauthorized,
+            'the first message must be {"type":"auth","token":"…"}',
+          );
+        return reply({
+          type: 'error',
+          message: 'binary frames are not part of the protocol; send JSON text',
+        });
+      }
+      onText(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8'));
+    } catch (error) {
+      deps.log.error({ err: error }, `websocket message handling failed: ${(error as Error).message}`);
+      close(1011, 'internal error');
+    }
+  });
+  ws.on('pong', () => (client.alive = true));
+  ws.on('close', finish);
+
+  if (deps.limiter.blocked(ip).blocked) {
+    const seconds = Math.ceil(deps.limiter.blocked(ip).retryAfterMs / 1000);
+    refuse('rate_limited', CLOSE.tooManyAttempts, `too many failed authentications; retry in ${seconds} s`);
+  } else if (bearer !== null) {
+    authenticate(bearer);
+  } else {
+    authTimer = setTimeout(
+      () =>
+        refuse(
+          'timeout',
+          CLOSE.authTimeout,
+          'authentication timeout: send {"type":"auth","token":"…"} first',
+        ),
+      deps.authTimeoutMs,
+    );
+  }
+  return client;
+}

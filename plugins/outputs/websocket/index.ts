@@ -1,0 +1,167 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { joinTokenHub } from '../../../src/auth/hub.js';
+import { createRateLimiter } from '../../../src/auth/rate-limit.js';
+import { verifyToken } from '../../../src/auth/tokens.js';
+import { defineOutput } from '../../../src/plugin/define.js';
+import { acceptClient, type Client } from './client.js';
+import { createWsMetrics } from './metrics.js';
+import { WebSocketOptions, resolveOptions } from './options.js';
+import { CLOSE } from './protocol.js';
+
+/**
+ * `websocket`: pushes routed envelopes to authenticated WebSocket clients on the shared HTTP
+ * server (`path`, default `/ws`). Protocol in docs/websocket.md: a token with `alerts:read`
+ * (header or first message within `authTimeout`), `auth.ok`, then envelopes; `subscribe`
+ * narrows one client's events and filter. Close codes 4401 (bad, expired or revoked token),
+ * 4403 (scope), 4408 (timeout), 4429 (too many failed attempts), 1009 (frame too big).
+ *
+ * No client can hurt the others: each event is serialised once and written to every client
+ * that wants it; a client whose unsent data passes `sendBufferBytes` is dropped at once, one that
+ * misses a heartbeat is dropped, inbound frames are capped, and failures stay with their client.
+ * A revoked token (`spout token revoke`, even from another process) closes its connections
+ * within a second; a token's connections close when it expires.
+ */
+export default defineOutput({
+  name: 'websocket',
+  description:
+    'Authenticated WebSocket feed of events (JWT from `spout token create`), with per-client filters.',
+  options: WebSocketOptions,
+  defaultEvents: ['whale.*', 'accuracy.*'],
+  validate: (options, { instance, auth }) => void resolveOptions(options, instance, auth),
+  async setup(ctx) {
+    const o = resolveOptions(ctx.options, ctx.instance, ctx.auth);
+    const secret = ctx.auth?.secret as string; // checked by resolveOptions
+    const metrics = createWsMetrics(ctx.metrics, ctx.instance);
+    const limiter = createRateLimiter({ max: o.maxAuthFailures, windowMs: o.authFailureWindowMs });
+    const clients = new Set<Client>();
+    let pending = 0;
+    let open = 0;
+    const count = () => {
+      pending = open = 0;
+      for (const c of clients) c.state === 'open' ? open++ : pending++;
+      metrics.clients(pending, open);
+    };
+
+    const { hub, release } = await joinTokenHub(ctx.store, ctx.log, (jti) => {
+      let closed = 0;
+      for (const c of [...clients])
+        if (c.claims?.jti === jti) {
+          c.close(CLOSE.unauthorized, 'token revoked');
+          closed++;
+        }
+      return closed;
+    });
+    ctx.onStop(release);
+
+    const serverOptions: ServerOptions & { closeTimeout: number } = {
+      noServer: true,
+      maxPayload: o.maxMessageBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      // A client that does not answer our close frame is cut off after this, not after 30 s
+      // (ws ≥ 8.18 has the option; its types do not list it yet).
+      closeTimeout: 5_000,
+    };
+    const wss = new WebSocketServer(serverOptions);
+
+    const refuse = (socket: Duplex, status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    ctx.http.upgrade(o.path, (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      const origin = req.headers.origin?.toLowerCase();
+      if (o.origins && origin !== undefined && !o.origins.has('*') && !o.origins.has(origin)) {
+        metrics.refused('origin');
+        return refuse(socket, 403, 'Forbidden');
+      }
+      if (clients.size >= o.maxClients || ctx.signal.aborted) {
+        metrics.refused('max_clients');
+        return refuse(socket, 503, 'Service Unavailable');
+      }
+      const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        ws.on('error', (error: Error & { code?: string }) => {
+          if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+            metrics.dropped('oversize');
+            ctx.log.info(
+              { ip },
+              `websocket client sent a frame over ${o.maxMessageBytes} bytes: closed (1009)`,
+            );
+          } else ctx.log.debug({ ip, err: error }, `websocket client error: ${error.message}`);
+        });
+        const client = acceptClient(ws, ip, auth?.[1] ?? null, {
+          verify: (token) =>
+            verifyToken(token, { secret, scope: 'alerts:read', isRevoked: hub.registry.isRevoked }),
+          isRevoked: hub.registry.isRevoked,
+          limiter,
+          authTimeoutMs: o.authTimeoutMs,
+          sendBufferBytes: o.sendBufferBytes,
+          metrics,
+          log: ctx.log,
+          changed: (c) => {
+            if (c.state === 'closed') clients.delete(c);
+            count();
+          },
+        });
+        if (client.state !== 'closed') clients.add(client);
+        count();
+      });
+    });
+
+    ctx.scheduler.every(
+      o.heartbeatMs,
+      () => {
+        for (const c of [...clients]) {
+          if (!c.alive) {
+            metrics.dropped('heartbeat');
+            c.terminate();
+            continue;
+          }
+          c.alive = false;
+          c.ping();
+        }
+      },
+      { name: 'websocket heartbeat' },
+    );
+
+    ctx.onStop(() => {
+      for (const c of [...clients]) c.close(CLOSE.goingAway, 'server stopping');
+      clients.clear();
+      metrics.clients(0, 0);
+      wss.close();
+    });
+
+    // Set when a client had more than half the bound waiting after the last event.
+    let congested = false;
+    return {
+      async deliver(envelope) {
+        // A burst of events is written in one go; one turn of the event loop first lets the
+        // sockets flush, so a client that reads is not taken for one that does not.
+        if (congested) await new Promise((resolve) => setImmediate(resolve));
+        congested = false;
+        let data: Buffer | null = null;
+        let sent = 0;
+        for (const c of clients) {
+          if (!c.wants(envelope)) continue;
+          // Serialised once, the same bytes go to every client.
+          data ??= Buffer.from(JSON.stringify(envelope));
+          c.send(data);
+          sent++;
+          if (c.bufferedAmount > o.sendBufferBytes / 2) congested = true;
+          if (c.bufferedAmount > o.sendBufferBytes) {
+            metrics.dropped('backpressure');
+            ctx.log.warn(
+              { sub: c.claims?.sub, ip: c.ip, buffered: c.bufferedAmount },
+              `websocket client dropped: more than ${o.sendBufferBytes} bytes waiting (it does not read fast enough)`,
+            );
+            c.terminate();
+          }
+        }
+        metrics.sent(sent);
+      },
+    };
+  },
+});

@@ -1,0 +1,108 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { parseDuration } from '../../../src/config/durations.js';
+import { createError } from '../../../src/kernel/errors.js';
+import { Duration } from '../../../src/plugin/schema.js';
+import { secretProblem } from '../../../src/auth/secret.js';
+
+export const WebSocketOptions = Type.Object({
+  path: Type.String({
+    default: '/ws',
+    pattern: '^/[A-Za-z0-9/_.~-]*$',
+    description: 'Path of the WebSocket endpoint on the shared HTTP server.',
+  }),
+  maxClients: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'Most connections at once (authenticated or not); beyond it upgrades get 503.',
+  }),
+  origins: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description:
+        'Browser origins allowed to connect (e.g. https://desk.example.com; * for any). A request with another Origin header gets 403; programs that send none are not affected. Unset: any origin.',
+    }),
+  ),
+  maxMessageBytes: Type.Integer({
+    minimum: 256,
+    maximum: 1_048_576,
+    default: 16_384,
+    description: 'Largest frame a client may send; a larger one closes that client (1009).',
+  }),
+  sendBufferBytes: Type.Integer({
+    minimum: 16_384,
+    default: 1_048_576,
+    description:
+      'Bytes waiting to be sent to one client beyond which it is dropped as too slow (never buffered without bound).',
+  }),
+  heartbeat: Duration({
+    default: '30s',
+    description: 'Ping interval; a client that has not answered the previous ping is dropped.',
+  }),
+  authTimeout: Duration({
+    default: '5s',
+    description: 'Time a client has to authenticate after connecting (closed with 4408 after it).',
+  }),
+  maxAuthFailures: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description:
+      'Failed authentications per IP address within authFailureWindow; after them its connections are closed with 4429.',
+  }),
+  authFailureWindow: Duration({ default: '1m', description: 'Window of maxAuthFailures.' }),
+});
+
+export type WebSocketOptionsType = Static<typeof WebSocketOptions>;
+
+/** The options in the form the output uses (durations in ms, origins lower-cased). */
+export interface ResolvedOptions {
+  path: string;
+  maxClients: number;
+  origins: Set<string> | null;
+  maxMessageBytes: number;
+  sendBufferBytes: number;
+  heartbeatMs: number;
+  authTimeoutMs: number;
+  maxAuthFailures: number;
+  authFailureWindowMs: number;
+}
+
+/**
+ * Check what the schema cannot and convert durations. Throws `SPOUT_CONFIG_INVALID` located at
+ * the option (`optionPath`), or at the instance when `auth.secret` is missing or short.
+ */
+export function resolveOptions(
+  options: Readonly<WebSocketOptionsType>,
+  instance: string,
+  auth: Readonly<{ secret?: string }> | undefined,
+): ResolvedOptions {
+  const invalid = (key: string | null, message: string) =>
+    Object.assign(
+      createError('SPOUT_CONFIG_INVALID', `outputs.${instance}${key ? `.${key}` : ''} ${message}`),
+      key ? { optionPath: key } : {},
+    );
+  const problem = secretProblem(auth?.secret);
+  if (problem) throw invalid(null, `(websocket output) ${problem}`);
+  const duration = (key: string, value: string, min: number) => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      throw invalid(key, `must be a duration: ${(error as Error).message}`);
+    }
+    if (ms < min) throw invalid(key, `must be at least ${min} ms`);
+    return ms;
+  };
+  if (options.path.startsWith('/api') || options.path === '/health' || options.path === '/metrics')
+    throw invalid('path', `"${options.path}" is served by Spout itself; choose another path such as /ws`);
+  return {
+    path: options.path,
+    maxClients: options.maxClients,
+    origins: options.origins ? new Set(options.origins.map((o) => o.toLowerCase())) : null,
+    maxMessageBytes: options.maxMessageBytes,
+    sendBufferBytes: options.sendBufferBytes,
+    heartbeatMs: duration('heartbeat', options.heartbeat, 1000),
+    authTimeoutMs: duration('authTimeout', options.authTimeout, 100),
+    maxAuthFailures: options.maxAuthFailures,
+    authFailureWindowMs: duration('authFailureWindow', options.authFailureWindow, 1000),
+  };
+}

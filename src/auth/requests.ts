@@ -1,0 +1,48 @@
+import type { TokenRecord } from '../store/records.js';
+
+/**
+ * While `spout run` owns the store, `spout token create|revoke` leave their changes as request
+ * files in this folder beside the store; the running process applies them (and closes revoked
+ * connections) at once. A folder of its own: the deliveries folder's reader would take these
+ * files for delivery retries.
+ */
+export const tokenRequestsDir = (storePath: string): string => `${storePath}.token-requests`;
+
+/** Holds the pid of the process applying token requests (one with a websocket output or the API). */
+export const tokenConsumerFile = (storePath: string): string => `${tokenRequestsDir(storePath)}/consumer.pid`;
+
+/** A change to the token registry, as left in {@link tokenRequestsDir}. */
+export type TokenRequest =
+  { type: 'token.issued'; record: TokenRecord } | { type: 'token.revoke'; jti: string; at: string };
+
+/** What the running process writes back (`<request>.done`). */
+export interface TokenRequestResult {
+  /** revoke: the jti was recorded; already: it was revoked before. */
+  known?: boolean;
+  already?: boolean;
+  /** revoke: open connections closed because of it. */
+  closed?: number;
+  error?: string;
+}
+
+/** A request file's content, or null when it is not one. */
+export function parseTokenRequest(text: string): TokenRequest | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Record<string, unknown>;
+  if (r.type === 'token.revoke' && typeof r.jti === 'string' && typeof r.at === 'string')
+    return { type: 'token.revoke', jti: r.jti, at: r.at };
+  if (
+    r.type === 'token.issued' &&
+    typeof r.record === 'object' &&
+    r.record !== null &&
+    typeof (r.record as TokenRecord).jti === 'string'
+  )
+    return { type: 'token.issued', record: r.record as TokenRecord };
+  return null;
+}

@@ -1,0 +1,216 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTokenRegistry, recordOf, tokenState } from '../auth/registry.js';
+import {
+  parseTokenRequest,
+  tokenConsumerFile,
+  tokenRequestsDir,
+  type TokenRequest,
+  type TokenRequestResult,
+} from '../auth/requests.js';
+import { DEFAULT_SCOPES, SCOPES, parseScopes } from '../auth/scopes.js';
+import { secretProblem } from '../auth/secret.js';
+import { createToken } from '../auth/tokens.js';
+import { isDuration, parseDuration } from '../config/durations.js';
+import { isSpoutError } from '../kernel/errors.js';
+import { createRedactor } from '../log/redact.js';
+import { readStoreFiles } from '../store/file-format.js';
+import { openLowdbStore } from '../store/lowdb.js';
+import { pidFile } from '../store/outbox.js';
+import { COLLECTIONS, type TokenRecord } from '../store/records.js';
+import type { CliEnv } from './io.js';
+import { loadForCommand } from './load.js';
+
+const USAGE =
+  'spout token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] [--json] | list [--json] | revoke JTI';
+/** Longest lifetime `--ttl` accepts: a token is a bearer credential, so it must end. */
+const MAX_TTL_MS = 366 * 86_400_000;
+/** How long to wait for a running spout to apply a request. */
+const WAIT_MS = 10_000;
+
+export interface TokenFlags {
+  config?: string;
+  json?: boolean;
+  sub?: string;
+  ttl?: string;
+  scope?: string;
+}
+
+/**
+ * `spout token create|list|revoke`. Tokens are HS256 JWTs signed with `auth.secret`; the store
+ * keeps their claims (never the token) and revocations. While `spout run` owns the store, create
+ * and revoke hand their change to it (a revocation closes that token's connections at once);
+ * otherwise they write the store themselves. Exit 0; 2 for usage or configuration errors; 1
+ * when the store cannot be used or the running process does not answer.
+ */
+export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEnv): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
+    cli.io.err(
+      `spout token: ${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'} (SPOUT_CLI_USAGE)\nUsage: ${USAGE}\n`,
+    );
+    return 2;
+  }
+  const config = await loadForCommand(flags.config, cli);
+  if (typeof config === 'number') return config;
+  const scrub = createRedactor(config.secrets, config.strictSecrets);
+  const fail = (message: string, code: number) => (
+    cli.io.err(scrub(`spout token ${sub}: ${message}\n`)),
+    code
+  );
+  const path = config.storage.path;
+  try {
+    if (sub === 'create') {
+      const problem = secretProblem(config.auth.secret);
+      if (problem) return fail(`the configuration ${problem} (SPOUT_CONFIG_INVALID)`, 2);
+      if (!flags.sub || !/^[\w.@:-]{1,128}$/.test(flags.sub))
+        return fail('--sub NAME is required: who holds the token (letters, digits, . _ - @ :, up to 128)', 2);
+      const ttl = flags.ttl ?? '12h';
+      const ttlMs = isDuration(ttl) ? parseDuration(ttl) : NaN;
+      if (!(ttlMs >= 1000 && ttlMs <= MAX_TTL_MS))
+        return fail(`--ttl must be a duration from 1s to 366d, such as 12h or 30d (got "${ttl}")`, 2);
+      const scopes = parseScopes(flags.scope ?? DEFAULT_SCOPES.join(','));
+      if (!scopes.ok)
+        return fail(
+          `--scope takes ${SCOPES.join(', ')} (comma-separated); unknown: ${scopes.unknown.join(', ') || 'none given'}`,
+          2,
+        );
+      const { token, claims } = await createToken({
+        secret: config.auth.secret as string,
+        sub: flags.sub,
+        ttlMs,
+        scopes: scopes.scopes,
+      });
+      const record = recordOf(claims);
+      const applied = await submit(path, { type: 'token.issued', record });
+      if (typeof applied === 'string') return fail(applied, 1);
+      if (flags.json) cli.io.out(JSON.stringify({ token, ...record }, null, 2) + '\n');
+      else {
+        cli.io.out(`${token}\n`);
+        cli.io.err(
+          `token for "${record.sub}" (${record.scope?.join(' ')}), jti ${record.jti}, expires ${record.expiresAt}` +
+            `${applied.queued ? '; recorded once the running spout has a websocket output or the API' : ''}\n`,
+        );
+      }
+      return 0;
+    }
+    if (sub === 'list') {
+      const records = await listTokens(path);
+      const now = new Date();
+      if (flags.json)
+        cli.io.out(
+          JSON.stringify(
+            records.map((r) => ({ ...r, state: tokenState(r, now) })),
+            null,
+            2,
+          ) + '\n',
+        );
+      else
+        cli.io.out(records.length === 0 ? 'no tokens\n' : records.map((r) => line(r, now)).join('\n') + '\n');
+      return 0;
+    }
+    const jti = rest[0];
+    if (!jti || rest.length > 1 || jti.length > 128) return fail(`give one token id (jti): ${USAGE}`, 2);
+    const applied = await submit(path, { type: 'token.revoke', jti, at: new Date().toISOString() });
+    if (typeof applied === 'string') return fail(applied, 1);
+    const r = applied.result;
+    const known =
+      r.known === false ? ' (not issued by spout token create here; refused from now on all the same)' : '';
+    cli.io.out(
+      applied.queued
+        ? `token ${jti} revoked${known}; the running spout applies it once it has a websocket output or the API\n`
+        : `token ${jti} ${r.already ? 'was already revoked' : 'revoked'}${known}` +
+            `${applied.running ? `; ${r.closed ?? 0} open connection(s) closed` : ''}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!isSpoutError(error)) throw error;
+    return fail(error.message, error.exit);
+  }
+}
+
+function line(r: TokenRecord, now: Date): string {
+  return [
+    r.jti,
+    tokenState(r, now).padEnd(7),
+    (r.sub ?? '-').padEnd(12),
+    (r.scope ?? []).join(',').padEnd(20),
+    `expires ${r.expiresAt ?? '-'}`,
+    r.revokedAt ? `revoked ${r.revokedAt}` : '',
+  ]
+    .join('  ')
+    .trimEnd();
+}
+
+/** Stored tokens plus requests not yet applied, oldest first. */
+async function listTokens(path: string): Promise<TokenRecord[]> {
+  const { data } = await readStoreFiles(path);
+  const byJti = new Map(
+    Object.values((data.collections[COLLECTIONS.tokens] ?? {}) as Record<string, TokenRecord>).map((r) => [
+      r.jti,
+      r,
+    ]),
+  );
+  const dir = tokenRequestsDir(path);
+  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.json')).sort() : [];
+  for (const name of names) {
+    const request = parseTokenRequest(await readFile(join(dir, name), 'utf8').catch(() => ''));
+    if (request?.type === 'token.issued')
+      byJti.set(request.record.jti, { ...byJti.get(request.record.jti), ...request.record });
+    if (request?.type === 'token.revoke')
+      byJti.set(request.jti, { ...(byJti.get(request.jti) ?? { jti: request.jti }), revokedAt: request.at });
+  }
+  return [...byJti.values()].sort((a, b) =>
+    (a.issuedAt ?? a.revokedAt ?? '').localeCompare(b.issuedAt ?? b.revokedAt ?? ''),
+  );
+}
+
+const alive = (file: string): boolean => {
+  try {
+    process.kill(Number(readFileSync(file, 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Apply a request: through the running process when one owns the store (waiting for it), left
+ * queued when that process has nothing that applies token requests, else on the store directly.
+ * Returns an error sentence when the running process does not answer.
+ */
+async function submit(
+  path: string,
+  request: TokenRequest,
+): Promise<{ result: TokenRequestResult; running: boolean; queued: boolean } | string> {
+  if (!alive(pidFile(path))) {
+    const store = await openLowdbStore({ path });
+    try {
+      const registry = createTokenRegistry(store);
+      if (request.type === 'token.issued')
+        return (registry.record(request.record), { result: {}, running: false, queued: false });
+      return { result: registry.revoke(request.jti, new Date(request.at)), running: false, queued: false };
+    } finally {
+      await store.close();
+    }
+  }
+  const dir = tokenRequestsDir(path);
+  await mkdir(dir, { recursive: true });
+  // Named by time first: the running process applies requests in name order.
+  const file = join(dir, `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`);
+  // Written aside and renamed: the running process never reads half a request.
+  await writeFile(`${file}.tmp`, JSON.stringify(request));
+  await rename(`${file}.tmp`, file);
+  if (!alive(tokenConsumerFile(path))) return { result: {}, running: true, queued: true };
+  for (const end = Date.now() + WAIT_MS; Date.now() < end;) {
+    if (!existsSync(file) && existsSync(`${file}.done`)) {
+      const result = JSON.parse(await readFile(`${file}.done`, 'utf8')) as TokenRequestResult;
+      await rm(`${file}.done`, { force: true });
+      if (result.error) return `the running spout could not apply it: ${result.error}`;
+      return { result, running: true, queued: false };
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return `the running spout did not apply the request within ${WAIT_MS / 1000} s (is it stuck?); it stays queued in ${dir}`;
+}

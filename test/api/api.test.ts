@@ -1,0 +1,273 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventId } from '../../src/bus/envelope.js';
+import { parseConfig, type ConfigError } from '../../src/config/load.js';
+import { joinTokenHub } from '../../src/auth/hub.js';
+import { aggregate } from '../../src/stats/aggregate.js';
+import { createMemoryStore } from '../../src/store/memory.js';
+import {
+  COLLECTIONS,
+  type DeliveryAttempt,
+  type OutboxRecord,
+  type OutcomeRecord,
+} from '../../src/store/records.js';
+import { startSpout } from '../helpers/ws/server.js';
+import { txidOf, whale } from '../helpers/ws/whales.js';
+
+// The REST API on a kernel's HTTP server on 127.0.0.1, asked with fetch.
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+/** Whale n is detected n minutes after 2026-11-21T10:00Z with 150 + n BTC (whale()). */
+async function api(options = '', whales = 0) {
+  const store = createMemoryStore();
+  const s = await startSpout(
+    [
+      'inputs:',
+      '  feed: { use: replay }',
+      'jobs:',
+      `  api: { use: api${options ? `, ${options}` : ''} }`,
+    ].join('\n'),
+    { store },
+  );
+  cleanups.push(() => s.stop());
+  for (let n = 0; n < whales; n++) s.kernel.bus.publish('whale.detected', whale(n), 'test');
+  await s.kernel.bus.drain();
+  const token = await s.token({ scopes: ['api:read'] });
+  const get = async (path: string, auth: string | null = token) => {
+    const res = await fetch(`${s.base}${path}`, auth ? { headers: { authorization: `Bearer ${auth}` } } : {});
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+  };
+  return { ...s, store, get, apiToken: token };
+}
+
+const outcome = (n: number, status: OutcomeRecord['status'], score: number | null): OutcomeRecord => ({
+  txid: txidOf(n),
+  detectedAt: whale(n).detectedAt,
+  settledAt: new Date(Date.parse(whale(n).detectedAt) + 600_000).toISOString(),
+  status,
+  valueSats: whale(n).valueSats,
+  predictedBlocks: 2,
+  urgencyLevel: 'medium',
+  ...(status === 'confirmed' ? { height: 900_000 + n, blocksWaited: 2, minutesWaited: 10 } : {}),
+  score,
+});
+
+const txids = (body: Record<string, unknown>) => (body.whales as Array<{ txid: string }>).map((w) => w.txid);
+
+describe('REST API: authentication', () => {
+  it('no token, a bad, expired or revoked token → 401; a token without api:read → 403; JSON errors, no stack traces', async () => {
+    const a = await api('', 3);
+    const revoked = await a.token({ scopes: ['api:read'] });
+    const { hub, release } = await joinTokenHub(a.store, a.log.log, () => 0);
+    cleanups.push(release);
+    hub.revoke(
+      JSON.parse(Buffer.from(revoked.split('.')[1] as string, 'base64url').toString()).jti as string,
+    );
+    const cases: Array<[string | null, number, RegExp]> = [
+      [null, 401, /Authorization: Bearer/],
+      ['garbage', 401, /not valid/],
+      [
+        await a.token({ scopes: ['api:read'], secret: 'some-other-secret-that-is-long-enough-123' }),
+        401,
+        /not valid/,
+      ],
+      [await a.token({ scopes: ['api:read'], now: new Date(Date.now() - 7_200_000) }), 401, /expired/],
+      [revoked, 401, /revoked/],
+      [await a.token({ scopes: ['alerts:read'] }), 403, /api:read/],
+    ];
+    for (const [token, status, message] of cases) {
+      const r = await a.get('/api/whales', token);
+      expect(r.status).toBe(status);
+      expect(r.body).toEqual({
+        error: status === 401 ? 'unauthorized' : 'forbidden',
+        message: expect.stringMatching(message),
+      });
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer realm="spout"/);
+    }
+    for (const path of [
+      '/api/whales/xyz',
+      '/api/whales?limit=0',
+      '/api/nothing',
+      '/api/stats?since=yesterday',
+    ]) {
+      const r = await a.get(path);
+      expect(r.status, path).toBeGreaterThanOrEqual(400);
+      expect(Object.keys(r.body).sort()).toEqual(['error', 'message']);
+      expect(JSON.stringify(r.body)).not.toMatch(/\n\s+at |\.ts:\d+/);
+    }
+  });
+
+  it('the 101st request from one address within a minute → 429 with Retry-After; bad tokens count too', async () => {
+    const a = await api();
+    for (let i = 0; i < 100; i++) {
+      const r = await a.get('/api/stats', i % 2 === 0 ? a.apiToken : 'bad');
+      expect(r.status).toBe(i % 2 === 0 ? 200 : 401);
+    }
+    const r = await a.get('/api/stats');
+    expect(r.status).toBe(429);
+    expect(r.body).toEqual({ error: 'rate_limited', message: expect.stringMatching(/retry in \d+ s/) });
+    const after = Number(r.headers.get('retry-after'));
+    expect(after).toBeGreaterThanOrEqual(1);
+    expect(after).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('REST API: whales', () => {
+  it('lists whales newest first with since, until, minBtc and status filters', async () => {
+    const a = await api('', 10);
+    const outcomes = a.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
+    outcomes.put(txidOf(2), outcome(2, 'confirmed', 0.9));
+    outcomes.put(txidOf(5), outcome(5, 'dropped', 0.3));
+    const all = await a.get('/api/whales');
+    expect(all.status).toBe(200);
+    expect(txids(all.body)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map(txidOf));
+    expect(all.body.nextCursor).toBeNull();
+    const w2 = (all.body.whales as Array<Record<string, unknown>>).find((w) => w.txid === txidOf(2));
+    expect(w2).toMatchObject({
+      status: 'confirmed',
+      valueBtc: 152,
+      feeRate: 20,
+      urgency: { level: 'medium' },
+    });
+
+    const at = (n: number) => encodeURIComponent(whale(n).detectedAt);
+    expect(txids((await a.get(`/api/whales?since=${at(7)}`)).body)).toEqual([9, 8, 7].map(txidOf));
+    expect(txids((await a.get(`/api/whales?until=${at(2)}`)).body)).toEqual([1, 0].map(txidOf));
+    expect(txids((await a.get('/api/whales?minBtc=157.5')).body)).toEqual([9, 8].map(txidOf));
+    expect(txids((await a.get('/api/whales?status=confirmed,dropped')).body)).toEqual([5, 2].map(txidOf));
+    expect(txids((await a.get('/api/whales?status=pending&minBtc=155&until=' + at(8))).body)).toEqual(
+      [7, 6].map(txidOf),
+    );
+    const bad = await a.get('/api/whales?status=lost');
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: 'bad_request', message: expect.stringMatching(/status must be/) },
+    });
+  });
+
+  it('paginates stably: pages of `limit` chain by cursor to exactly the whole list, even while new whales arrive', async () => {
+    const a = await api('', 11);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r = await a.get(`/api/whales?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.status).toBe(200);
+      seen.push(...txids(r.body));
+      cursor = r.body.nextCursor as string | null;
+      if (pages++ === 0) {
+        // A newer whale arrives after the first page: it is not on a later page, nothing repeats.
+        a.kernel.bus.publish('whale.detected', whale(50), 'test');
+        await a.kernel.bus.drain();
+      }
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(seen).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0].map(txidOf));
+    expect(txids((await a.get('/api/whales?limit=1')).body)).toEqual([txidOf(50)]);
+    expect((await a.get('/api/whales?cursor=bogus')).status).toBe(400);
+  });
+
+  it('GET /api/whales/:txid gives the signal, the outcome and the deliveries with their attempts', async () => {
+    const a = await api('', 3);
+    a.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).put(txidOf(1), outcome(1, 'confirmed', 0.8));
+    const id = eventId('whale.detected', txidOf(1));
+    const record: OutboxRecord = {
+      id: `desk/${id}`,
+      instance: 'desk',
+      channel: 'webhook',
+      eventId: id,
+      eventType: 'whale.detected',
+      body: '{"secret":"not-shown"}',
+      status: 'delivered',
+      attempts: 2,
+      createdAt: '2026-11-21T10:01:00.000Z',
+      updatedAt: '2026-11-21T10:01:06.000Z',
+      nextAttemptAt: null,
+      deliveredAt: '2026-11-21T10:01:06.000Z',
+      lastStatus: 200,
+    };
+    a.store.collection<OutboxRecord>(COLLECTIONS.outbox).put(record.id, record);
+    for (const [attempt, statusCode] of [
+      [1, 503],
+      [2, 200],
+    ] as const) {
+      const log: DeliveryAttempt = {
+        id: `${record.id}#${attempt}`,
+        outboxId: record.id,
+        instance: 'desk',
+        attempt,
+        createdAt: `2026-11-21T10:01:0${attempt * 3}.000Z`,
+        statusCode,
+        latencyMs: 12,
+        outcome: statusCode === 200 ? 'delivered' : 'retry',
+      };
+      a.store.collection<DeliveryAttempt>(COLLECTIONS.deliveries).put(log.id, log);
+    }
+    const r = await a.get(`/api/whales/${txidOf(1)}`);
+    expect(r.status).toBe(200);
+    expect(r.body.whale).toEqual({
+      ...whale(1),
+      status: 'confirmed',
+      settledAt: outcome(1, 'confirmed', 0.8).settledAt,
+    });
+    expect(r.body.outcome).toEqual(outcome(1, 'confirmed', 0.8));
+    expect(r.body.deliveries).toEqual([
+      expect.objectContaining({
+        id: record.id,
+        status: 'delivered',
+        log: [
+          expect.objectContaining({ attempt: 1, statusCode: 503 }),
+          expect.objectContaining({ attempt: 2, statusCode: 200 }),
+        ],
+      }),
+    ]);
+    expect(JSON.stringify(r.body)).not.toContain('not-shown');
+    expect((await a.get(`/api/whales/${txidOf(99)}`)).status).toBe(404);
+    expect((await a.get('/api/whales/XYZ')).status).toBe(400);
+  });
+
+  it('GET /api/stats answers what spout stats computes', async () => {
+    const a = await api('', 4);
+    const outcomes = a.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
+    // Detected in the last days (stats count what was detected up to now).
+    const recent = (o: OutcomeRecord, daysAgo: number) => ({
+      ...o,
+      detectedAt: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
+    });
+    const stored = [
+      recent(outcome(0, 'confirmed', 0.9), 3),
+      recent(outcome(1, 'replaced', 0.1), 2),
+      recent(outcome(2, 'confirmed', 0.7), 1),
+      recent(outcome(3, 'dropped', 0.3), 40),
+    ];
+    for (const o of stored) outcomes.put(o.txid, o);
+    const r = await a.get('/api/stats?since=30d');
+    expect(r.status).toBe(200);
+    const now = new Date(r.body.now as string);
+    const expected = aggregate(stored, { since: new Date(r.body.since as string), now });
+    expect(Date.parse(r.body.since as string)).toBe(now.getTime() - 30 * 86_400_000);
+    expect(r.body).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect((r.body.total as Record<string, unknown>).whales).toBe(3);
+  });
+});
+
+describe('REST API: configuration', () => {
+  it('enabling the API without auth.secret is a configuration error', async () => {
+    const error = (await parseConfig(
+      ['inputs:', '  feed: { use: replay }', 'jobs:', '  api: { use: api }'].join('\n'),
+      'config.yaml',
+      process.cwd(),
+      {},
+    ).catch((e: unknown) => e)) as ConfigError;
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        line: 4,
+        path: 'jobs.api',
+        message: expect.stringMatching(/\(REST API\) needs auth\.secret/),
+      }),
+    ]);
+  });
+});
