@@ -56,9 +56,11 @@ describe('spout schema (built CLI)', () => {
       ['telegram', 'telegram', false],
       ['discord', 'discord', false],
       ['ops-mail', 'email', false],
+      ['live', 'websocket', false],
       ['correlation', 'correlation', true],
       ['accuracy', 'accuracy', true],
       ['retention', 'retention', true],
+      ['api', 'api', false],
     ]);
     expect(graph.nodes[5]?.routing).toMatchObject({
       default: true,
