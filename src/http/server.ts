@@ -74,6 +74,9 @@ export function createHttpServer(options: {
     router.lookup(req, res);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node drops its own socket error handler once it emits 'upgrade': without this, a client
+    // resetting the connection would be an uncaught error that ends the process.
+    socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const handler = upgrades.get(path);
     if (!handler) {
