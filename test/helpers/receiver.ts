@@ -154,8 +154,8 @@ export function hookOptions(options: Record<string, unknown>): Record<string, un
 }
 
 /**
- * A kernel running webhook instances (the plugin imported directly: it is not registered as a
- * built-in yet), with helpers to publish whale events and read the outbox.
+ * A kernel running webhook instances (the plugin definition given directly, without a YAML
+ * file), with helpers to publish whale events and read the outbox.
  */
 export async function runWebhooks(
   hooks: Record<string, Record<string, unknown>>,
