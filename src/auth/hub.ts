@@ -1,7 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
+import { writePidFile } from '../store/outbox.js';
 import type { Store } from '../store/port.js';
 import { createTokenRegistry, type TokenRegistry } from './registry.js';
 import {
@@ -30,6 +31,11 @@ export interface TokenHub {
 
 /** Fallback poll of the requests folder. */
 const POLL_MS = 200;
+/**
+ * Age after which an answer (`.done`) or a half-written request (`.tmp`) is removed: the command
+ * that would read it gave up (its wait is 10 s) or was killed.
+ */
+const STALE_MS = 60_000;
 
 interface Shared {
   hub: TokenHub;
@@ -99,7 +105,7 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
   const dir = tokenRequestsDir(store.location);
   const consumer = tokenConsumerFile(store.location);
   await mkdir(dir, { recursive: true });
-  await writeFile(consumer, String(process.pid));
+  await writePidFile(consumer);
 
   const apply = (request: TokenRequest): TokenRequestResult => {
     if (request.type === 'token.issued') {
@@ -122,7 +128,8 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
     try {
       do {
         again = false;
-        const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+        const all = await readdir(dir);
+        const names = all.filter((n) => n.endsWith('.json')).sort();
         for (const name of names) {
           const file = join(dir, name);
           let result: TokenRequestResult;
@@ -138,6 +145,7 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
           await writeFile(`${file}.done`, JSON.stringify(result)).catch(() => {});
           await rm(file, { force: true });
         }
+        await removeStale(dir, all, Date.now() - STALE_MS);
       } while (again);
     } catch (error) {
       log.warn({ err: error }, `cannot read ${dir}: ${(error as Error).message}`);
@@ -163,4 +171,17 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
     if (holder === String(process.pid)) await rm(consumer, { force: true });
   };
   return shared;
+}
+
+/** Remove the answers and half-written requests among `names` last changed before `before`. */
+async function removeStale(dir: string, names: string[], before: number): Promise<void> {
+  for (const name of names) {
+    if (!name.endsWith('.done') && !name.endsWith('.tmp')) continue;
+    const file = join(dir, name);
+    const changed = await stat(file).then(
+      (s) => s.mtimeMs,
+      () => Infinity, // gone meanwhile
+    );
+    if (changed < before) await rm(file, { force: true });
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { pidFile, requestsDir, requeue, type RetryRequest } from '../store/outbox.js';
+import { pidFile, requestsDir, requeue, writePidFile, type RetryRequest } from '../store/outbox.js';
 import type { Store } from '../store/port.js';
 import { COLLECTIONS, type OutboxRecord } from '../store/records.js';
 
@@ -19,7 +19,7 @@ export async function startControl(
 ): Promise<() => Promise<void>> {
   const dir = requestsDir(storePath);
   await mkdir(dir, { recursive: true });
-  await writeFile(pidFile(storePath), String(process.pid));
+  await writePidFile(pidFile(storePath));
   let busy = false;
   const poll = async () => {
     if (busy) return;

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
-import { pidFile, requestsDir, type RetryRequest } from '../store/outbox.js';
+import { pidFile, processAlive, requestsDir, type RetryRequest } from '../store/outbox.js';
 import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../store/records.js';
 import { applyRetry } from './control.js';
 import type { CliEnv } from './io.js';
@@ -117,15 +117,7 @@ function show(
   return 0;
 }
 
-function running(path: string): boolean {
-  try {
-    const pid = Number(readFileSync(pidFile(path), 'utf8'));
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const running = (path: string): boolean => processAlive(pidFile(path));
 
 async function viaRunningProcess(path: string, request: RetryRequest): Promise<number | string> {
   const dir = requestsDir(path);

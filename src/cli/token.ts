@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTokenRegistry, recordOf, tokenState } from '../auth/registry.js';
@@ -11,21 +11,21 @@ import {
 } from '../auth/requests.js';
 import { DEFAULT_SCOPES, SCOPES, parseScopes } from '../auth/scopes.js';
 import { secretProblem } from '../auth/secret.js';
-import { createToken } from '../auth/tokens.js';
+import { MAX_TOKEN_AGE_S, createToken } from '../auth/tokens.js';
 import { isDuration, parseDuration } from '../config/durations.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createRedactor } from '../log/redact.js';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
-import { pidFile } from '../store/outbox.js';
+import { pidFile, processAlive } from '../store/outbox.js';
 import { COLLECTIONS, type TokenRecord } from '../store/records.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
 const USAGE =
   'spout token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] [--json] | list [--json] | revoke JTI';
-/** Longest lifetime `--ttl` accepts: a token is a bearer credential, so it must end. */
-const MAX_TTL_MS = 366 * 86_400_000;
+/** Longest lifetime `--ttl` accepts (what verification allows): a bearer credential must end. */
+const MAX_TTL_MS = MAX_TOKEN_AGE_S * 1000;
 /** How long to wait for a running spout to apply a request. */
 const WAIT_MS = 10_000;
 
@@ -166,15 +166,6 @@ async function listTokens(path: string): Promise<TokenRecord[]> {
   );
 }
 
-const alive = (file: string): boolean => {
-  try {
-    process.kill(Number(readFileSync(file, 'utf8')), 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Apply a request: through the running process when one owns the store (waiting for it), left
  * queued when that process has nothing that applies token requests, else on the store directly.
@@ -184,7 +175,7 @@ async function submit(
   path: string,
   request: TokenRequest,
 ): Promise<{ result: TokenRequestResult; running: boolean; queued: boolean } | string> {
-  if (!alive(pidFile(path))) {
+  if (!processAlive(pidFile(path))) {
     const store = await openLowdbStore({ path });
     try {
       const registry = createTokenRegistry(store);
@@ -202,7 +193,7 @@ async function submit(
   // Written aside and renamed: the running process never reads half a request.
   await writeFile(`${file}.tmp`, JSON.stringify(request));
   await rename(`${file}.tmp`, file);
-  if (!alive(tokenConsumerFile(path))) return { result: {}, running: true, queued: true };
+  if (!processAlive(tokenConsumerFile(path))) return { result: {}, running: true, queued: true };
   for (const end = Date.now() + WAIT_MS; Date.now() < end;) {
     if (!existsSync(file) && existsSync(`${file}.done`)) {
       const result = JSON.parse(await readFile(`${file}.done`, 'utf8')) as TokenRequestResult;

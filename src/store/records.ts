@@ -19,6 +19,8 @@ export const COLLECTIONS = {
   messages: 'messages',
   /** Subscriber and API tokens issued by `spout token create`, and revocations, by jti. */
   tokens: 'tokens',
+  /** Whale signals as detected, by txid, for the REST API (the `api` job records them). */
+  apiSignals: 'api-whale-signals',
 } as const;
 
 /** A detected whale and what was predicted for it. */

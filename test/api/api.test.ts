@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventId } from '../../src/bus/envelope.js';
 import { parseConfig, type ConfigError } from '../../src/config/load.js';
 import { joinTokenHub } from '../../src/auth/hub.js';
@@ -17,6 +17,7 @@ import { txidOf, whale } from '../helpers/ws/whales.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
+  vi.useRealTimers();
   while (cleanups.length) await cleanups.pop()?.();
 });
 
@@ -112,6 +113,59 @@ describe('REST API: authentication', () => {
     const after = Number(r.headers.get('retry-after'));
     expect(after).toBeGreaterThanOrEqual(1);
     expect(after).toBeLessThanOrEqual(60);
+  });
+
+  it('the limit slides: 100 requests late in one minute still count early in the next (no 2× burst at a boundary)', async () => {
+    const a = await api();
+    const t0 = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: t0 });
+    expect((await a.get('/api/stats')).status).toBe(200);
+    vi.setSystemTime(t0 + 59_000);
+    for (let i = 0; i < 99; i++) expect((await a.get('/api/stats')).status).toBe(200);
+    // A fixed window opened at t0 would start afresh at t0 + 60 s and let 100 more through.
+    vi.setSystemTime(t0 + 61_000);
+    expect((await a.get('/api/stats')).status).toBe(200); // the request at t0 has left the window
+    const refused = await a.get('/api/stats');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('58'); // when the requests at t0 + 59 s leave it
+    vi.setSystemTime(t0 + 119_000);
+    expect((await a.get('/api/stats')).status).toBe(200);
+  });
+});
+
+describe('REST API: query parameters', () => {
+  it('a parameter given more than once → 400 saying how to give several values; a 500 is counted as 500', async () => {
+    const a = await api('', 2);
+    for (const path of [
+      '/api/whales?status=confirmed&status=dropped',
+      '/api/whales?since=1d&since=2d',
+      '/api/whales?until=1d&until=2d',
+      '/api/whales?limit=1&limit=2',
+      '/api/stats?since=1d&since=2d',
+    ]) {
+      const r = await a.get(path);
+      expect({ path, status: r.status, body: r.body }).toEqual({
+        path,
+        status: 400,
+        body: {
+          error: 'bad_request',
+          message: expect.stringMatching(/is given more than once; give it once/),
+        },
+      });
+    }
+    expect((await a.get('/api/whales?status=pending&status=dropped')).body.message).toMatch(
+      /status=confirmed,dropped/,
+    );
+    // A record the API cannot read: the handler throws, the server answers 500.
+    a.store.collection('api-whale-signals').put('broken', null);
+    const r = await a.get('/api/whales');
+    expect(r.status).toBe(500);
+    expect(Object.keys(r.body).sort()).toEqual(['error', 'message']);
+    const metric = await a.kernel.metrics.registry.getSingleMetricAsString('spout_api_requests_total');
+    expect(metric).toContain('route="/api/whales",status="500"} 1');
+    expect(metric).toContain('route="/api/whales",status="400"} 5');
+    expect(metric).toContain('route="/api/stats",status="400"} 1');
+    expect(metric).not.toContain('status="200"');
   });
 });
 

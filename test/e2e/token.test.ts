@@ -1,9 +1,7 @@
-import { watch } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tokenRequestsDir } from '../../src/auth/requests.js';
 import { run, start, type Running } from '../helpers/cli.js';
 import { connect, isType, type TestClient } from '../helpers/ws/client.js';
 
@@ -79,12 +77,6 @@ describe('spout token (built CLI)', () => {
     for (const x of [a, b, c]) await x.next(isType('auth.ok'));
 
     const closedAt = a.closed.then((closed) => ({ ...closed, at: Date.now() }));
-    // When the revocation is issued: its request file appears beside the store.
-    let issuedAt = Number.NaN;
-    const watcher = watch(tokenRequestsDir(join(dir, 'spout.json')), (_event, name) => {
-      if (Number.isNaN(issuedAt) && name?.endsWith('.json')) issuedAt = Date.now();
-    });
-    cleanups.push(() => watcher.close());
     const began = Date.now();
     const revoke = await run(['token', 'revoke', jtiOf(leaked)], { cwd: dir, env });
     const ended = Date.now();
@@ -94,6 +86,12 @@ describe('spout token (built CLI)', () => {
     );
     const closed = await closedAt;
     expect(closed).toMatchObject({ code: 4401, reason: 'token revoked' });
+    // When the revocation was issued: the command stamps it (revokedAt) just before handing it
+    // over, and `list --json` shows the stamp (same machine, same clock).
+    const listed = await run(['token', 'list', '--json'], { cwd: dir, env });
+    const records = JSON.parse(listed.stdout) as Array<{ jti: string; revokedAt?: string }>;
+    const issuedAt = Date.parse(records.find((r) => r.jti === jtiOf(leaked))?.revokedAt ?? '');
+    expect(issuedAt).toBeGreaterThanOrEqual(began);
     // Closed within a second of the revocation being issued, before the command returned
     // (it waits for the running process to apply it). The whole command, a Node start and the
     // configuration load included, takes about 0.6 s here.

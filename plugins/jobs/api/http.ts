@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { addressKey } from '../../../src/auth/address.js';
 import type { RateLimiter } from '../../../src/auth/rate-limit.js';
 import type { Verification } from '../../../src/auth/tokens.js';
 import { sendJson } from '../../../src/http/server.js';
@@ -23,15 +24,30 @@ export const sendError = (res: ServerResponse, e: ApiError): void =>
 const bad = (message: string) => new ApiError(400, 'bad_request', message);
 
 /**
- * Admit a request: rate limit per IP address first (so guessing tokens is limited too), then
+ * The query as one string per parameter. The router gives an array for a repeated parameter
+ * (`?status=a&status=b`): refused with 400, saying how to give several values.
+ */
+export function singleValues(query: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string')
+      throw bad(
+        `${name} is given more than once; give it once${name === 'status' ? ' (several statuses: status=confirmed,dropped)' : ''}.`,
+      );
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Admit a request: rate limit per IP address (IPv6: per /64, see `addressKey`) first (so guessing tokens is limited too), then
  * a Bearer token with `api:read`. Throws the {@link ApiError} to answer otherwise.
  */
 export async function admit(
   req: IncomingMessage,
   deps: { limiter: RateLimiter; verify: (token: string) => Promise<Verification> },
 ): Promise<void> {
-  const ip = req.socket.remoteAddress ?? 'unknown';
-  const { allowed, retryAfterMs } = deps.limiter.hit(ip);
+  const { allowed, retryAfterMs } = deps.limiter.hit(addressKey(req.socket.remoteAddress));
   if (!allowed) {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
     throw new ApiError(429, 'rate_limited', `Too many requests from this address; retry in ${seconds} s.`, {

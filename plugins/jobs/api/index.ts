@@ -8,9 +8,11 @@ import { defineJob } from '../../../src/plugin/define.js';
 import { counter } from '../../../src/plugin/metrics.js';
 import { aggregate } from '../../../src/stats/aggregate.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
-import { ApiError, admit, parseTime, parseWhaleQuery, sendError } from './http.js';
+import { ApiError, admit, parseTime, parseWhaleQuery, sendError, singleValues } from './http.js';
 import { ApiOptions, resolveApiOptions } from './options.js';
-import { SIGNALS, encodeCursor, listWhales, oneWhale } from './whales.js';
+import { SIGNALS } from './signals.js';
+import { createWhaleIndex } from './whale-index.js';
+import { encodeCursor } from './whales.js';
 
 const TXID = /^[0-9a-f]{64}$/;
 const HOUR_MS = 3_600_000;
@@ -19,8 +21,8 @@ const HOUR_MS = 3_600_000;
  * `api`: the REST API on the shared HTTP server, for holders of a token with `api:read`
  * (`Authorization: Bearer`): `GET /api/whales` (newest first, filtered, paginated by cursor),
  * `GET /api/whales/:txid` (signal, prediction, outcome, deliveries) and `GET /api/stats` (what
- * `spout stats` shows). Each IP address may make `rateLimit` requests per `rateWindow` (then 429
- * with `Retry-After`). Errors are `{ error, message }` JSON with their status, never a stack.
+ * `spout stats` shows). Each address (IPv6: each /64) may make `rateLimit` requests within any
+ * `rateWindow` (sliding; then 429 with `Retry-After`); each query parameter is given once (else 400). Errors are `{ error, message }` JSON with their status, never a stack.
  *
  * It also keeps every `whale.detected` signal (for `/api/whales/:txid`) for `keep`.
  */
@@ -35,6 +37,7 @@ export default defineJob({
     const o = resolveApiOptions(ctx.options, ctx.instance, ctx.auth);
     const secret = ctx.auth?.secret as string; // checked by resolveApiOptions
     const signals = ctx.store.collection<WhaleSignal>(SIGNALS);
+    const whales = createWhaleIndex(ctx.store);
     const { hub, release } = await joinTokenHub(ctx.store, ctx.log, () => 0);
     ctx.onStop(release);
     const limiter = createRateLimiter({ max: o.rateLimit, windowMs: o.rateWindowMs });
@@ -55,9 +58,12 @@ export default defineJob({
         let status = 200;
         try {
           await admit(req, { limiter, verify });
-          sendJson(res, 200, answer(query, params));
+          sendJson(res, 200, answer(singleValues(query), params));
         } catch (error) {
-          if (!(error instanceof ApiError)) throw error; // the server answers 500, no stack
+          if (!(error instanceof ApiError)) {
+            status = 500;
+            throw error; // the server answers 500, no stack
+          }
           status = error.status;
           sendError(res, error);
         } finally {
@@ -66,13 +72,13 @@ export default defineJob({
       });
 
     serve('/api/whales', (query) => {
-      const page = listWhales(ctx.store, parseWhaleQuery(query, new Date()));
+      const page = whales.list(parseWhaleQuery(query, new Date()));
       return { whales: page.whales, nextCursor: page.next ? encodeCursor(page.next) : null };
     });
     serve('/api/whales/:txid', (_query, params) => {
       const txid = params.txid ?? '';
       if (!TXID.test(txid)) throw new ApiError(400, 'bad_request', 'txid must be 64 lower-case hex digits.');
-      const found = oneWhale(ctx.store, txid);
+      const found = whales.one(txid);
       if (!found) throw new ApiError(404, 'not_found', `No whale ${txid} is stored.`);
       return found;
     });
@@ -89,7 +95,9 @@ export default defineJob({
     });
 
     ctx.bus.subscribe('whale.detected', (e) => {
-      if (!signals.has(e.data.txid)) signals.put(e.data.txid, e.data);
+      if (signals.has(e.data.txid)) return;
+      signals.put(e.data.txid, e.data);
+      whales.touch();
     });
     ctx.scheduler.every(
       HOUR_MS,
@@ -97,6 +105,7 @@ export default defineJob({
         const cutoff = Date.now() - o.keepMs;
         for (const [txid, s] of [...signals.entries()])
           if (Date.parse(s.detectedAt) < cutoff) signals.delete(txid);
+        whales.touch();
       },
       { name: 'api signal pruning' },
     );

@@ -7,10 +7,12 @@ import { secretProblem } from '../../../src/auth/secret.js';
 export const ApiOptions = Type.Object({
   rateLimit: Type.Integer({
     minimum: 1,
+    maximum: 10_000,
     default: 100,
-    description: 'Requests one IP address may make per rateWindow; beyond it: 429 with Retry-After.',
+    description:
+      'Requests one IP address (IPv6: one /64) may make within any rateWindow; beyond it: 429 with Retry-After.',
   }),
-  rateWindow: Duration({ default: '1m', description: 'Window of rateLimit.' }),
+  rateWindow: Duration({ default: '1m', description: 'Sliding window of rateLimit.' }),
   keep: Duration({
     default: '90d',
     description: 'How long the whale signals served by /api/whales/:txid are kept (like retention days).',

@@ -8,9 +8,7 @@ import {
   type PredictionRecord,
 } from '../../../src/store/records.js';
 import { eventId } from '../../../src/bus/envelope.js';
-
-/** Whale signals as detected, by txid, for the API (pruned by the api job after `keep`). */
-export const SIGNALS = 'api-whale-signals';
+import { SIGNALS } from './signals.js';
 
 /** Status of a whale in the API: pending until its outcome is known. */
 export type ApiStatus = 'pending' | OutcomeRecord['status'];
@@ -37,7 +35,8 @@ export interface WhaleQuery {
   after?: { at: number; txid: string };
 }
 
-interface Row {
+/** A whale with its detection time (epoch ms), the order of the list. */
+export interface Row {
   at: number;
   whale: ApiWhale;
 }
@@ -66,26 +65,55 @@ function rows(store: Store): Map<string, Row> {
   return out;
 }
 
-const newestFirst = (a: Row, b: Row) => b.at - a.at || (a.whale.txid < b.whale.txid ? 1 : -1);
+/** Newest first: by detection time, then txid (descending), so the order is total. */
+const newerThan = (a: { at: number; txid: string }, b: { at: number; txid: string }): boolean =>
+  a.at > b.at || (a.at === b.at && a.txid > b.txid);
+
+const position = (r: Row) => ({ at: r.at, txid: r.whale.txid });
+
+/** Every whale the store knows, newest first, and by txid (the rows are shared: do not change them). */
+export function sortedWhales(store: Store): { sorted: Row[]; byTxid: Map<string, Row> } {
+  const byTxid = rows(store);
+  const sorted = [...byTxid.values()].sort((a, b) =>
+    newerThan(position(a), position(b)) ? -1 : newerThan(position(b), position(a)) ? 1 : 0,
+  );
+  return { sorted, byTxid };
+}
 
 /**
- * A page of whales, newest first (by detection time, then txid, so the order is total and a
- * page boundary never moves). `next` is the position to continue after, null on the last page.
- * Whales detected after the first page was read appear on no later page: pages are stable.
+ * A page of whales from `sorted` (newest first, as {@link sortedWhales} gives them). `next` is
+ * the position to continue after, null on the last page. Whales detected after the first page
+ * was read appear on no later page: a page continues strictly after the previous one's last.
  */
-export function listWhales(store: Store, q: WhaleQuery): { whales: ApiWhale[]; next: Row | null } {
-  const matching = [...rows(store).values()]
-    .filter(
-      (r) =>
-        (q.since === undefined || r.at >= q.since) &&
-        (q.until === undefined || r.at < q.until) &&
-        (q.minBtc === undefined || r.whale.valueBtc >= q.minBtc) &&
-        (q.status === undefined || q.status.has(r.whale.status)) &&
-        (q.after === undefined || r.at < q.after.at || (r.at === q.after.at && r.whale.txid < q.after.txid)),
+export function pageOf(sorted: readonly Row[], q: WhaleQuery): { whales: ApiWhale[]; next: Row | null } {
+  // The first row after the cursor (binary search: the rows are in cursor order).
+  let lo = 0;
+  let hi = sorted.length;
+  const after = q.after;
+  if (after)
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newerThan(after, position(sorted[mid] as Row))) hi = mid;
+      else lo = mid + 1;
+    }
+  const page: Row[] = [];
+  let more = false;
+  for (let i = lo; i < sorted.length; i++) {
+    const r = sorted[i] as Row;
+    if (q.since !== undefined && r.at < q.since) break; // older ones follow
+    if (
+      (q.until !== undefined && r.at >= q.until) ||
+      (q.minBtc !== undefined && r.whale.valueBtc < q.minBtc) ||
+      (q.status !== undefined && !q.status.has(r.whale.status))
     )
-    .sort(newestFirst);
-  const page = matching.slice(0, q.limit);
-  return { whales: page.map((r) => r.whale), next: matching.length > q.limit ? (page.at(-1) ?? null) : null };
+      continue;
+    if (page.length === q.limit) {
+      more = true;
+      break;
+    }
+    page.push(r);
+  }
+  return { whales: page.map((r) => r.whale), next: more ? (page.at(-1) ?? null) : null };
 }
 
 /** A delivery of one of the whale's events, with its attempts (the body is left out). */
@@ -94,34 +122,29 @@ export interface ApiDelivery extends Omit<OutboxRecord, 'body'> {
 }
 
 /** Everything about one whale: the signal, what was predicted, the outcome, the deliveries. */
-export function oneWhale(
-  store: Store,
-  txid: string,
-): {
+export interface WhaleDetails {
   whale: ApiWhale;
   prediction: PredictionRecord | null;
   outcome: OutcomeRecord | null;
   deliveries: ApiDelivery[];
-} | null {
-  const row = rows(store).get(txid);
-  if (!row) return null;
+}
+
+/** The details of the whale of `row`: one pass over the outbox and one over the delivery log. */
+export function detailsOf(store: Store, row: Row): WhaleDetails {
+  const txid = row.whale.txid;
   const ids = new Set(
     (['whale.detected', 'whale.confirmed', 'whale.replaced', 'whale.dropped'] as const).map((t) =>
       eventId(t, txid),
     ),
   );
-  const attempts = [...store.collection<DeliveryAttempt>(COLLECTIONS.deliveries).entries()].map(([, a]) => a);
-  const deliveries = [...store.collection<OutboxRecord>(COLLECTIONS.outbox).entries()]
-    .map(([, r]) => r)
-    .filter((r) => ids.has(r.eventId))
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .map(({ body: _body, ...r }) => ({
-      ...r,
-      log: attempts
-        .filter((a) => a.outboxId === r.id)
-        .sort((a, b) => a.attempt - b.attempt)
-        .map(({ outboxId: _o, ...a }) => a),
-    }));
+  const records = new Map<string, ApiDelivery>();
+  for (const [, { body: _body, ...r }] of store.collection<OutboxRecord>(COLLECTIONS.outbox).entries())
+    if (ids.has(r.eventId)) records.set(r.id, { ...r, log: [] });
+  if (records.size > 0)
+    for (const [, { outboxId, ...a }] of store.collection<DeliveryAttempt>(COLLECTIONS.deliveries).entries())
+      records.get(outboxId)?.log.push(a);
+  const deliveries = [...records.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  for (const d of deliveries) d.log.sort((a, b) => a.attempt - b.attempt);
   return {
     whale: row.whale,
     prediction: store.collection<PredictionRecord>(COLLECTIONS.predictions).get(txid) ?? null,

@@ -7,14 +7,16 @@ const DAY_MS = 86_400_000;
 
 /**
  * `retention`: on a cron `schedule`, deletes predictions, outcomes, delivery records (log and
- * outbox) and chat message ids older than `days` (see `RETENTION_RULES`), and logs how many of
+ * outbox), chat message ids, the API's whale signals and expired tokens older than `days` (see
+ * `RETENTION_RULES`), and logs how many of
  * each in one line. The clock is `Date.now()`. Each collection is flushed as soon as it is done
  * and deletion is idempotent, so a run cut short by a crash is simply completed by the next one.
  * A failing run is logged and marks the instance degraded until a run succeeds.
  */
 export default defineJob({
   name: 'retention',
-  description: 'Deletes whales, outcomes, delivery records and chat message ids older than `days`.',
+  description:
+    'Deletes whales, outcomes, delivery records, chat message ids, API whale signals and expired tokens older than `days`.',
   options: Type.Object({
     schedule: Cron({ default: '0 3 * * *', description: 'When to prune (cron, local time).' }),
     days: Type.Integer({ minimum: 1, default: 90, description: 'Keep records for this many days.' }),

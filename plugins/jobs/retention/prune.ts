@@ -13,7 +13,10 @@ const DELIVERY_FIELDS = ['createdAt', 'updatedAt', 'settledAt'] as const;
 /**
  * What retention prunes: predictions by `detectedAt`, outcomes by `settledAt`, the delivery log
  * and the webhook/email outbox by their newest of `createdAt` / `updatedAt` / `settledAt` (an
- * entry still being retried keeps itself young), and chat message ids by `createdAt`.
+ * entry still being retried keeps itself young), chat message ids by `createdAt`, the API's whale
+ * signals by `detectedAt` (also pruned by the api job, but only while it runs), and token records
+ * by `expiresAt` (a revocation matters only until the token expires; a revocation of a token
+ * never recorded here has no expiry and is kept).
  */
 export const RETENTION_RULES: readonly RetentionRule[] = [
   { collection: COLLECTIONS.predictions, fields: ['detectedAt'] },
@@ -21,6 +24,8 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { collection: COLLECTIONS.deliveries, fields: DELIVERY_FIELDS },
   { collection: COLLECTIONS.outbox, fields: DELIVERY_FIELDS },
   { collection: COLLECTIONS.messages, fields: ['createdAt'] },
+  { collection: COLLECTIONS.apiSignals, fields: ['detectedAt'] },
+  { collection: COLLECTIONS.tokens, fields: ['expiresAt'] },
 ];
 
 /** Records deleted, by collection (every rule's collection is present, 0 when none). */

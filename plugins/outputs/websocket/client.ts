@@ -49,11 +49,18 @@ export interface ClientDeps {
 }
 
 /**
- * Take over a connection: authentication (the upgrade's `Authorization: Bearer` header, else a
+ * Take over a connection from `peer` (`ip` for logs, `key` for the failure limit; see
+ * `addressKey`): authentication (the upgrade's `Authorization: Bearer` header, else a
  * first `auth` message within `authTimeoutMs`), then `subscribe` messages; closed at the
  * token's expiry. Every failure is confined to this connection.
  */
-export function acceptClient(ws: WebSocket, ip: string, bearer: string | null, deps: ClientDeps): Client {
+export function acceptClient(
+  ws: WebSocket,
+  peer: { ip: string; key: string },
+  bearer: string | null,
+  deps: ClientDeps,
+): Client {
+  const { ip, key } = peer;
   let state: Client['state'] = 'pending';
   let claims: TokenClaims | null = null;
   let verifying = false;
@@ -86,7 +93,7 @@ export function acceptClient(ws: WebSocket, ip: string, bearer: string | null, d
   };
   const refuse = (failure: AuthFailure, code: number, reason: string) => {
     deps.metrics.authFailure(failure);
-    if (failure !== 'rate_limited') deps.limiter.hit(ip);
+    if (failure !== 'rate_limited') deps.limiter.hit(key);
     deps.log.debug({ ip, reason: failure, sub: claims?.sub }, `websocket client refused: ${reason}`);
     close(code, reason);
   };
@@ -194,8 +201,9 @@ export function acceptClient(ws: WebSocket, ip: string, bearer: string | null, d
   ws.on('pong', () => (client.alive = true));
   ws.on('close', finish);
 
-  if (deps.limiter.blocked(ip).blocked) {
-    const seconds = Math.ceil(deps.limiter.blocked(ip).retryAfterMs / 1000);
+  const limit = deps.limiter.blocked(key);
+  if (limit.blocked) {
+    const seconds = Math.max(1, Math.ceil(limit.retryAfterMs / 1000));
     refuse('rate_limited', CLOSE.tooManyAttempts, `too many failed authentications; retry in ${seconds} s`);
   } else if (bearer !== null) {
     authenticate(bearer);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
+import { addressKey } from '../../../src/auth/address.js';
 import { joinTokenHub } from '../../../src/auth/hub.js';
 import { createRateLimiter } from '../../../src/auth/rate-limit.js';
 import { verifyToken } from '../../../src/auth/tokens.js';
@@ -8,6 +9,7 @@ import { defineOutput } from '../../../src/plugin/define.js';
 import { acceptClient, type Client } from './client.js';
 import { createWsMetrics } from './metrics.js';
 import { WebSocketOptions, resolveOptions } from './options.js';
+import { createPendingLimits } from './pending.js';
 import { CLOSE } from './protocol.js';
 
 /**
@@ -16,6 +18,8 @@ import { CLOSE } from './protocol.js';
  * (header or first message within `authTimeout`), `auth.ok`, then envelopes; `subscribe`
  * narrows one client's events and filter. Close codes 4401 (bad, expired or revoked token),
  * 4403 (scope), 4408 (timeout), 4429 (too many failed attempts), 1009 (frame too big).
+ * Connections not yet authenticated are capped in all (`maxPending`, then 503) and per address
+ * (`maxPendingPerIp`, IPv6 by /64, then 429) before the upgrade, so they cannot fill `maxClients`.
  *
  * No client can hurt the others: each event is serialised once and written to every client
  * that wants it; a client whose unsent data passes `sendBufferBytes` is dropped at once, one that
@@ -35,6 +39,7 @@ export default defineOutput({
     const secret = ctx.auth?.secret as string; // checked by resolveOptions
     const metrics = createWsMetrics(ctx.metrics, ctx.instance);
     const limiter = createRateLimiter({ max: o.maxAuthFailures, windowMs: o.authFailureWindowMs });
+    const pendingLimits = createPendingLimits(o);
     const clients = new Set<Client>();
     let pending = 0;
     let open = 0;
@@ -66,8 +71,8 @@ export default defineOutput({
     };
     const wss = new WebSocketServer(serverOptions);
 
-    const refuse = (socket: Duplex, status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const refuse = (socket: Duplex, status: number, text: string, headers = '') => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Length: 0\r\n\r\n`);
     };
     ctx.http.upgrade(o.path, (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
@@ -80,8 +85,18 @@ export default defineOutput({
         metrics.refused('max_clients');
         return refuse(socket, 503, 'Service Unavailable');
       }
-      const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       const ip = req.socket.remoteAddress ?? 'unknown';
+      const key = addressKey(req.socket.remoteAddress);
+      const place = pendingLimits.acquire(key);
+      if ('refused' in place) {
+        metrics.refused(place.refused);
+        if (place.refused === 'max_pending') return refuse(socket, 503, 'Service Unavailable');
+        const retry = `Retry-After: ${Math.ceil(o.authTimeoutMs / 1000)}\r\n`;
+        return refuse(socket, 429, 'Too Many Requests', retry);
+      }
+      // Released once the client is authenticated or gone, or when the upgrade never completes.
+      socket.once('close', place.release);
+      const auth = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         ws.on('error', (error: Error & { code?: string }) => {
           if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
@@ -92,7 +107,7 @@ export default defineOutput({
             );
           } else ctx.log.debug({ ip, err: error }, `websocket client error: ${error.message}`);
         });
-        const client = acceptClient(ws, ip, auth?.[1] ?? null, {
+        const client = acceptClient(ws, { ip, key }, auth?.[1] ?? null, {
           verify: (token) =>
             verifyToken(token, { secret, scope: 'alerts:read', isRevoked: hub.registry.isRevoked }),
           isRevoked: hub.registry.isRevoked,
@@ -102,10 +117,12 @@ export default defineOutput({
           metrics,
           log: ctx.log,
           changed: (c) => {
+            if (c.state !== 'pending') place.release();
             if (c.state === 'closed') clients.delete(c);
             count();
           },
         });
+        if (client.state !== 'pending') place.release();
         if (client.state !== 'closed') clients.add(client);
         count();
       });

@@ -8,13 +8,16 @@ export type AuthFailure =
 /** Why a client was dropped by the server (label `reason` of `spout_ws_clients_dropped_total`). */
 export type DropReason = 'backpressure' | 'heartbeat' | 'oversize';
 
+/** Why an upgrade was refused (label `reason` of `spout_ws_upgrades_refused_total`). */
+export type UpgradeRefusal = 'origin' | 'max_clients' | 'max_pending' | 'pending_per_ip';
+
 /** The websocket output's metrics, bound to one instance. */
 export interface WsMetrics {
   clients(pending: number, authenticated: number): void;
   authFailure(reason: AuthFailure): void;
   sent(n: number): void;
   dropped(reason: DropReason): void;
-  refused(reason: 'origin' | 'max_clients'): void;
+  refused(reason: UpgradeRefusal): void;
 }
 
 export function createWsMetrics(registry: Registry, instance: string): WsMetrics {
@@ -45,7 +48,7 @@ export function createWsMetrics(registry: Registry, instance: string): WsMetrics
   const refused = counter(
     registry,
     'spout_ws_upgrades_refused_total',
-    'WebSocket upgrades refused before connecting, by reason (origin, max_clients).',
+    'WebSocket upgrades refused before connecting, by reason (origin, max_clients, max_pending, pending_per_ip).',
     ['instance', 'reason'],
   );
   return {

@@ -15,6 +15,18 @@ export const WebSocketOptions = Type.Object({
     default: 10_000,
     description: 'Most connections at once (authenticated or not); beyond it upgrades get 503.',
   }),
+  maxPending: Type.Integer({
+    minimum: 1,
+    default: 1_000,
+    description:
+      'Most connections not yet authenticated at once; beyond it upgrades get 503 (so unauthenticated sockets cannot fill maxClients).',
+  }),
+  maxPendingPerIp: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description:
+      'Most connections not yet authenticated from one IP address (IPv6: one /64) at once; beyond it upgrades get 429.',
+  }),
   origins: Type.Optional(
     Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
@@ -44,11 +56,12 @@ export const WebSocketOptions = Type.Object({
   }),
   maxAuthFailures: Type.Integer({
     minimum: 1,
+    maximum: 1_000,
     default: 10,
     description:
-      'Failed authentications per IP address within authFailureWindow; after them its connections are closed with 4429.',
+      'Failed authentications per IP address (IPv6: per /64) within any authFailureWindow; after them its connections are closed with 4429.',
   }),
-  authFailureWindow: Duration({ default: '1m', description: 'Window of maxAuthFailures.' }),
+  authFailureWindow: Duration({ default: '1m', description: 'Sliding window of maxAuthFailures.' }),
 });
 
 export type WebSocketOptionsType = Static<typeof WebSocketOptions>;
@@ -57,6 +70,8 @@ export type WebSocketOptionsType = Static<typeof WebSocketOptions>;
 export interface ResolvedOptions {
   path: string;
   maxClients: number;
+  maxPending: number;
+  maxPendingPerIp: number;
   origins: Set<string> | null;
   maxMessageBytes: number;
   sendBufferBytes: number;
@@ -97,6 +112,8 @@ export function resolveOptions(
   return {
     path: options.path,
     maxClients: options.maxClients,
+    maxPending: options.maxPending,
+    maxPendingPerIp: options.maxPendingPerIp,
     origins: options.origins ? new Set(options.origins.map((o) => o.toLowerCase())) : null,
     maxMessageBytes: options.maxMessageBytes,
     sendBufferBytes: options.sendBufferBytes,

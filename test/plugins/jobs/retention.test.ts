@@ -41,10 +41,31 @@ function seed(store: Store, cutoff: number): void {
   put('outbox', 'keep-x-settled', { createdAt: iso(cutoff - 2 * DAY), settledAt: iso(cutoff + 2 * DAY) });
   put('messages', 'old-m', { chat: '@c', messageId: 7, createdAt: iso(cutoff - DAY) });
   put('messages', 'keep-m', { chat: '@c', messageId: 8, createdAt: iso(cutoff + DAY) });
+  put('api-whale-signals', 'old-s', { txid: 'old-s', detectedAt: iso(cutoff - DAY) });
+  put('api-whale-signals', 'keep-s', { txid: 'keep-s', detectedAt: iso(cutoff + DAY) });
+  // Tokens age by expiry: issued long ago but still valid (or revoked and not yet expired) stays.
+  put('tokens', 'old-t', { jti: 'old-t', issuedAt: iso(cutoff - 9 * DAY), expiresAt: iso(cutoff - DAY) });
+  put('tokens', 'keep-t-revoked', {
+    jti: 'keep-t-revoked',
+    issuedAt: iso(cutoff - 9 * DAY),
+    expiresAt: iso(cutoff + DAY),
+    revokedAt: iso(cutoff - 8 * DAY),
+  });
+  // A revocation of a token never recorded here: its expiry is unknown, so it is kept.
+  put('tokens', 'keep-t-unknown', { jti: 'keep-t-unknown', revokedAt: iso(cutoff - 9 * DAY) });
   put('job-state', 'old-looking', { alertedAt: iso(cutoff - 9 * DAY) }); // not a retention collection
 }
 
-const EXPECTED = { predictions: 1, outcomes: 1, deliveries: 1, outbox: 1, messages: 1 };
+const EXPECTED = {
+  predictions: 1,
+  outcomes: 1,
+  deliveries: 1,
+  outbox: 1,
+  messages: 1,
+  'api-whale-signals': 1,
+  tokens: 1,
+};
+const NONE = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, 0]));
 
 function ids(store: Store): string[] {
   return store
@@ -54,6 +75,7 @@ function ids(store: Store): string[] {
 }
 
 const survivors = [
+  'api-whale-signals/keep-s',
   'deliveries/keep-d-bad-date',
   'deliveries/keep-d-updated',
   'job-state/old-looking',
@@ -63,6 +85,8 @@ const survivors = [
   'outcomes/keep-o-undated',
   'predictions/keep-p',
   'predictions/keep-p-edge',
+  'tokens/keep-t-revoked',
+  'tokens/keep-t-unknown',
 ];
 
 describe('retention pruning', () => {
@@ -72,13 +96,7 @@ describe('retention pruning', () => {
     seed(store, cutoff);
     expect(await prune(store, cutoff)).toEqual(EXPECTED);
     expect(ids(store)).toEqual(survivors);
-    expect(await prune(store, cutoff)).toEqual({
-      predictions: 0,
-      outcomes: 0,
-      deliveries: 0,
-      outbox: 0,
-      messages: 0,
-    });
+    expect(await prune(store, cutoff)).toEqual(NONE);
   });
 
   it('ages a record by the newest of its date fields and ignores unusable ones', () => {
@@ -153,7 +171,7 @@ describe('retention job (fake time)', () => {
     expect(ids(store)).toEqual(survivors);
     const lines = log.lines.filter((l) => String(l.msg).startsWith('retention:'));
     expect(lines.map((l) => l.msg)).toEqual([
-      'retention: deleted 1 predictions, 1 outcomes, 1 deliveries, 1 outbox, 1 messages older than 30 days',
+      'retention: deleted 1 predictions, 1 outcomes, 1 deliveries, 1 outbox, 1 messages, 1 api-whale-signals, 1 tokens older than 30 days',
     ]);
     expect(lines[0]).toMatchObject({ instance: 'ret', deleted: EXPECTED, before: iso(firstRun - 30 * DAY) });
   });

@@ -335,6 +335,42 @@ describe('websocket output: protection', () => {
     await expect(client(s.wsUrl()).opened).rejects.toThrow(/503/);
   });
 
+  it('maxPendingPerIp: unauthenticated connections from one address beyond it get 429, so they cannot fill maxClients; authenticating or leaving frees a place', async () => {
+    const s = await spout('maxPendingPerIp: 2, maxClients: 100');
+    const idle = [client(s.wsUrl()), client(s.wsUrl())];
+    await Promise.all(idle.map((c) => c.opened));
+    const refused = client(s.wsUrl());
+    await expect(refused.opened).rejects.toThrow(/429/);
+    // The same address with a Bearer header is refused too: it would be pending until checked.
+    await expect(client(s.wsUrl(), { bearer: await s.token() }).opened).rejects.toThrow(/429/);
+    // Authenticated, a connection no longer holds a place.
+    (idle[0] as TestClient).ws.send(JSON.stringify({ type: 'auth', token: await s.token() }));
+    await (idle[0] as TestClient).next(isType('auth.ok'));
+    const next = client(s.wsUrl(), { token: await s.token() });
+    await next.next(isType('auth.ok'));
+    // Refused (and so gone), a connection frees its place.
+    (idle[1] as TestClient).ws.send('not auth');
+    expect((await (idle[1] as TestClient).closed).code).toBe(4401);
+    const after = client(s.wsUrl());
+    await after.opened;
+    expect(
+      await s.kernel.metrics.registry.getSingleMetricAsString('spout_ws_upgrades_refused_total'),
+    ).toContain('reason="pending_per_ip"} 2');
+  });
+
+  it('maxPending: unauthenticated connections beyond it, from any address, get 503; authenticated ones stay', async () => {
+    const s = await spout('maxPending: 2, maxPendingPerIp: 10');
+    const listening = client(s.wsUrl(), { token: await s.token() });
+    await listening.next(isType('auth.ok'));
+    await Promise.all([client(s.wsUrl()).opened, client(s.wsUrl()).opened]);
+    await expect(client(s.wsUrl()).opened).rejects.toThrow(/503/);
+    expect(
+      await s.kernel.metrics.registry.getSingleMetricAsString('spout_ws_upgrades_refused_total'),
+    ).toContain('reason="max_pending"} 1');
+    s.kernel.bus.publish('whale.detected', whale(1), 'test');
+    await listening.next(isType('whale.detected'));
+  });
+
   it('reports the connected clients and messages sent in /metrics', async () => {
     const s = await spout();
     const c = client(s.wsUrl(), { token: await s.token() });

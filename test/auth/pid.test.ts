@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tokenCommand } from '../../src/cli/token.js';
+import { readStoreFiles } from '../../src/store/file-format.js';
+import { pidFile, processAlive, writePidFile } from '../../src/store/outbox.js';
+
+// The pid files that tell the CLI whether `spout run` owns the store (and whether something
+// applies token requests): a wrong answer makes the CLI write a store another process owns.
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+async function folder() {
+  const dir = await mkdtemp(join(tmpdir(), 'spout-pid-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** process.kill(pid, 0) answers as for a process of another user (EPERM) for `pid`. */
+function otherUsersProcess(pid: number) {
+  const kill = process.kill.bind(process);
+  vi.spyOn(process, 'kill').mockImplementation((target, signal) => {
+    if (target === pid) throw Object.assign(new Error(`kill EPERM`), { code: 'EPERM', syscall: 'kill' });
+    return kill(target, signal);
+  });
+}
+
+describe('processAlive', () => {
+  it('only a positive integer is a pid: an empty, zero, negative or torn file names no process', async () => {
+    const dir = await folder();
+    const file = join(dir, 'x.pid');
+    expect(processAlive(file)).toBe(false); // no file
+    for (const text of ['', '\n', '0', '-1', `-${process.pid}`, 'abc', `${process.pid}abc`, '1e3', '1.5'])
+      await writeFile(file, text).then(() =>
+        expect({ text, alive: processAlive(file) }).toEqual({ text, alive: false }),
+      );
+    await writeFile(file, `${process.pid}\n`);
+    expect(processAlive(file)).toBe(true);
+  });
+
+  it('a process that has exited is not alive; one of another user (EPERM) is', async () => {
+    const dir = await folder();
+    const file = join(dir, 'x.pid');
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await writeFile(file, String(gone));
+    expect(processAlive(file)).toBe(false);
+    otherUsersProcess(gone);
+    expect(processAlive(file)).toBe(true);
+  });
+
+  it('writePidFile leaves the whole pid and no temporary file', async () => {
+    const dir = await folder();
+    const file = join(dir, 'spout.json.pid');
+    await writePidFile(file);
+    expect(await readFile(file, 'utf8')).toBe(String(process.pid));
+    expect(await readdir(dir)).toEqual(['spout.json.pid']);
+  });
+});
+
+describe('spout token with a pid file', () => {
+  async function workspace() {
+    const dir = await folder();
+    const config = join(dir, 'config.yaml');
+    await writeFile(
+      config,
+      [
+        `storage: { path: ${JSON.stringify(join(dir, 'spout.json'))} }`,
+        'auth: { secret: "pid-test-secret-0123456789-abcdefghijklmnop" }',
+        'inputs:',
+        '  feed: { use: replay }',
+      ].join('\n'),
+    );
+    let out = '';
+    const cli = {
+      argv: [],
+      env: {},
+      cwd: dir,
+      io: { out: (t: string) => void (out += t), err: (t: string) => void (out += t) },
+      onSignal: () => {},
+      isTTY: false,
+    };
+    const revoke = async (jti: string) => {
+      out = '';
+      return { code: await tokenCommand(['revoke', jti], { config }, cli), out };
+    };
+    return { dir, store: join(dir, 'spout.json'), revoke };
+  }
+
+  it('spout run of another user (EPERM) owns the store: the revocation is handed over, not written beside it', async () => {
+    const w = await workspace();
+    const pid = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await writeFile(pidFile(w.store), String(pid));
+    otherUsersProcess(pid);
+    const r = await w.revoke('jti-1');
+    expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/the running spout applies it/) });
+    expect((await readdir(`${w.store}.token-requests`)).filter((n) => n.endsWith('.json'))).toHaveLength(1);
+    expect(await readdir(w.dir)).not.toContain('spout.json');
+  });
+
+  it('an empty pid file is no running spout: the store is written directly', async () => {
+    const w = await workspace();
+    await writeFile(pidFile(w.store), '');
+    const r = await w.revoke('jti-2');
+    expect(r).toMatchObject({ code: 0, out: expect.stringMatching(/^token jti-2 revoked \(not issued/) });
+    expect((await readStoreFiles(w.store)).data.collections.tokens).toEqual({
+      'jti-2': { jti: 'jti-2', revokedAt: expect.any(String) },
+    });
+  });
+});
