@@ -187,7 +187,7 @@ export async function benchFanout(sizes = [1_000, 10_000]): Promise<FanoutRow[]>
         'inputs:',
         '  idle: { use: replay }',
         'outputs:',
-        '  live: { use: websocket, maxClients: 20000, maxAuthFailures: 100000 }',
+        '  live: { use: websocket, maxClients: 20000, maxPending: 1000, maxPendingPerIp: 1000, maxAuthFailures: 1000 }',
       ].join('\n'),
       'bench.yaml',
       process.cwd(),
