@@ -1,3 +1,4 @@
+import { whale } from './whale.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createEnvelope } from '../src/bus/envelope.js';
-import type { WhaleSignal } from '../src/bus/events.js';
 import { createToken } from '../src/auth/tokens.js';
 import { parseConfig } from '../src/config/load.js';
 import { createKernel } from '../src/kernel/kernel.js';
@@ -34,31 +34,6 @@ export interface FanoutRow {
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const now = () => performance.timeOrigin + performance.now();
-
-const whale = (i: number): WhaleSignal => {
-  const txid = (0x5143ba55 + i).toString(16).padStart(64, '0');
-  return {
-    txid,
-    valueSats: 21_394_766_115 + i,
-    valueBtc: (21_394_766_115 + i) / 1e8,
-    valueUsd: 20_282_890.82,
-    feeSats: 2_873,
-    vsize: 278,
-    feeRate: 10.33,
-    urgency: {
-      score: 0.303,
-      level: 'medium',
-      predictedBlocks: 3,
-      basis: 'projected-blocks',
-      congestion: 'low',
-    },
-    rbf: { signaling: false, replaces: [], confidence: 0.95 },
-    status: 'pending',
-    firstSeen: '2026-11-21T10:00:00.000Z',
-    detectedAt: '2026-11-21T10:00:00.012Z',
-    url: `https://mempool.space/tx/${txid}`,
-  };
-};
 
 // ---- the client side: a child process holding the connections ---------------------------------
 

@@ -1,3 +1,4 @@
+import { whale } from './whale.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import got from 'got';
 import { createEnvelope } from '../src/bus/envelope.js';
-import type { WhaleSignal } from '../src/bus/events.js';
 import { parseConfig } from '../src/config/load.js';
 import { createKernel } from '../src/kernel/kernel.js';
 import { createLogger } from '../src/log/logger.js';
@@ -38,32 +38,6 @@ export interface WebhookResult {
 }
 
 const SECRET = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
-
-/** A whale.detected payload as the detector chain publishes it (a real one's shape and size). */
-const whale = (i: number): WhaleSignal => {
-  const txid = (0x5143ba55 + i).toString(16).padStart(64, '0');
-  return {
-    txid,
-    valueSats: 21_394_766_115 + i,
-    valueBtc: (21_394_766_115 + i) / 1e8,
-    valueUsd: 20_282_890.82,
-    feeSats: 2_873,
-    vsize: 278,
-    feeRate: 10.33,
-    urgency: {
-      score: 0.303,
-      level: 'medium',
-      predictedBlocks: 3,
-      basis: 'projected-blocks',
-      congestion: 'low',
-    },
-    rbf: { signaling: false, replaces: [], confidence: 0.95 },
-    status: 'pending',
-    firstSeen: '2026-11-21T10:00:00.000Z',
-    detectedAt: '2026-11-21T10:00:00.012Z',
-    url: `https://mempool.space/tx/${txid}`,
-  };
-};
 
 /** node:http on 127.0.0.1 answering 200 at once (the body is read, not checked). */
 async function startReceiver() {

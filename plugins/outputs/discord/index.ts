@@ -1,11 +1,8 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatObserver, type ChatObserver } from '../chat/observe.js';
-import { createChatWorker, type ChatWorker } from '../chat/worker.js';
+import { createChatInstance, type ChatInstance } from '../chat/instance.js';
 import { createDiscordFormatter } from './embed.js';
 import { DiscordOptions, resolveDiscordOptions } from './options.js';
-import { createDiscordClient, type DiscordClient } from './transport.js';
-
-const CHECK_TIMEOUT_MS = 5000;
+import { createDiscordClient } from './transport.js';
 
 /**
  * `discord`: posts whale alerts (and any other routed event) as embeds through a channel
@@ -23,46 +20,21 @@ export default defineOutput({
   setup(ctx) {
     const o = resolveDiscordOptions(ctx.options, ctx.instance);
     const client = createDiscordClient({ ...o, instance: ctx.instance });
-    const observer = createChatObserver({
-      instance: ctx.instance,
+    const chat = createChatInstance(ctx, {
       channel: 'discord',
-      metrics: ctx.metrics,
-      health: ctx.health,
-      log: ctx.log,
-    });
-    const worker = createChatWorker({
-      instance: ctx.instance,
+      platform: 'Discord',
+      client,
       chats: [client.chat],
-      store: ctx.store,
-      log: ctx.log,
-      transport: client,
       render: createDiscordFormatter(o.template),
       scheduleMs: o.scheduleMs,
       // discord.js paces by Discord's own rate-limit headers.
       pacing: { perChatMs: 0, globalMs: 0 },
-      observer,
     });
-    state.set(ctx, { client, worker, observer });
-    ctx.onStop(() => client.close());
-    ctx.onStop(() => worker.stop());
-    return { deliver: (envelope) => worker.record(envelope) };
+    instances.set(ctx, chat);
+    return { deliver: chat.deliver };
   },
-  async start(ctx) {
-    const s = state.get(ctx);
-    if (!s) return;
-    try {
-      const name = await s.client.check(AbortSignal.timeout(CHECK_TIMEOUT_MS));
-      ctx.log.info(`posting to Discord through ${name}`);
-    } catch (error) {
-      const failure = s.client.classify(error);
-      if (failure.kind === 'unauthorized' || failure.kind === 'gone') s.worker.disable(failure.message);
-      else {
-        s.observer.degraded(`could not check the Discord destination: ${failure.message}`);
-        ctx.log.warn(`could not check the Discord destination: ${failure.message}; posting anyway`);
-      }
-    }
-    s.worker.start();
-  },
+  start: (ctx) => instances.get(ctx)?.start(),
 });
 
-const state = new WeakMap<object, { client: DiscordClient; worker: ChatWorker; observer: ChatObserver }>();
+// setup and start receive the same context object.
+const instances = new WeakMap<object, ChatInstance>();

@@ -8,7 +8,7 @@ import {
   type APIMessage,
 } from 'discord.js';
 import { networkFailure, type ChatFailure } from '../chat/failure.js';
-import type { ChatTransport } from '../chat/transport.js';
+import type { ChatClient } from '../chat/instance.js';
 import type { DiscordTarget } from './options.js';
 
 /** Discord's JSON error codes the output acts on. */
@@ -22,11 +22,9 @@ const UNKNOWN_MESSAGE = 10008;
  */
 const MAX_LIBRARY_WAIT_MS = 2000;
 
-export interface DiscordClient extends ChatTransport<APIEmbed> {
+export interface DiscordClient extends ChatClient<APIEmbed> {
   /** The chat key messages are stored under: `webhook`, or the channel id. */
   readonly chat: string;
-  /** Check the webhook (or bot token) exists; resolves to a name for the log. */
-  check(signal: AbortSignal): Promise<string>;
   /** Stop the REST client's background sweepers. */
   close(): void;
 }

@@ -2,7 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, GrammyError, HttpError } from 'grammy';
 import type { ChatFailure } from '../chat/failure.js';
 import { networkFailure } from '../chat/failure.js';
-import type { ChatTransport } from '../chat/transport.js';
+import type { ChatClient } from '../chat/instance.js';
 
 /** grammY types signals with the abort-controller polyfill's type; Node's own works at runtime. */
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];
@@ -15,10 +15,8 @@ const asSignal = (signal: AbortSignal) => signal as unknown as GrammySignal;
  */
 const AUTO_RETRY = { maxRetryAttempts: 1, maxDelaySeconds: 10 } as const;
 
-export interface TelegramClient extends ChatTransport<string> {
-  /** `getMe`: resolves to the bot's @username, or rejects (classify the error). */
-  check(signal: AbortSignal): Promise<string>;
-}
+/** `check` is `getMe`: it resolves to the bot's @username. */
+export type TelegramClient = ChatClient<string>;
 
 /**
  * The Bot API through grammY: HTML messages without link previews; 429s waited out by

@@ -184,7 +184,7 @@ describe('telegram output: rate limits, bad token, restarts', () => {
     cleanups.push(run.stop);
     expect(run.kernel.health.report().instances.channel).toMatchObject({ state: 'degraded' });
     expect(run.kernel.health.report().instances.channel!.reason).toMatch(
-      /could not check the bot token \(getMe\): Telegram getMe: 500/,
+      /could not check the Telegram credentials: Telegram getMe: 500/,
     );
     run.kernel.bus.publish('whale.detected', whale(txid(9)), 'test');
     await tg.waitFor('sendMessage', 2);
