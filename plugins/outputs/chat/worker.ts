@@ -180,6 +180,8 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     const now = new Date();
     const aborted = abort.signal.aborted;
     const details = { key: record.key, chat, action, version };
+    // Logged once the outcome is on disk, so the line means "recorded", not only "sent".
+    let done: (() => void) | null = null;
 
     if (!failure || failure.kind === 'not-modified') {
       update(recordId, chat, (t) => {
@@ -195,7 +197,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       });
       observer.result(action, 'ok');
       observer.ok();
-      log.debug({ ...details, messageId: posted ?? target.messageId }, `chat ${action} done`);
+      done = () => log.debug({ ...details, messageId: posted ?? target.messageId }, `chat ${action} done`);
     } else if (aborted && failure.kind !== 'ambiguous') {
       // Stopping, and the platform did not take it: the same attempt is made on the next start.
       update(recordId, chat, (t) => ({ ...t, status: action === 'post' ? 'pending' : t.status }));
@@ -206,6 +208,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     const t = latest?.targets[chat];
     if (latest && t && needsSync(latest, t) && !queue.has(item)) queue.set(item, dueOf(t));
     await flush();
+    done?.();
   };
 
   const settleFailure = (
