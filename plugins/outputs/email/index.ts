@@ -41,7 +41,7 @@ export default defineOutput({
       const mail = isDigestEnvelope(e) ? renderDigest(e.data, context) : renderEvent(e, context);
       return JSON.stringify(mail);
     };
-    const worker = createOutboxWorker({
+    const worker = createOutboxWorker<AnyEnvelope | DigestEnvelope>({
       instance: ctx.instance,
       channel: 'email',
       store: ctx.store,
@@ -71,12 +71,11 @@ export default defineOutput({
     });
     let digest: Digest | null = null;
     if (o.digest) {
-      // A digest is not a bus event, but the outbox needs only an id, a type and what render reads.
       const d = createDigest({
         instance: ctx.instance,
         store: ctx.store,
         log: ctx.log,
-        enqueue: (envelope) => worker.enqueue(envelope as unknown as AnyEnvelope),
+        enqueue: (envelope) => worker.enqueue(envelope),
       });
       const run = () => d.run().then(() => undefined);
       if ('every' in o.digest) ctx.scheduler.every(o.digest.every, run, { name: 'email digest' });
@@ -121,4 +120,7 @@ export default defineOutput({
 });
 
 // setup and start receive the same context object: what setup made is found here.
-const instances = new WeakMap<object, { worker: OutboxWorker; check(): Promise<string | null> }>();
+const instances = new WeakMap<
+  object,
+  { worker: OutboxWorker<AnyEnvelope | DigestEnvelope>; check(): Promise<string | null> }
+>();

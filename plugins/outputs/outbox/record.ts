@@ -1,4 +1,3 @@
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { DeliveryAttempt, OutboxRecord } from '../../../src/store/records.js';
 
 /** Outbox key of an event for an output instance: one record per event per endpoint. */
@@ -15,13 +14,13 @@ export function attemptId(outboxId: string, attempt: number): string {
  * A new outbox record: pending and due now, or `disabled` when the endpoint is (it answered
  * 410; the record is kept so it can be retried).
  */
-export function createRecord(
+export function createRecord<E extends { id: string; type: string }>(
   instance: string,
-  envelope: AnyEnvelope,
+  envelope: E,
   now: Date,
   status: 'pending' | 'disabled' = 'pending',
   channel: OutboxRecord['channel'] = 'webhook',
-  render: (envelope: AnyEnvelope) => string = (e) => JSON.stringify(e),
+  render: (envelope: E) => string = (e) => JSON.stringify(e),
 ): OutboxRecord {
   const at = now.toISOString();
   return {

@@ -9,7 +9,13 @@ import { attemptId, createRecord, delivered, failed, logEntry, outboxId } from '
 /** Node's longest timer; a later due time is re-checked when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface WorkerDeps {
+/** What the outbox keys and renders: a bus envelope, or an item shaped like one (a digest mail). */
+export interface Deliverable {
+  id: string;
+  type: string;
+}
+
+export interface WorkerDeps<E extends Deliverable = AnyEnvelope> {
   instance: string;
   /** The kind of records this worker owns (`OutboxRecord.channel`). */
   channel: OutboxRecord['channel'];
@@ -24,17 +30,17 @@ export interface WorkerDeps {
   /** What a result means; HTTP semantics ({@link classify}) by default. */
   classify?: (result: AttemptResult) => Verdict;
   /** The body stored for an envelope and sent on every attempt; its JSON by default. */
-  render?: (envelope: AnyEnvelope) => string;
+  render?: (envelope: E) => string;
   observer: Observer;
   random?: () => number;
 }
 
-export interface OutboxWorker {
+export interface OutboxWorker<E extends Deliverable = AnyEnvelope> {
   /**
    * Record an envelope (on disk before this resolves) and wake the worker. Never waits for
    * HTTP. An event already in the outbox (re-delivered after a restart) is ignored.
    */
-  enqueue(envelope: AnyEnvelope): Promise<void>;
+  enqueue(envelope: E): Promise<void>;
   /** Begin attempting: this instance's pending records, resumed from the store, first. */
   start(): void;
   /**
@@ -55,7 +61,9 @@ export interface OutboxWorker {
  * decision depends on it. A request aborted by shutdown is not an attempt: its record stays
  * pending with the same count and is retried on the next start.
  */
-export function createOutboxWorker(deps: WorkerDeps): OutboxWorker {
+export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
+  deps: WorkerDeps<E>,
+): OutboxWorker<E> {
   const { instance, log, observer } = deps;
   const outbox = deps.store.collection<OutboxRecord>(COLLECTIONS.outbox);
   const attemptsLog = deps.store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
