@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   tokens: 'tokens',
   /** Whale signals as detected, by txid, for the REST API (the `api` job records them). */
   apiSignals: 'api-whale-signals',
+  /** Whale events an e-mail instance collects for its next digest, by instance (emptied when mailed). */
+  emailDigest: 'email-digest',
 } as const;
 
 /** A detected whale and what was predicted for it. */

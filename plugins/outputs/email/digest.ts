@@ -2,11 +2,12 @@ import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { Store } from '../../../src/store/port.js';
+import { COLLECTIONS } from '../../../src/store/records.js';
 import type { Cell } from './layout.js';
 import { btcShort, compose, shortTxid, usd, utc, type RenderContext, type RenderedMail } from './render.js';
 
 /** Store collection of the digests being collected: one document per output instance. */
-export const DIGEST_COLLECTION = 'email-digest';
+export const DIGEST_COLLECTION = COLLECTIONS.emailDigest;
 
 /** Whales and updates listed in one digest at most; beyond, they are only counted. */
 export const DIGEST_MAX_ITEMS = 200;
