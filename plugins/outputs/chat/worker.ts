@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { Store } from '../../../src/store/port.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
-import { jittered } from '../outbox/policy.js';
 import type { ChatFailure } from './failure.js';
 import type { ChatObserver } from './observe.js';
+import { settle } from './settle.js';
 import {
   applyEnvelope,
   keyOf,
@@ -168,10 +168,6 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       else await transport.edit(chat, target.messageId ?? '', content, call.signal);
     } catch (error) {
       failure = transport.classify(error);
-      // A server error may come after the message was made (a gateway timing out): for a post,
-      // as unsure as a broken connection. 503 means it was not taken.
-      if (action === 'post' && failure.kind === 'retry' && failure.status !== undefined)
-        if (failure.status >= 500 && failure.status !== 503) failure = { ...failure, kind: 'ambiguous' };
     } finally {
       abort.signal.removeEventListener('abort', onAbort);
       chatFree.set(chat, Date.now() + deps.pacing.perChatMs);
@@ -202,99 +198,19 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       // Stopping, and the platform did not take it: the same attempt is made on the next start.
       update(recordId, chat, (t) => ({ ...t, status: action === 'post' ? 'pending' : t.status }));
     } else {
-      settleFailure(recordId, chat, action, version, failure, now, details);
+      const attempts = messages.get(recordId)?.targets[chat]?.attempts ?? 0;
+      const s = settle(failure, action, version, attempts, deps.scheduleMs, now, random);
+      update(recordId, chat, s.target);
+      observer.result(action, s.outcome);
+      if (s.degraded) observer.degraded(s.degraded);
+      if (s.log) log[s.log.level]({ ...details, ...s.log.fields }, s.log.message);
+      if (s.disable) disable(s.disable);
     }
     const latest = messages.get(recordId);
     const t = latest?.targets[chat];
     if (latest && t && needsSync(latest, t) && !queue.has(item)) queue.set(item, dueOf(t));
     await flush();
     done?.();
-  };
-
-  const settleFailure = (
-    recordId: string,
-    chat: string,
-    action: 'post' | 'edit',
-    version: number,
-    failure: ChatFailure,
-    now: Date,
-    details: Record<string, unknown>,
-  ) => {
-    const giveUp = (t: TargetState): TargetState =>
-      action === 'post'
-        ? { ...t, status: 'dead', nextAttemptAt: null, lastError: failure.message }
-        : { ...t, syncedVersion: version, attempts: 0, nextAttemptAt: null, lastError: failure.message };
-    switch (failure.kind) {
-      case 'missing':
-        update(recordId, chat, giveUp);
-        observer.result(action, 'skipped');
-        log.warn(
-          { ...details, error: failure.message },
-          'the message to edit no longer exists; edit given up',
-        );
-        return;
-      case 'unauthorized':
-      case 'gone':
-        update(recordId, chat, (t) => ({
-          ...t,
-          status: action === 'post' ? 'pending' : t.status,
-          lastError: failure.message,
-        }));
-        observer.result(action, 'retry');
-        disable(failure.message);
-        return;
-      case 'ambiguous':
-        if (action === 'post') {
-          update(recordId, chat, (t) => ({
-            ...t,
-            status: 'unknown',
-            nextAttemptAt: null,
-            lastError: failure.message,
-          }));
-          observer.result(action, 'unknown');
-          observer.degraded(`a post may not have arrived: ${failure.message}`);
-          log.warn(
-            { ...details, error: failure.message },
-            `chat post failed mid-request (${failure.message}); it may or may not have arrived, and is not posted again so it cannot appear twice`,
-          );
-          return;
-        }
-      // An edit can be repeated safely.
-      // falls through
-      case 'retry':
-      case 'refused': {
-        const n = (messages.get(recordId)?.targets[chat]?.attempts ?? 0) + 1;
-        const scheduled = failure.kind === 'refused' ? undefined : deps.scheduleMs[n - 1];
-        if (scheduled === undefined) {
-          update(recordId, chat, (t) => ({ ...giveUp(t), attempts: n }));
-          observer.result(action, 'dead');
-          observer.degraded(`a ${action} failed: ${failure.message}`);
-          log.error(
-            { ...details, attempts: n, error: failure.message },
-            failure.kind === 'refused'
-              ? `chat ${action} refused: ${failure.message}`
-              : `chat ${action} given up after ${n} attempts: ${failure.message}`,
-          );
-          return;
-        }
-        const delay = Math.max(jittered(scheduled, random), failure.retryAfterMs ?? 0);
-        const next = new Date(now.getTime() + delay);
-        update(recordId, chat, (t) => ({
-          ...t,
-          status: action === 'post' ? 'pending' : t.status,
-          attempts: n,
-          nextAttemptAt: next.toISOString(),
-          lastError: failure.message,
-        }));
-        observer.result(action, 'retry');
-        observer.degraded(`a ${action} failed: ${failure.message}`);
-        log.warn(
-          { ...details, attempt: n, error: failure.message, nextAttemptAt: next.toISOString() },
-          `chat ${action} failed (${failure.message}); trying again in ${Math.round(delay / 1000)} s`,
-        );
-        return;
-      }
-    }
   };
 
   const disable = (reason: string) => {
