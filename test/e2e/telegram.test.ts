@@ -32,7 +32,8 @@ const whale = (n: number) => {
 
 describe('telegram output (built CLI, fake Bot API on 127.0.0.1)', () => {
   it('SIGKILL after posting; on restart the same whales are seen again and settle: their messages are edited, none posted twice', async () => {
-    tg = await startFakeTelegram();
+    const fake = await startFakeTelegram();
+    tg = fake;
     const dir = await mkdtemp(join(tmpdir(), 'spout-tg-e2e-'));
     const config = join(dir, 'config.yaml');
     const yaml = (items: Array<{ type: string; data: unknown }>) =>
@@ -43,7 +44,7 @@ describe('telegram output (built CLI, fake Bot API on 127.0.0.1)', () => {
         'inputs:',
         `  feed: { use: replay, items: ${JSON.stringify(items)} }`,
         'outputs:',
-        `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${tg.url}", pacing: { perChat: 10ms } }`,
+        `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${fake.url}", pacing: { perChat: 10ms } }`,
       ].join('\n') + '\n';
     const env = { TG_TOKEN: tg.token };
     const [a, b] = [whale(1), whale(2)];
