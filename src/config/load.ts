@@ -197,6 +197,7 @@ export async function parseConfig(
           instance: name,
           resolve: (p) => resolve(dir, p),
           auth: isObject(data.auth) ? (data.auth as { secret?: string }) : {},
+          httpEnabled: !(isObject(data.http) && (data.http as Raw).enabled === false),
         });
       } catch (error) {
         // An error may name the option it is about (`optionPath`): the problem is located there.

@@ -91,7 +91,13 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema> {
    */
   validate?(
     options: Static<S>,
-    context: { instance: string; resolve(path: string): string; auth?: Readonly<AuthSettings> },
+    context: {
+      instance: string;
+      resolve(path: string): string;
+      auth?: Readonly<AuthSettings>;
+      /** False when `http.enabled: false`: plugins that serve HTTP routes cannot work. */
+      httpEnabled?: boolean;
+    },
   ): void | Promise<void>;
 }
 

@@ -32,7 +32,13 @@ export default defineJob({
     'REST API: /api/whales, /api/whales/:txid, /api/stats (Bearer token with api:read, rate-limited).',
   options: ApiOptions,
   consumes: ['whale.detected'],
-  validate: (options, { instance, auth }) => void resolveApiOptions(options, instance, auth),
+  validate: (options, { instance, auth, httpEnabled }) => {
+    if (httpEnabled === false)
+      throw new Error(
+        `jobs.${instance} serves /api on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
+      );
+    resolveApiOptions(options, instance, auth);
+  },
   async setup(ctx) {
     const o = resolveApiOptions(ctx.options, ctx.instance, ctx.auth);
     const secret = ctx.auth?.secret as string; // checked by resolveApiOptions

@@ -33,7 +33,13 @@ export default defineOutput({
     'Authenticated WebSocket feed of events (JWT from `spout token create`), with per-client filters.',
   options: WebSocketOptions,
   defaultEvents: ['whale.*', 'accuracy.*'],
-  validate: (options, { instance, auth }) => void resolveOptions(options, instance, auth),
+  validate: (options, { instance, auth, httpEnabled }) => {
+    if (httpEnabled === false)
+      throw new Error(
+        `outputs.${instance} serves ${options.path} on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
+      );
+    resolveOptions(options, instance, auth);
+  },
   async setup(ctx) {
     const o = resolveOptions(ctx.options, ctx.instance, ctx.auth);
     const secret = ctx.auth?.secret as string; // checked by resolveOptions

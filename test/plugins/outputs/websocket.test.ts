@@ -416,4 +416,16 @@ describe('websocket output: configuration', () => {
     expect(error.problems[0]?.message).toMatch(/17 bytes, HS256 needs at least 32/);
     expect(error.message).not.toContain('short-secret-1234');
   });
+  it('with http.enabled: false, the websocket output and the api job are configuration errors', async () => {
+    const secret = `auth: { secret: "${'s'.repeat(40)}" }\nhttp: { enabled: false }\njobs:\n  api: { use: api }`;
+    const error = (await load(secret).catch((e: unknown) => e)) as ConfigError;
+    expect(error.code).toBe('SPOUT_CONFIG_INVALID');
+    const messages = error.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^outputs\.live: .*serves \/ws on the HTTP server, but http\.enabled is false/),
+        expect.stringMatching(/^jobs\.api: .*serves \/api on the HTTP server, but http\.enabled is false/),
+      ]),
+    );
+  });
 });
