@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureCli } from '../helpers/cli.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tokenCommand } from '../../src/cli/token.js';
 import { readStoreFiles } from '../../src/store/file-format.js';
@@ -76,18 +77,10 @@ describe('spout token with a pid file', () => {
         '  feed: { use: replay }',
       ].join('\n'),
     );
-    let out = '';
-    const cli = {
-      argv: [],
-      env: {},
-      cwd: dir,
-      io: { out: (t: string) => void (out += t), err: (t: string) => void (out += t) },
-      onSignal: () => {},
-      isTTY: false,
-    };
+    const { cli, output, clear } = captureCli(dir);
     const revoke = async (jti: string) => {
-      out = '';
-      return { code: await tokenCommand(['revoke', jti], { config }, cli), out };
+      clear();
+      return { code: await tokenCommand(['revoke', jti], { config }, cli), out: output() };
     };
     return { dir, store: join(dir, 'spout.json'), revoke };
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CliEnv } from '../../src/cli/io.js';
 
 /** The built CLI (`npm test` builds first, through the `pretest` script). */
 export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -71,4 +72,18 @@ export async function run(args: string[], options: { env?: Record<string, string
   const p = start(args, options);
   const { code } = await p.exited;
   return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/**
+ * A CLI environment for running a command in-process (e.g. `tokenCommand`), with stdout and
+ * stderr captured together in `output()`; `clear()` forgets what was captured.
+ */
+export function captureCli(cwd: string): { cli: CliEnv; output(): string; clear(): void } {
+  let out = '';
+  const write = (t: string) => void (out += t);
+  return {
+    cli: { argv: [], env: {}, cwd, io: { out: write, err: write }, onSignal: () => {}, isTTY: false },
+    output: () => out,
+    clear: () => void (out = ''),
+  };
 }

@@ -181,19 +181,29 @@ export async function runWebhooks(
     store,
   });
   await kernel.start();
-  const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);
-  const deliveries = store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
   return {
     kernel,
     store,
     log,
     publish: (txid) => kernel.bus.publish('whale.dropped', { txid, reason: 'test' }, 'test'),
-    record: (name, eventId) => outbox.get(`${name}/${eventId}`),
-    attempts: (name, eventId) =>
+    ...outboxReader(store),
+    stop: () => kernel.stop(),
+  };
+}
+
+/** Read an output instance's outbox record of an event, and its attempts in order. */
+export function outboxReader(store: Store): {
+  record(instance: string, eventId: string): OutboxRecord | undefined;
+  attempts(instance: string, eventId: string): DeliveryAttempt[];
+} {
+  const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);
+  const deliveries = store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
+  return {
+    record: (instance, eventId) => outbox.get(`${instance}/${eventId}`),
+    attempts: (instance, eventId) =>
       [...deliveries.entries()]
         .map(([, d]) => d)
-        .filter((d) => d.outboxId === `${name}/${eventId}`)
+        .filter((d) => d.outboxId === `${instance}/${eventId}`)
         .sort((a, b) => a.attempt - b.attempt),
-    stop: () => kernel.stop(),
   };
 }

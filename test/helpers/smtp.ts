@@ -7,8 +7,9 @@ import { parseConfig } from '../../src/config/load.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';
-import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../src/store/records.js';
 import { captureLog } from './kernel.js';
+import { outboxReader } from './receiver.js';
 
 /** The login the test server accepts. */
 export const SMTP_USER = 'spout';
@@ -165,19 +166,5 @@ export async function runSpout(
   const events: AnyEnvelope[] = [];
   kernel.bus.tap((e) => events.push(e));
   await kernel.start();
-  const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);
-  const deliveries = store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
-  return {
-    kernel,
-    store,
-    log,
-    events,
-    record: (instance, eventId) => outbox.get(`${instance}/${eventId}`),
-    attempts: (instance, eventId) =>
-      [...deliveries.entries()]
-        .map(([, d]) => d)
-        .filter((d) => d.outboxId === `${instance}/${eventId}`)
-        .sort((a, b) => a.attempt - b.attempt),
-    stop: () => kernel.stop(),
-  };
+  return { kernel, store, log, events, ...outboxReader(store), stop: () => kernel.stop() };
 }

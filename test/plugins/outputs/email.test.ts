@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureCli } from '../../helpers/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/bus/envelope.js';
 import { deliveriesCommand } from '../../../src/cli/deliveries.js';
@@ -293,27 +294,19 @@ describe('email output: spout deliveries', () => {
     const e = accuracy(r);
     await until(() => r.record('ops', e.id)?.status === 'dead', 3000, 'dead');
     await r.stop();
-    let out = '';
-    const cli = {
-      argv: [],
-      env: {},
-      cwd: dir,
-      io: { out: (t: string) => void (out += t), err: (t: string) => void (out += t) },
-      onSignal: () => {},
-      isTTY: false,
-    };
+    const { cli, output, clear } = captureCli(dir);
     expect(await deliveriesCommand(['list'], { config: file }, cli)).toBe(0);
-    expect(out).toMatch(
+    expect(output()).toMatch(
       new RegExp(
         `^ops/${e.id}  dead +2 attempt\\(s\\)  accuracy\\.degraded  since \\S+  SMTP 550 5\\.1\\.1 No such user \\(DATA\\)\\n$`,
       ),
     );
-    out = '';
+    clear();
     expect(await deliveriesCommand(['show', e.id], { config: file }, cli)).toBe(0);
-    expect(out.split('\n')[1]).toMatch(
+    expect(output().split('\n')[1]).toMatch(
       /^  #1 \S+  retry +SMTP 550 5\.1\.1 No such user \(DATA\)  \d+ ms  next \S+$/,
     );
-    expect(out).not.toContain(SMTP_PASS);
+    expect(output()).not.toContain(SMTP_PASS);
   });
 });
 
