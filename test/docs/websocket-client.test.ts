@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { childEnv } from '../helpers/env.js';
 import { startSpout } from '../helpers/ws/server.js';
 import { whale } from '../helpers/ws/whales.js';
 
@@ -29,11 +30,10 @@ describe('docs/websocket.md', () => {
     const file = `${dir}client-${process.pid}.mjs`;
     await writeFile(file, await block('### A Node client', 'js'));
     const child = spawn(process.execPath, [file], {
-      env: {
-        PATH: process.env.PATH ?? '',
+      env: childEnv({
         SPOUT_WS: spout.wsUrl(),
         SPOUT_TOKEN: await spout.token({ sub: 'docs' }),
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     cleanups.push(() => child.kill('SIGKILL'));

@@ -10,6 +10,7 @@ import { eventId } from '../../src/bus/envelope.js';
 import { readStoreFiles } from '../../src/store/file-format.js';
 import { COLLECTIONS, type OutboxRecord } from '../../src/store/records.js';
 import { run, start, type Running } from '../helpers/cli.js';
+import { childEnv } from '../helpers/env.js';
 import { newSecret, startReceiver, type Received, type Receiver } from '../helpers/receiver.js';
 
 // The built CLI as a child process (`spout run`, `spout deliveries …`, `spout check`), a real
@@ -387,7 +388,7 @@ describe('webhook output (built CLI, receiver on 127.0.0.1 verifying with standa
       await symlink(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'));
       const child = spawn(process.execPath, [join(dir, 'receiver.mjs')], {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? '', SPOUT_WEBHOOK_SECRET: secret, PORT: '0' },
+        env: childEnv({ SPOUT_WEBHOOK_SECRET: secret, PORT: '0' }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       cleanups.push(() => child.kill('SIGKILL'));

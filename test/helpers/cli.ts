@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { childEnv } from './env.js';
 import { fileURLToPath } from 'node:url';
 import type { CliEnv } from '../../src/cli/io.js';
 
@@ -14,11 +15,11 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Start the built CLI as a child process. The environment is only what is given (plus PATH). */
+/** Start the built CLI as a child process. The environment is only what is given (plus PATH and the clock shift, see {@link childEnv}). */
 export function start(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Running {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? process.cwd(),
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

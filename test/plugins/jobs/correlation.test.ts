@@ -214,7 +214,8 @@ describe('correlation edge cases', () => {
       inputs: [],
       outputs: [],
       rbfSignaling: false,
-      firstSeen: '2026-11-21T10:00:00.000Z',
+      // Blocks carry the wall clock: a fixed date would age past dropAfter as the calendar moves.
+      firstSeen: new Date(Date.now() - 60_000).toISOString(),
     },
   });
   const blockOf = (height: number, txids: string[]) => ({
