@@ -1,8 +1,17 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import { writePidFile } from '../store/outbox.js';
+import {
+  answerRequest,
+  createFileAges,
+  readRequest,
+  removeStaleAnswers,
+  REQUEST_GRACE_MS,
+  REQUEST_STALE_MS,
+  requestNames,
+} from '../store/request-folder.js';
 import type { Store } from '../store/port.js';
 import { createTokenRegistry, type TokenRegistry } from './registry.js';
 import {
@@ -31,11 +40,6 @@ export interface TokenHub {
 
 /** Fallback poll of the requests folder. */
 const POLL_MS = 200;
-/**
- * Age after which an answer (`.done`) or a half-written request (`.tmp`) is removed: the command
- * that would read it gave up (its wait is 10 s) or was killed.
- */
-const STALE_MS = 60_000;
 
 interface Shared {
   hub: TokenHub;
@@ -46,18 +50,29 @@ interface Shared {
 
 const hubs = new WeakMap<Store, Promise<Shared>>();
 
+/** How the request folder is read (tests shorten the waits and drive the clock). */
+export interface RequestFolderOptions {
+  /** How long a file that is not a valid request may still be being written (ms). */
+  graceMs?: number;
+  /** How long answers and temporary files no command came for are kept unchanged (ms). */
+  staleMs?: number;
+  /** The monotonic clock files are aged on (ms; default `performance.now`). */
+  now?: () => number;
+}
+
 /**
- * Join the hub of `store` (started on first use) with a revocation listener. Each caller must
- * call `release` when it stops; the watcher ends with the last one.
+ * Join the hub of `store` (started on first use, with `folder`) with a revocation listener.
+ * Each caller must call `release` when it stops; the watcher ends with the last one.
  */
 export async function joinTokenHub(
   store: Store,
   log: Logger,
   listener: RevocationListener,
+  folder: RequestFolderOptions = {},
 ): Promise<{ hub: TokenHub; release: () => Promise<void> }> {
   let shared = hubs.get(store);
   if (!shared) {
-    shared = startHub(store, log);
+    shared = startHub(store, log, { graceMs: REQUEST_GRACE_MS, staleMs: REQUEST_STALE_MS, ...folder });
     hubs.set(store, shared);
     // A failed start must not be cached for the next instance.
     shared.catch(() => hubs.delete(store));
@@ -80,7 +95,11 @@ export async function joinTokenHub(
   };
 }
 
-async function startHub(store: Store, log: Logger): Promise<Shared> {
+async function startHub(
+  store: Store,
+  log: Logger,
+  folder: RequestFolderOptions & { graceMs: number; staleMs: number },
+): Promise<Shared> {
   const registry = createTokenRegistry(store);
   const listeners = new Set<RevocationListener>();
   const revoke = (jti: string, now = new Date()): TokenRequestResult => {
@@ -104,6 +123,7 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
 
   const dir = tokenRequestsDir(store.location);
   const consumer = tokenConsumerFile(store.location);
+  const ages = createFileAges(folder.now);
   await mkdir(dir, { recursive: true });
   await writePidFile(consumer);
 
@@ -129,23 +149,22 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
       do {
         again = false;
         const all = await readdir(dir);
-        const names = all.filter((n) => n.endsWith('.json')).sort();
-        for (const name of names) {
+        for (const name of requestNames(all)) {
           const file = join(dir, name);
           let result: TokenRequestResult;
           try {
-            const request = parseTokenRequest(await readFile(file, 'utf8'));
-            result = request ? apply(request) : { error: 'not a token request' };
+            // A file that does not parse yet may still be being written in place: next time.
+            const read = await readRequest(file, parseTokenRequest, ages, folder.graceMs);
+            if (read === 'later' || read === 'gone') continue; // 'gone': taken meanwhile
+            result = 'error' in read ? { error: 'not a token request' } : apply(read.request);
             await store.flush();
           } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken meanwhile
             result = { error: (error as Error).message };
             log.error({ err: error, request: name }, `could not apply ${name}: ${(error as Error).message}`);
           }
-          await writeFile(`${file}.done`, JSON.stringify(result)).catch(() => {});
-          await rm(file, { force: true });
+          await answerRequest(file, result).catch(() => rm(file, { force: true }));
         }
-        await removeStale(dir, all, Date.now() - STALE_MS);
+        await removeStaleAnswers(dir, all, ages, folder.staleMs);
       } while (again);
     } catch (error) {
       log.warn({ err: error }, `cannot read ${dir}: ${(error as Error).message}`);
@@ -171,17 +190,4 @@ async function startHub(store: Store, log: Logger): Promise<Shared> {
     if (holder === String(process.pid)) await rm(consumer, { force: true });
   };
   return shared;
-}
-
-/** Remove the answers and half-written requests among `names` last changed before `before`. */
-async function removeStale(dir: string, names: string[], before: number): Promise<void> {
-  for (const name of names) {
-    if (!name.endsWith('.done') && !name.endsWith('.tmp')) continue;
-    const file = join(dir, name);
-    const changed = await stat(file).then(
-      (s) => s.mtimeMs,
-      () => Infinity, // gone meanwhile
-    );
-    if (changed < before) await rm(file, { force: true });
-  }
 }

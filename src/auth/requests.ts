@@ -4,7 +4,8 @@ import type { TokenRecord } from '../store/records.js';
  * While `spout run` owns the store, `spout token create|revoke` leave their changes as request
  * files in this folder beside the store; the running process applies them (and closes revoked
  * connections) at once. A folder of its own: the deliveries folder's reader would take these
- * files for delivery retries.
+ * files for delivery retries. Written, read, answered and cleaned up as every request folder is
+ * (see `writeRequest`, `readRequest`, `answerRequest` in src/store/outbox.ts).
  */
 export const tokenRequestsDir = (storePath: string): string => `${storePath}.token-requests`;
 

@@ -202,23 +202,39 @@ export interface EventMap {
 export type EventType = keyof EventMap;
 
 /**
- * What identifies "the same fact" for each event type; the envelope id is derived from it, so
- * a retry or restart never gives the same whale a new id. `Record<EventType, …>` makes adding
- * an event without a key a compile error.
+ * How the id of an event type is keyed (the envelope id is derived from it, see `eventId`):
+ *
+ * - `fact`: by what the event is about (a txid, a block hash). The same fact always gets the same
+ *   id, whoever publishes it and whenever: a retry, a restart or a second input never gives the
+ *   same whale a new id, and every output can deduplicate on it.
+ * - `moment`: the event reports a state at a moment (a mempool snapshot, a connection change, an
+ *   accuracy alert), so each publication is its own fact. Its key is the publishing instance, the
+ *   publication time and a sequence number of that instance's moment events in this process
+ *   (`source@time#seq`): two instances publishing in the same millisecond, or one instance
+ *   publishing twice in it, never share an id.
  */
-export const EVENT_KEYS: { [K in EventType]: (data: EventMap[K], time: string) => string } = {
-  'tx.seen': (d) => d.txid,
-  'tx.replaced': (d) => `${d.txid}>${d.byTxid}`,
-  'tx.removed': (d) => d.txid,
-  'block.connected': (d) => d.hash,
-  'mempool.stats': (_d, time) => time,
-  'input.status': (d, time) => `${d.state}@${time}`,
-  'whale.detected': (d) => d.txid,
-  'whale.confirmed': (d) => d.txid,
-  'whale.replaced': (d) => d.txid,
-  'whale.dropped': (d) => d.txid,
-  'accuracy.degraded': (d, time) => `${d.level}@${time}`,
-  'accuracy.recovered': (d, time) => `${d.level}@${time}`,
+export type IdKey<D> = { by: 'fact'; key: (data: D) => string } | { by: 'moment' };
+
+const fact = <D>(key: (data: D) => string): IdKey<D> => ({ by: 'fact', key });
+const MOMENT = { by: 'moment' } as const;
+
+/**
+ * What identifies each event type's fact. `{ [K in EventType]: … }` makes adding an event without
+ * a key a compile error.
+ */
+export const EVENT_KEYS: { [K in EventType]: IdKey<EventMap[K]> } = {
+  'tx.seen': fact((d) => d.txid),
+  'tx.replaced': fact((d) => `${d.txid}>${d.byTxid}`),
+  'tx.removed': fact((d) => d.txid),
+  'block.connected': fact((d) => d.hash),
+  'mempool.stats': MOMENT,
+  'input.status': MOMENT,
+  'whale.detected': fact((d) => d.txid),
+  'whale.confirmed': fact((d) => d.txid),
+  'whale.replaced': fact((d) => d.txid),
+  'whale.dropped': fact((d) => d.txid),
+  'accuracy.degraded': MOMENT,
+  'accuracy.recovered': MOMENT,
 };
 
 /** Every event type, in catalogue order. */

@@ -1,22 +1,54 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { pidFile, requestsDir, requeue, writePidFile, type RetryRequest } from '../store/outbox.js';
+import {
+  parseRetryRequest,
+  pidFile,
+  requestsDir,
+  requeue,
+  writePidFile,
+  type RetryRequest,
+} from '../store/outbox.js';
+import {
+  answerRequest,
+  createFileAges,
+  readRequest,
+  removeStaleAnswers,
+  REQUEST_GRACE_MS,
+  REQUEST_STALE_MS,
+  requestNames,
+} from '../store/request-folder.js';
 import type { Store } from '../store/port.js';
 import { COLLECTIONS, type OutboxRecord } from '../store/records.js';
+
+export interface ControlOptions {
+  /** How often the folder is read (ms). */
+  intervalMs?: number;
+  /** How long a file that is not a valid request may still be being written (ms). */
+  graceMs?: number;
+  /** How long answers and temporary files no command came for are kept unchanged (ms). */
+  staleMs?: number;
+  /** The monotonic clock files are aged on (ms; default `performance.now`). */
+  now?: () => number;
+}
 
 /**
  * While `spout run` runs it owns the store (lowdb is single-process): it writes a pid file, and
  * other commands leave requests in a folder beside the store instead of writing it. This picks
- * them up every `intervalMs`, applies them to the store, and removes each request file once done
- * (the command waits for that). Returns a stop function that also removes the pid file.
+ * them up every `intervalMs`, applies them to the store, answers each (`<request>.done`, which
+ * the command reads and removes) and removes the request. Only complete `*.json` files are
+ * taken (commands write aside and rename); one that does not parse is retried until it has not
+ * changed for `graceMs`, then answered with an error. Returns a stop function that also removes
+ * the pid file.
  */
 export async function startControl(
   storePath: string,
   store: Store,
   log: Logger,
-  intervalMs = 300,
+  options: ControlOptions = {},
 ): Promise<() => Promise<void>> {
+  const { intervalMs = 300, graceMs = REQUEST_GRACE_MS, staleMs = REQUEST_STALE_MS } = options;
+  const ages = createFileAges(options.now);
   const dir = requestsDir(storePath);
   await mkdir(dir, { recursive: true });
   await writePidFile(pidFile(storePath));
@@ -25,25 +57,31 @@ export async function startControl(
     if (busy) return;
     busy = true;
     try {
-      for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()) {
+      const all = await readdir(dir);
+      for (const name of requestNames(all)) {
         const file = join(dir, name);
+        let answer: { requeued: number } | { error: string };
         try {
-          const request = JSON.parse(await readFile(file, 'utf8')) as RetryRequest;
-          const n = applyRetry(store, request, new Date());
+          const read = await readRequest(file, parseRetryRequest, ages, graceMs);
+          if (read === 'later' || read === 'gone') continue;
+          if ('error' in read) throw new Error(read.error);
+          const n = applyRetry(store, read.request, new Date());
           await store.flush();
           log.info({ request: name, requeued: n }, `deliveries retry: ${n} delivery(ies) queued again`);
-          await writeFile(`${file}.done`, JSON.stringify({ requeued: n }));
+          answer = { requeued: n };
         } catch (error) {
           log.error(
             { err: error, request: name },
             `could not apply the request ${name}: ${(error as Error).message}`,
           );
-          await writeFile(`${file}.done`, JSON.stringify({ error: (error as Error).message })).catch(
-            () => {},
-          );
+          answer = { error: (error as Error).message };
         }
-        await rm(file, { force: true });
+        await answerRequest(file, answer).catch(async (error: unknown) => {
+          log.warn({ err: error, request: name }, `cannot answer ${name}: ${(error as Error).message}`);
+          await rm(file, { force: true });
+        });
       }
+      await removeStaleAnswers(dir, all, ages, staleMs);
     } catch (error) {
       log.warn({ err: error }, `cannot read ${dir}: ${(error as Error).message}`);
     } finally {

@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { pidFile, processAlive, requestsDir, type RetryRequest } from '../store/outbox.js';
+import { awaitAnswer, writeRequest } from '../store/request-folder.js';
 import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../store/records.js';
 import { applyRetry } from './control.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
 const STATUSES = ['pending', 'delivered', 'dead', 'disabled'];
+/** How long `retry` waits for the running process to apply its request. */
+const WAIT_MS = 10_000;
 
 /**
  * `spout deliveries list [--status S] [--json] | show ID | retry ID… | retry --dead`.
@@ -121,20 +121,12 @@ const running = (path: string): boolean => processAlive(pidFile(path));
 
 async function viaRunningProcess(path: string, request: RetryRequest): Promise<number | string> {
   const dir = requestsDir(path);
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
-  await writeFile(file, JSON.stringify(request));
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (!existsSync(file) && existsSync(`${file}.done`)) {
-      const done = JSON.parse(await readFile(`${file}.done`, 'utf8')) as {
-        requeued?: number;
-        error?: string;
-      };
-      return done.error ?? done.requeued ?? 0;
-    }
-  }
-  return 'the running spout did not pick the request up within 10 s (is it stuck?)';
+  // Written aside and renamed: the running process never reads half a request.
+  const file = await writeRequest(dir, request);
+  const done = await awaitAnswer<{ requeued?: number; error?: string }>(file, WAIT_MS);
+  if (!done)
+    return `the running spout did not pick the request up within ${WAIT_MS / 1000} s (is it stuck?); it stays queued in ${dir}`;
+  return done.error ?? done.requeued ?? 0;
 }
 
 async function directly(path: string, request: RetryRequest): Promise<number> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTokenRegistry, recordOf, tokenState } from '../auth/registry.js';
 import {
@@ -18,6 +18,7 @@ import { createRedactor } from '../log/redact.js';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { pidFile, processAlive } from '../store/outbox.js';
+import { awaitAnswer, requestNames, writeRequest } from '../store/request-folder.js';
 import { COLLECTIONS, type TokenRecord } from '../store/records.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
@@ -153,7 +154,7 @@ async function listTokens(path: string): Promise<TokenRecord[]> {
     ]),
   );
   const dir = tokenRequestsDir(path);
-  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith('.json')).sort() : [];
+  const names = existsSync(dir) ? requestNames(await readdir(dir)) : [];
   for (const name of names) {
     const request = parseTokenRequest(await readFile(join(dir, name), 'utf8').catch(() => ''));
     if (request?.type === 'token.issued')
@@ -187,21 +188,13 @@ async function submit(
     }
   }
   const dir = tokenRequestsDir(path);
-  await mkdir(dir, { recursive: true });
-  // Named by time first: the running process applies requests in name order.
-  const file = join(dir, `${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`);
   // Written aside and renamed: the running process never reads half a request.
-  await writeFile(`${file}.tmp`, JSON.stringify(request));
-  await rename(`${file}.tmp`, file);
+  const file = await writeRequest(dir, request);
   if (!processAlive(tokenConsumerFile(path))) return { result: {}, running: true, queued: true };
-  for (const end = Date.now() + WAIT_MS; Date.now() < end;) {
-    if (!existsSync(file) && existsSync(`${file}.done`)) {
-      const result = JSON.parse(await readFile(`${file}.done`, 'utf8')) as TokenRequestResult;
-      await rm(`${file}.done`, { force: true });
-      if (result.error) return `the running spout could not apply it: ${result.error}`;
-      return { result, running: true, queued: false };
-    }
-    await new Promise((r) => setTimeout(r, 10));
+  const result = await awaitAnswer<TokenRequestResult>(file, WAIT_MS);
+  if (result) {
+    if (result.error) return `the running spout could not apply it: ${result.error}`;
+    return { result, running: true, queued: false };
   }
   return `the running spout did not apply the request within ${WAIT_MS / 1000} s (is it stuck?); it stays queued in ${dir}`;
 }

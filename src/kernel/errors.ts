@@ -24,6 +24,11 @@ export const ERROR_CODES = {
     exit: 1,
     summary: 'The HTTP server could not listen on `http.listen` (port in use, bad address).',
   },
+  SPOUT_KERNEL_STATE: {
+    exit: 1,
+    summary:
+      'The kernel was asked to start or reload in a state that does not allow it (started twice, after a stop, reload before start or while stopping).',
+  },
   SPOUT_PLUGIN_FAILED: { exit: 1, summary: 'A plugin threw during setup, start or stop.' },
   SPOUT_PLUGIN_INVALID: {
     exit: 2,

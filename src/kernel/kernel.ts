@@ -11,6 +11,7 @@ import { createRuntime, type Runtime, type Services } from './instance.js';
 import { createKernelMetrics, type KernelMetrics } from './metrics.js';
 import { createOutputSlot, type OutputSlot } from './output-slot.js';
 import { planReload } from './reload-plan.js';
+import { createError, type SpoutError } from './errors.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { parseDuration } from '../config/durations.js';
 
@@ -41,10 +42,20 @@ export interface Kernel {
   readonly metrics: KernelMetrics;
   readonly http: HttpServer;
   state(): KernelState;
-  /** Resolves with the HTTP address (null when `http.enabled` is false). */
+  /**
+   * Resolves with the HTTP address (null when `http.enabled` is false). A kernel starts once:
+   * a second call, or one after `stop()`, rejects with `SPOUT_KERNEL_STATE` and changes nothing.
+   */
   start(): Promise<{ host: string; port: number } | null>;
-  /** Never rejects: resolves with the errors met while stopping (empty when clean). */
+  /**
+   * Never rejects: resolves with the errors met while stopping (empty when clean). Every call
+   * returns the same stop. Called while starting or reloading, it waits for that to finish.
+   */
   stop(): Promise<unknown[]>;
+  /**
+   * Only while running: before `start()` has finished, or once `stop()` was called, it rejects
+   * with `SPOUT_KERNEL_STATE` and changes nothing. Reloads called together run one after another.
+   */
   reload(next: SpoutConfig): Promise<ReloadReport>;
 }
 
@@ -55,7 +66,13 @@ export function createKernel(options: KernelOptions): Kernel {
   const log = options.log;
   const redact = options.redact ?? (() => (t: string) => t);
   let state: KernelState = 'created';
+  /** The start (once called), the shutdown (once begun) and what `stop()` returns. */
+  let starting: Promise<unknown> | null = null;
+  let shutdownDone: Promise<unknown[]> | null = null;
   let stopping: Promise<unknown[]> | null = null;
+  /** The reloads in progress, one after another (never rejects), and how many. */
+  let reloads: Promise<unknown> = Promise.resolve();
+  let reloadsInFlight = 0;
 
   const failure = (instance: string, envelope: AnyEnvelope, error: unknown): void => {
     metrics.failures.inc({ instance, event: envelope.type });
@@ -181,54 +198,107 @@ export function createKernel(options: KernelOptions): Kernel {
     return errors;
   };
 
+  const shutdownOnce = () => (shutdownDone ??= shutdown());
+
+  const boot = async (): Promise<{ host: string; port: number } | null> => {
+    state = 'starting';
+    const enabled = config.instances.filter((i) => i.enabled);
+    try {
+      const started: Runtime[] = [];
+      for (const instance of enabled) started.push(await setupOne(instance));
+      chain.set(detectorsInOrder());
+      const address = config.http.enabled ? await http.listen() : null;
+      for (const runtime of byStartOrder(started)) await startOne(runtime);
+      state = 'running';
+      return address;
+    } catch (error) {
+      const name = (error as { scope?: { instance?: string } }).scope?.instance;
+      if (name) health.set(name, 'unhealthy', (error as Error).message, 'failed');
+      await shutdownOnce();
+      throw error;
+    }
+  };
+
+  const reloadNow = (next: SpoutConfig): Promise<ReloadReport> =>
+    applyReload(
+      {
+        runtimes,
+        slots,
+        chain,
+        health,
+        log,
+        stopMs: timeouts().stop,
+        setConfig: (c) => (config = c),
+        setupOne,
+        startOne,
+        stopOne,
+        byStartOrder,
+        detectorsInOrder,
+      },
+      planReload(config, next),
+      next,
+    );
+
+  /** Why `what` may not happen now (a coded error), or null when it may. */
+  const refusal = (what: 'start' | 'reload'): SpoutError | null => {
+    const refuse = (why: string) => createError('SPOUT_KERNEL_STATE', why, { phase: what });
+    if (what === 'start') {
+      if (state === 'created' && !stopping) return null;
+      return refuse(
+        state === 'starting' || state === 'running'
+          ? `start() refused: the kernel is already ${state} (a kernel starts once)`
+          : 'start() refused: the kernel was stopped; create a new kernel to start again',
+      );
+    }
+    if (stopping) return refuse('reload() refused: the kernel is stopping');
+    if (state === 'running') return null;
+    return refuse(
+      state === 'created'
+        ? 'reload() refused: the kernel has not been started (call start() first)'
+        : `reload() refused: the kernel is ${state}; reload once it runs`,
+    );
+  };
+
   return {
     bus,
     health,
     metrics,
     http,
     state: () => state,
-    async start() {
-      state = 'starting';
-      const enabled = config.instances.filter((i) => i.enabled);
-      try {
-        const started: Runtime[] = [];
-        for (const instance of enabled) started.push(await setupOne(instance));
-        chain.set(detectorsInOrder());
-        const address = config.http.enabled ? await http.listen() : null;
-        for (const runtime of byStartOrder(started)) await startOne(runtime);
-        state = 'running';
-        return address;
-      } catch (error) {
-        const name = (error as { scope?: { instance?: string } }).scope?.instance;
-        if (name) health.set(name, 'unhealthy', (error as Error).message, 'failed');
-        stopping ??= shutdown();
-        await stopping;
-        throw error;
-      }
+    start() {
+      // Starting twice would set every instance up again, and nothing would stop the first ones.
+      const refused = refusal('start');
+      if (refused) return Promise.reject(refused);
+      const run = boot();
+      starting = run;
+      return run;
     },
     stop() {
-      stopping ??= shutdown();
+      if (stopping) return stopping;
+      // A start or a reload half done would leave instances that no one stops: wait for them.
+      stopping =
+        state === 'starting' || reloadsInFlight > 0
+          ? Promise.all([starting?.catch(() => {}), reloads]).then(shutdownOnce)
+          : shutdownOnce();
       return stopping;
     },
     reload(next) {
-      return applyReload(
-        {
-          runtimes,
-          slots,
-          chain,
-          health,
-          log,
-          stopMs: timeouts().stop,
-          setConfig: (c) => (config = c),
-          setupOne,
-          startOne,
-          stopOne,
-          byStartOrder,
-          detectorsInOrder,
-        },
-        planReload(config, next),
-        next,
+      const refused = refusal('reload');
+      if (refused) return Promise.reject(refused);
+      // Checked again when its turn comes: a stop may have been asked for meanwhile.
+      const run = async (): Promise<ReloadReport> => {
+        const late = refusal('reload');
+        if (late) throw late;
+        return reloadNow(next);
+      };
+      // At once when no other reload runs: what is published right after is routed by it.
+      const result = reloadsInFlight === 0 ? run() : reloads.then(run);
+      reloadsInFlight++;
+      reloads = result.then(
+        () => void reloadsInFlight--,
+        () => void reloadsInFlight--,
       );
+      return result;
     },
   };
 }

@@ -60,3 +60,20 @@ export interface RetryRequest {
   ids?: string[];
   dead?: boolean;
 }
+
+/** A {@link RetryRequest} from a request file's text, or null when it is not one. */
+export function parseRetryRequest(text: string): RetryRequest | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const r = value as Record<string, unknown>;
+  if (r.type !== 'deliveries.retry') return null;
+  if (r.dead === true) return { type: 'deliveries.retry', dead: true };
+  if (Array.isArray(r.ids) && r.ids.every((id) => typeof id === 'string'))
+    return { type: 'deliveries.retry', ids: r.ids as string[] };
+  return null;
+}

@@ -85,6 +85,11 @@ export interface OutboxRecord {
   eventType: string;
   /** The exact body sent (and signed) on every attempt. */
   body: string;
+  /**
+   * Hash of what the event says apart from its id (`fingerprintOf`): tells a replay of the same
+   * event from another event under the same id. Absent in records from before it was added.
+   */
+  fingerprint?: string;
   status: DeliveryStatus;
   attempts: number;
   createdAt: string;

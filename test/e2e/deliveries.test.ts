@@ -1,8 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStoreFiles } from '../../src/store/file-format.js';
+import { requestsDir } from '../../src/store/outbox.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../src/store/records.js';
 import { run, start } from '../helpers/cli.js';
@@ -104,6 +106,38 @@ describe('spout deliveries (built CLI)', () => {
       OutboxRecord
     >;
     expect(outbox['desk/evt_dead']).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+});
+
+describe('spout deliveries retry through the request folder', () => {
+  it('writes its request aside and renames it (never a partial request under its name), and removes the answer', async () => {
+    const { dir, path } = await workspace();
+    const p = start(['run'], { cwd: dir });
+    await p.waitFor('Spout running');
+    const folder = requestsDir(path);
+    // An in-place write shows as a "change" of the request's own name; a rename does not.
+    const events: Array<[string, string]> = [];
+    const watcher = watch(folder, (event, name) => events.push([event, String(name)]));
+    try {
+      const r = await run(['deliveries', 'retry', '--dead'], { cwd: dir });
+      expect(r).toMatchObject({ code: 0, stdout: '1 delivery(ies) queued again\n' });
+      // Events arrive in order: once this one is seen, every earlier one has been.
+      const barrier = new Promise<void>((resolve) =>
+        watcher.on('change', (_event, name) => String(name) === 'barrier' && resolve()),
+      );
+      await writeFile(join(folder, 'barrier'), '');
+      await barrier;
+      await rm(join(folder, 'barrier'));
+    } finally {
+      watcher.close();
+    }
+    const names = new Set(events.map(([, name]) => name));
+    expect([...names].filter((n) => n.endsWith('.json.tmp'))).toHaveLength(1);
+    expect(events.filter(([event, name]) => event === 'change' && name.endsWith('.json'))).toEqual([]);
+    // The answer was read and removed: nothing is left behind.
+    expect(await readdir(folder)).toEqual([]);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { counter, gauge, histogram } from '../../../src/plugin/metrics.js';
 import type { HealthState } from '../../../src/plugin/types.js';
-import type { DeliveryAttempt } from '../../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../../src/store/records.js';
 
 /** The 410 reason shown by `/health` and logged. */
 export const GONE_REASON = 'endpoint answered 410 Gone: disabled; fix the URL and reload (SIGHUP)';
@@ -27,6 +27,11 @@ export interface Observer {
   gone(details: Record<string, unknown>): void;
   /** Deliveries of a disabled endpoint were retried on request: it is tried again. */
   reenabled(): void;
+  /**
+   * `incoming` has the id of another event already in the outbox (`existing`): logged and
+   * counted; it is delivered under `deliveredAs` instead of being taken for a replay.
+   */
+  collision(incoming: { id: string; type: string }, existing: OutboxRecord, deliveredAs: string): void;
 }
 
 export function createObserver(deps: {
@@ -58,6 +63,12 @@ export function createObserver(deps: {
   const depth = gauge(deps.metrics, 'spout_outbox_depth', 'Outbox records waiting for delivery.', [
     'instance',
   ]);
+  const collisions = counter(
+    deps.metrics,
+    'spout_outbox_id_collisions_total',
+    'Events that arrived with the id of another event already in the outbox (delivered apart, under an id of their own).',
+    ['instance'],
+  );
   let state: HealthState = 'healthy';
   const set = (next: HealthState, reason?: string) => {
     state = next;
@@ -96,9 +107,41 @@ export function createObserver(deps: {
       set('unhealthy', GONE_REASON);
       log.error(details, GONE_REASON);
     },
+    collision(incoming, existing, deliveredAs) {
+      collisions.inc({ instance });
+      const stored = describeStored(existing);
+      const arriving = describe(incoming);
+      log.warn(
+        { eventId: incoming.id, existing: stored, incoming: arriving, deliveredAs },
+        `event id collision: ${incoming.id} is held by ${said(stored)} (outbox ${existing.id}); ${said(arriving)} is another event: delivered apart as ${deliveredAs}`,
+      );
+    },
     reenabled() {
       set('degraded', 'endpoint re-enabled by a retry request after 410 Gone; waiting for a delivery');
       log.info('endpoint re-enabled by a retry request after 410 Gone');
     },
   };
 }
+
+/** Type, source and time of an envelope, for a log line (what a digest or other item has of them). */
+function describe(e: { type: string; source?: unknown; time?: unknown }): Record<string, string> {
+  const d: Record<string, string> = { type: e.type };
+  if (typeof e.source === 'string') d.source = e.source;
+  if (typeof e.time === 'string') d.time = e.time;
+  return d;
+}
+
+/** {@link describe} for a stored record: a webhook body is the envelope, other bodies are not. */
+function describeStored(record: OutboxRecord): Record<string, string> {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    body = null;
+  }
+  const e = body && typeof body === 'object' && (body as { id?: unknown }).id === record.eventId ? body : {};
+  return { ...describe({ ...(e as object), type: record.eventType }), recorded: record.createdAt };
+}
+
+const said = (d: Record<string, string>): string =>
+  [d.type, d.source && `from ${d.source}`, d.time && `at ${d.time}`].filter(Boolean).join(' ');

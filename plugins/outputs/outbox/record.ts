@@ -1,3 +1,6 @@
+import { hash } from 'node:crypto';
+import { factOf, type AnyEnvelope } from '../../../src/bus/envelope.js';
+import { EVENT_KEYS } from '../../../src/bus/events.js';
 import type { DeliveryAttempt, OutboxRecord } from '../../../src/store/records.js';
 
 /** Outbox key of an event for an output instance: one record per event per endpoint. */
@@ -8,6 +11,61 @@ export function outboxId(instance: string, eventId: string): string {
 /** Delivery-log key of attempt number `attempt` (1-based) of an outbox record. */
 export function attemptId(outboxId: string, attempt: number): string {
   return `${outboxId}#${attempt}`;
+}
+
+/**
+ * What an event says apart from its id, hashed: equal for a replay of the same event (restored,
+ * published again after a restart, the same whale seen by another input), different for another
+ * event under the same id. Bus envelopes use `factOf`; other items (a digest mail) their JSON
+ * without the id.
+ */
+export function fingerprintOf(envelope: { id: string; type: string }): string {
+  const text = Object.hasOwn(EVENT_KEYS, envelope.type)
+    ? factOf(envelope as AnyEnvelope)
+    : JSON.stringify({ ...envelope, id: undefined });
+  return hash('sha256', text).slice(0, 32);
+}
+
+/** The event id an envelope is delivered under when its own id is taken by another event. */
+export function collisionId(eventId: string, fingerprint: string): string {
+  const prefix = /^[a-z]+_/.exec(eventId)?.[0] ?? 'evt_';
+  return prefix + hash('sha256', `${eventId}\0${fingerprint}`).slice(0, 32);
+}
+
+/**
+ * Where an envelope goes in the outbox of `instance`:
+ *
+ * - `new`: no record for its id yet: record it under `id`.
+ * - `replay`: a record for the same event is there already (`id`): nothing to do.
+ * - `collision`: another event holds its id (`existing`: the record, with a different
+ *   fingerprint, or a different type for a record from before fingerprints). Two events are never
+ *   merged into one delivery: this one is recorded under `id` as `envelope`, a copy whose id is
+ *   derived from its own id and fingerprint, so that it still goes out with a `webhook-id` (and
+ *   `Message-ID`) of its own, and a replay of it finds that record again.
+ */
+export type Placement<E> =
+  | { kind: 'new'; id: string; envelope: E }
+  | { kind: 'replay'; id: string }
+  | { kind: 'collision'; id: string; envelope: E; existing: OutboxRecord };
+
+export function place<E extends { id: string; type: string }>(
+  instance: string,
+  envelope: E,
+  get: (id: string) => OutboxRecord | undefined,
+): Placement<E> {
+  const fingerprint = fingerprintOf(envelope);
+  const id = outboxId(instance, envelope.id);
+  const existing = get(id);
+  if (!existing) return { kind: 'new', id, envelope };
+  const same =
+    existing.fingerprint !== undefined
+      ? existing.fingerprint === fingerprint
+      : existing.eventType === envelope.type;
+  if (same) return { kind: 'replay', id };
+  const moved = { ...envelope, id: collisionId(envelope.id, fingerprint) };
+  const movedId = outboxId(instance, moved.id);
+  if (get(movedId)) return { kind: 'replay', id: movedId };
+  return { kind: 'collision', id: movedId, envelope: moved, existing };
 }
 
 /**
@@ -30,6 +88,7 @@ export function createRecord<E extends { id: string; type: string }>(
     eventId: envelope.id,
     eventType: envelope.type,
     body: render(envelope),
+    fingerprint: fingerprintOf(envelope),
     status,
     attempts: 0,
     createdAt: at,

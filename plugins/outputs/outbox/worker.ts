@@ -4,7 +4,7 @@ import type { Store } from '../../../src/store/port.js';
 import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../../src/store/records.js';
 import type { Observer } from './observe.js';
 import { classify, plan, type AttemptResult, type Plan, type SendResult, type Verdict } from './policy.js';
-import { attemptId, createRecord, delivered, failed, logEntry, outboxId } from './record.js';
+import { attemptId, createRecord, delivered, failed, logEntry, place } from './record.js';
 
 /** Node's longest timer; a later due time is re-checked when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -38,7 +38,9 @@ export interface WorkerDeps<E extends Deliverable = AnyEnvelope> {
 export interface OutboxWorker<E extends Deliverable = AnyEnvelope> {
   /**
    * Record an envelope (on disk before this resolves) and wake the worker. Never waits for
-   * HTTP. An event already in the outbox (re-delivered after a restart) is ignored.
+   * HTTP. An event already in the outbox (re-delivered after a restart) is ignored; another
+   * event with the id of one in the outbox is recorded apart, under an id of its own, and
+   * reported (see `place`).
    */
   enqueue(envelope: E): Promise<void>;
   /** Begin attempting: this instance's pending records, resumed from the store, first. */
@@ -210,9 +212,12 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
   };
 
   return {
-    async enqueue(envelope) {
-      const id = outboxId(instance, envelope.id);
-      if (outbox.has(id)) return;
+    async enqueue(given) {
+      // One record per event: a replay of it is ignored; another event under its id is not.
+      const placed = place(instance, given, (key) => outbox.get(key));
+      if (placed.kind === 'replay') return;
+      if (placed.kind === 'collision') observer.collision(given, placed.existing, placed.envelope.id);
+      const { id, envelope } = placed;
       const record = createRecord(
         instance,
         envelope,
