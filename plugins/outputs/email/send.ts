@@ -37,11 +37,21 @@ export interface Mailer {
 
 interface SmtpError {
   code?: string;
+  /** The socket's own code behind nodemailer's (`ESOCKET`): e.g. a TLS verification code. */
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   command?: string;
   message?: string;
   name?: string;
+}
+
+const POOL_CLOSED = /^Reached maximum number of retries after connection was closed$/;
+
+/** A TLS certificate that did not verify (Node's codes for OpenSSL's verify results). */
+function isCertificateError(e: SmtpError): boolean {
+  const code = e.originalCode ?? e.code ?? '';
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/.test(code);
 }
 
 /** An SMTP failure as one line: "SMTP 451 4.3.0 Try again later (DATA)", "ECONNREFUSED …". */
@@ -53,10 +63,14 @@ export function describeError(error: unknown): string {
     const text = response.startsWith(String(e.responseCode)) ? response : `${e.responseCode} ${response}`;
     line = `SMTP ${text.trim()}${e.command ? ` (${e.command})` : ''}`;
   } else {
-    const message = e.message ?? String(error);
+    let message = e.message ?? String(error);
+    // The pool's words when a connection closed under a mail it does not requeue (the outbox
+    // retries instead): nothing was retried, the server hung up before accepting the mail.
+    if (POOL_CLOSED.test(message)) message = 'the server closed the connection before accepting the mail';
     line = e.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
   }
   if (e.code === 'EAUTH') line += '; check the user and password in the smtp URL';
+  if (isCertificateError(e)) line += "; the server's TLS certificate did not verify";
   if (e.code === 'ETLS' || /STARTTLS/i.test(line))
     line += '; see the starttls option (required by default for a remote server)';
   return line;

@@ -163,7 +163,13 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
       return;
     }
     const at = new Date();
-    const result = await deps.send(record, at, deps.signal);
+    // A send that throws (a record it cannot render, a bug in a channel) is a failed attempt
+    // like any other: it follows the schedule to the dead letters instead of being re-run at
+    // once, for ever, by the pump.
+    const result = await deps.send(record, at, deps.signal).catch((error: unknown): SendResult => ({
+      error: `could not send: ${(error as Error)?.message ?? String(error)}`,
+      latencyMs: Date.now() - at.getTime(),
+    }));
     if (result.aborted) return;
     const now = new Date();
     const n = record.attempts + 1;
