@@ -21,7 +21,13 @@ export async function loadForCommand(flag: string | undefined, cli: CliEnv): Pro
   try {
     return await loadConfig({ file: path, shownAs, env: cli.env });
   } catch (error) {
-    if (!isSpoutError(error)) throw error;
+    if (!isSpoutError(error)) {
+      // Not expected (loading turns every problem into a coded error): one line, no stack trace.
+      cli.io.err(
+        `spout: cannot load ${shownAs}: ${String((error as Error).message ?? error).split('\n')[0]}\n`,
+      );
+      return 1;
+    }
     const scrub = createRedactor(error instanceof ConfigError ? error.secrets : []);
     cli.io.err(scrub(`spout: ${error.message}\n`));
     return error.exit;

@@ -1,5 +1,8 @@
+import { hideEnvValues, variablesAt } from '../config/env-values.js';
+import { formatListen } from '../config/listen.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { SpoutConfig } from '../config/types.js';
+import { listenFailureMessage } from '../http/server.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createKernel } from '../kernel/kernel.js';
 import { createLogger } from '../log/logger.js';
@@ -50,7 +53,7 @@ export async function runConfig(
             ),
         });
   } catch (error) {
-    log.fatal({ code: (error as { code?: string }).code }, (error as Error).message);
+    log.fatal({ code: (error as { code?: string }).code }, failure(error, config));
     return isSpoutError(error) ? error.exit : 1;
   }
   const kernel = createKernel({ config, log, store, redact: () => root.redact });
@@ -109,14 +112,13 @@ export async function runConfig(
     const count = config.instances.filter((i) => i.enabled).length;
     log.info(
       { http: address },
-      `${options.banner ?? 'Spout'} running: ${count} instance(s)${address ? `, http://${address.host}:${address.port}` : ''}`,
+      `${options.banner ?? 'Spout'} running: ${count} instance(s)${address ? `, http://${formatListen(address)}` : ''}`,
     );
   } catch (error) {
     await stopControl();
-    log.fatal(
-      { code: (error as { code?: string }).code, err: error },
-      `boot failed: ${(error as Error).message}`,
-    );
+    // One line for the person running Spout; the stack only at debug level.
+    log.fatal({ code: (error as { code?: string }).code }, `boot failed: ${failure(error, config)}`);
+    log.debug({ err: error }, 'boot failure details');
     return isSpoutError(error) ? error.exit : 1;
   }
   // Signal listeners do not keep Node's event loop alive; with no server or timer the process
@@ -130,4 +132,22 @@ export async function runConfig(
   await stopControl();
   log.info(errors.length === 0 ? 'stopped cleanly' : `stopped with ${errors.length} error(s)`);
   return errors.length === 0 ? 0 : 1;
+}
+
+/**
+ * A failure's message for the log: one line, naming the variable instead of any value read from
+ * the environment (an `http.listen` set from one is named by key and variable, not echoed).
+ */
+function failure(error: unknown, config: SpoutConfig): string {
+  const uses = config.fromEnv ?? [];
+  const code = (error as { code?: string }).code;
+  const listenVars = variablesAt('http.listen', uses);
+  if (code === 'SPOUT_HTTP_LISTEN' && listenVars.length > 0) {
+    const errno = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
+    return listenFailureMessage(
+      `http.listen (set from ${listenVars.map((v) => `\${${v}}`).join(', ')})`,
+      errno,
+    );
+  }
+  return hideEnvValues(String((error as Error).message ?? error), uses).replace(/\s*\n\s*/g, ' ');
 }

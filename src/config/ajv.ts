@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parseListen } from '../http/server.js';
 import { isCronExpression } from '../kernel/scheduler.js';
 import { isDuration } from './durations.js';
+import { LISTEN_FORMS, parseListenAddress } from './listen.js';
 
 const addFormats = addFormatsModule.default;
 
@@ -11,34 +11,34 @@ const addFormats = addFormatsModule.default;
  * `cron`, `listen`, plus ajv-formats' (uri, email, …). All errors are collected; defaults fill in.
  */
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, allowUnionTypes: true });
+  // verbose: errors carry the value, so a message can say why it is wrong (never what it is).
+  const ajv = new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    strict: false,
+    allowUnionTypes: true,
+    verbose: true,
+  });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
   ajv.addFormat('duration', { type: 'string', validate: isDuration });
   ajv.addFormat('cron', { type: 'string', validate: isCronExpression });
-  ajv.addFormat('listen', {
-    type: 'string',
-    validate: (v: string) => {
-      try {
-        const { port } = parseListen(v);
-        return port >= 0 && port <= 65535;
-      } catch {
-        return false;
-      }
-    },
-  });
+  ajv.addFormat('listen', { type: 'string', validate: (v: string) => parseListenAddress(v).ok });
   return ajv;
 }
 
 const FORMAT_HINTS: Record<string, string> = {
   duration: 'a duration such as 30s, 5m, 1h or 7d',
   cron: 'a cron expression such as "*/5 * * * *"',
-  listen: 'host:port, e.g. 127.0.0.1:8080',
+  listen: LISTEN_FORMS,
   uri: 'an absolute URL such as https://example.com/hook',
   email: 'an e-mail address',
 };
 
-/** A readable message for one ajv error, and the key it is about (for unknown/missing keys). */
+/**
+ * A readable message for one ajv error, and the key it is about (for unknown/missing keys). No
+ * message repeats the value: it may have come from an environment variable.
+ */
 export function describeAjvError(error: ErrorObject): { message: string; key?: string; atKey?: boolean } {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -55,8 +55,12 @@ export function describeAjvError(error: ErrorObject): { message: string; key?: s
       };
     case 'enum':
       return { message: `must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}` };
-    case 'format':
-      return { message: `must be ${FORMAT_HINTS[String(p.format)] ?? `in format "${String(p.format)}"`}` };
+    case 'format': {
+      const hint = `must be ${FORMAT_HINTS[String(p.format)] ?? `in format "${String(p.format)}"`}`;
+      const parsed =
+        p.format === 'listen' && typeof error.data === 'string' ? parseListenAddress(error.data) : null;
+      return { message: parsed && !parsed.ok ? `${hint}; ${parsed.reason}` : hint };
+    }
     case 'type':
       return { message: `must be ${String(p.type).replace(',', ' or ')}` };
     default:

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { PluginDefinition } from '../plugin/types.js';
 import { secretOptionPaths } from './build-schema.js';
+import type { EnvUse } from './env-values.js';
 import { SECTIONS, type KernelConfig, type Section } from './kernel-schema.js';
 import type { InstanceConfig, SpoutConfig } from './types.js';
 
@@ -21,6 +22,7 @@ export function assemble(
   plugins: Map<string, PluginDefinition>,
   secretValues: Set<string>,
   secretPaths: Array<Array<string | number>>,
+  fromEnv: readonly EnvUse[] = [],
 ): SpoutConfig {
   const secrets = new Set(secretValues);
   const strict = new Set<string>();
@@ -67,6 +69,7 @@ export function assemble(
     instances,
     secrets: [...secrets],
     strictSecrets: [...strict],
+    fromEnv: [...fromEnv],
   };
 }
 

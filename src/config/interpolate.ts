@@ -7,6 +7,7 @@ import {
   type Node as YNode,
   type Scalar,
 } from 'yaml';
+import type { EnvUse } from './env-values.js';
 import type { Problem } from './problems.js';
 
 /** What substitution found: secret values and paths, and problems (unset variables). */
@@ -15,6 +16,8 @@ export interface Interpolation {
   secretValues: Set<string>;
   /** Key paths whose value contains a substitution: masked in `spout check`. */
   secretPaths: Array<Array<string | number>>;
+  /** Each value read from the environment, with its variable and the key it went to. */
+  uses: EnvUse[];
   problems: Problem[];
 }
 
@@ -33,7 +36,7 @@ export function interpolate(
   lines: LineCounter,
   file: string,
 ): Interpolation {
-  const result: Interpolation = { secretValues: new Set(), secretPaths: [], problems: [] };
+  const result: Interpolation = { secretValues: new Set(), secretPaths: [], uses: [], problems: [] };
 
   const substitute = (node: Scalar, path: Array<string | number>): void => {
     const text = node.value as string;
@@ -46,6 +49,7 @@ export function interpolate(
       if (value !== undefined && value !== '') {
         fromEnv = true;
         result.secretValues.add(value);
+        result.uses.push({ path: path.join('.'), variable: name as string, value });
         return value;
       }
       if (fallback !== undefined) return fallback;

@@ -1,12 +1,15 @@
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { createError, SpoutError } from '../kernel/errors.js';
+import { createError, isSpoutError, SpoutError } from '../kernel/errors.js';
 import { resolvePlugin } from '../kernel/loader.js';
 import type { PluginDefinition } from '../plugin/types.js';
 import { createAjv, describeAjvError } from './ajv.js';
 import { buildSchema, INSTANCE_NAME, instanceSchema, looseInstanceSchema } from './build-schema.js';
+import { checkAliases, MAX_ALIASED_VALUES } from './aliases.js';
+import { envNote, hideEnvValues, usesUnder, type EnvUse } from './env-values.js';
 import { deepFreeze } from './freeze.js';
+import { MAX_FLOW_NESTING, tooDeep } from './nesting.js';
 import { interpolate } from './interpolate.js';
 import { SECTIONS, type Section } from './kernel-schema.js';
 import { formatProblem, locate, sortProblems, type Problem } from './problems.js';
@@ -46,32 +49,118 @@ const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null &
  *
  * Errors: `SPOUT_CONFIG_NOT_FOUND` when the file cannot be read; a {@link ConfigError} listing
  * every problem found (syntax, unset variables, unknown or wrong-kind plugins, schema
- * violations) as `FILE:LINE:COL  key.path  message`. No message contains a secret value.
+ * violations) as `FILE:LINE:COL  key.path  message`, or the one limit a hostile file broke (over
+ * {@link MAX_CONFIG_BYTES}, too many or too large aliases, too deep nesting). No message contains
+ * a value read from the environment: problems name the variable instead.
  */
 export async function loadConfig(options: LoadOptions): Promise<SpoutConfig> {
   const path = resolve(options.file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw createError(
+  const shownAs = options.shownAs ?? options.file;
+  return parseConfig(await readConfigFile(path, shownAs), shownAs, dirname(path), options.env);
+}
+
+/** Largest configuration file read, in bytes (1 MiB): a larger one is refused before it is read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const tooLarge = (file: string, bytes?: number) =>
+  new ConfigError([
+    {
+      file,
+      line: 1,
+      col: 1,
+      path: '',
+      message: `the file is ${bytes === undefined ? 'larger than 1 MiB' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`}; a configuration file may be at most 1 MiB (${MAX_CONFIG_BYTES} bytes)`,
+    },
+  ]);
+
+/**
+ * Read the file as UTF-8 text, refusing (SPOUT_CONFIG_INVALID) one over {@link MAX_CONFIG_BYTES}:
+ * a regular file by its size before reading anything, anything else (a pipe) once that much is read.
+ */
+async function readConfigFile(path: string, shownAs: string): Promise<string> {
+  const cannotRead = (error: unknown) =>
+    createError(
       'SPOUT_CONFIG_NOT_FOUND',
-      `Cannot read the configuration file ${options.shownAs ?? options.file} (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
+      `Cannot read the configuration file ${shownAs} (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
         `Pass --config PATH, set SPOUT_CONFIG, or copy config.example.yaml to config.yaml.`,
       {},
       error,
     );
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw cannotRead(error);
   }
-  return parseConfig(text, options.shownAs ?? options.file, dirname(path), options.env);
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw cannotRead(Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    if (info.isFile() && info.size > MAX_CONFIG_BYTES) throw tooLarge(shownAs, info.size);
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      length += bytesRead;
+      if (bytesRead === 0 || length === buffer.length) break;
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(shownAs);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    throw isSpoutError(error) ? error : cannotRead(error);
+  } finally {
+    await handle.close();
+  }
 }
 
-/** {@link loadConfig} on text already read; `dir` is where relative paths start. */
+/**
+ * {@link loadConfig} on text already read; `dir` is where relative paths start. Whatever goes
+ * wrong while loading comes out as a {@link ConfigError} (or another coded error), with no value
+ * from the environment in its message.
+ */
 export async function parseConfig(
   text: string,
   file: string,
   dir: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<SpoutConfig> {
+  const read: EnvUse[] = [];
+  try {
+    return await parse(text, file, dir, env, read);
+  } catch (error) {
+    if (error instanceof ConfigError && error.secrets.length === 0) error.secrets = read.map((u) => u.value);
+    if (isSpoutError(error)) throw error;
+    // Unforeseen (a plugin's schema ajv cannot compile, a stack overflow on a hostile file): still
+    // a one-line reason at the file, not a stack trace.
+    const reason = hideEnvValues(String((error as Error).message ?? error).split('\n')[0] as string, read);
+    const wrapped = new ConfigError([
+      { file, line: 1, col: 1, path: '', message: `cannot be loaded: ${reason}` },
+    ]);
+    wrapped.secrets = read.map((u) => u.value);
+    throw wrapped;
+  }
+}
+
+async function parse(
+  text: string,
+  file: string,
+  dir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  read: EnvUse[],
+): Promise<SpoutConfig> {
+  if (text.length > MAX_CONFIG_BYTES / 4 && Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    throw tooLarge(file, Buffer.byteLength(text));
+  }
+  const deep = tooDeep(text);
+  if (deep) {
+    throw new ConfigError([
+      {
+        file,
+        ...deep,
+        path: '',
+        message: `more than ${MAX_FLOW_NESTING} levels of { } and [ ] inside each other`,
+      },
+    ]);
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -89,8 +178,16 @@ export async function parseConfig(
         })),
     );
   }
+  // Aliases are checked before the document becomes data: a "billion laughs" file would not fit.
+  const aliasProblem = checkAliases(doc);
+  if (aliasProblem) {
+    const { line, col } = lines.linePos(aliasProblem.node.range?.[0] ?? 0);
+    throw new ConfigError([{ file, line, col, path: '', message: aliasProblem.message }]);
+  }
   const subst = interpolate(doc, env, lines, file);
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  read.push(...subst.uses);
+  const uses = subst.uses;
+  const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIASED_VALUES }) ?? {};
   if (!isObject(data)) {
     throw new ConfigError([
       {
@@ -153,7 +250,17 @@ export async function parseConfig(
         continue;
       const found = await resolvePlugin(SECTIONS[section], value.use, dir);
       if (!found.ok) {
-        problems.push(at(doc, lines, file, [section, name, 'use'], found.error.message));
+        // The name may have come from a variable: the message names the variable, not its value.
+        const message = hideEnvValues(found.error.message, usesUnder(`${section}.${name}`, uses));
+        problems.push(
+          at(
+            doc,
+            lines,
+            file,
+            [section, name, 'use'],
+            message + envNote(`${section}.${name}.use`, message, uses),
+          ),
+        );
         schemas[name] = looseInstanceSchema(section === 'outputs');
         continue;
       }
@@ -181,7 +288,8 @@ export async function parseConfig(
       if (unset.has(path.join('.'))) continue;
       const { message, key, atKey } = describeAjvError(error);
       const full = key !== undefined ? [...path, key] : path;
-      problems.push(at(doc, lines, file, path, message, atKey ? key : undefined, full));
+      const note = envNote(full.join('.'), message, uses);
+      problems.push(at(doc, lines, file, path, message + note, atKey ? key : undefined, full));
     }
   }
   if (problems.length === 0) {
@@ -203,9 +311,14 @@ export async function parseConfig(
         // An error may name the option it is about (`optionPath`): the problem is located there.
         const optionPath = (error as { optionPath?: string }).optionPath;
         const full = optionPath ? [section, name, ...optionPath.split('.')] : [section, name];
-        const text = (error as Error).message;
+        // A plugin's message may quote an option: values from variables become their names.
+        const text = hideEnvValues(String((error as Error).message), [
+          ...usesUnder(`${section}.${name}`, uses),
+          ...usesUnder('auth', uses),
+        ]);
         const prefix = `${full.join('.')} `;
-        problems.push(at(doc, lines, file, full, text.startsWith(prefix) ? text.slice(prefix.length) : text));
+        const message = text.startsWith(prefix) ? text.slice(prefix.length) : text;
+        problems.push(at(doc, lines, file, full, message + envNote(full.join('.'), message, uses)));
       }
     }
   }
@@ -215,7 +328,7 @@ export async function parseConfig(
     throw error;
   }
 
-  return deepFreeze(assemble(data, file, dir, plugins, subst.secretValues, subst.secretPaths));
+  return deepFreeze(assemble(data, file, dir, plugins, subst.secretValues, subst.secretPaths, uses));
 }
 
 function at(

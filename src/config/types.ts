@@ -1,3 +1,4 @@
+import type { EnvUse } from './env-values.js';
 import type { Section, Filter, KernelConfig } from './kernel-schema.js';
 import type { EventPattern, PluginDefinition, PluginKind } from '../plugin/types.js';
 
@@ -32,4 +33,9 @@ export interface SpoutConfig extends KernelConfig {
   secrets: readonly string[];
   /** Values of options marked secret and of `auth.secret`: scrubbed whatever their length. */
   strictSecrets: readonly string[];
+  /**
+   * Every value read by a `${VAR}` reference, with its variable and key: messages name the
+   * variable instead of echoing the value. Absent in configurations built in code.
+   */
+  fromEnv?: readonly EnvUse[];
 }

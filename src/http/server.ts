@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Router from 'find-my-way';
+import { formatListen, parseListen } from '../config/listen.js';
 import { createError } from '../kernel/errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
@@ -33,11 +34,21 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Parse `http.listen`: `host:port`, `:port` or `port`; `[::1]:8080` for IPv6. */
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(listen.trim());
-  if (!m) throw new Error(`"${listen}" is not host:port`);
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port: Number(m[3]) };
+/** Parse `http.listen` (validated with the configuration); the one parser is in `src/config/listen.ts`. */
+export { parseListen };
+
+/**
+ * The message of a failed listen. `where` names the address: `host:port`, or the key and the
+ * variable it came from when it was set from the environment (an address is never echoed then).
+ */
+export function listenFailureMessage(where: string, errno: string): string {
+  const hint =
+    errno === 'EACCES'
+      ? 'Ports below 1024 need privileges: use another port, or change http.listen in the configuration.'
+      : errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND' || errno === 'EAI_AGAIN'
+        ? 'The host is not an address of this machine: change http.listen in the configuration.'
+        : 'Free the port or change http.listen in the configuration.';
+  return `Cannot listen on ${where} (${errno}). ${hint}`;
 }
 
 /** Answer with JSON. */
@@ -134,8 +145,7 @@ export function createHttpServer(options: {
           reject(
             createError(
               'SPOUT_HTTP_LISTEN',
-              `Cannot listen on ${host}:${port} (${error.code ?? error.message}). ` +
-                `Free the port or change http.listen in the configuration.`,
+              listenFailureMessage(formatListen({ host, port }), error.code ?? 'unknown error'),
               {},
               error,
             ),

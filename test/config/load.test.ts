@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseListen } from '../../src/config/listen.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -136,8 +137,32 @@ describe('config loader', () => {
       ),
     ).toEqual([
       '1:24 kernel.stopTimeout must be a duration such as 30s, 5m, 1h or 7d',
-      '2:17 http.listen must be host:port, e.g. 127.0.0.1:8080',
+      '2:17 http.listen must be host:port, [ipv6]:port or a port, e.g. 127.0.0.1:8080; the port is missing',
     ]);
+  });
+
+  it('parses http.listen strictly when the file is validated, each mistake at its line and column', async () => {
+    const listen = (value: string) =>
+      problems(`http:\n  listen: "${value}"\noutputs:\n  t: { use: console }\n`);
+    expect(await listen('localhost8080')).toEqual([
+      expect.stringMatching(/^2:11 http\.listen must be host:port.*the port is missing$/),
+    ]);
+    expect(await listen('1.2.3.4:99999')).toEqual([
+      expect.stringMatching(/^2:11 http\.listen must be .*the port must be a whole number from 0 to 65535$/),
+    ]);
+    expect(await listen('[::1:80')).toEqual([expect.stringMatching(/^2:11 http\.listen .*no closing "\]"/)]);
+    expect(await listen('::1:80')).toEqual([
+      expect.stringMatching(/^2:11 http\.listen .*IPv6 address goes in brackets/),
+    ]);
+    for (const [value, host, port] of [
+      ['8080', '127.0.0.1', 8080],
+      [':8080', '127.0.0.1', 8080],
+      ['[::1]:9000', '::1', 9000],
+      ['0.0.0.0:80', '0.0.0.0', 80],
+    ] as const) {
+      const config = await load(`http: { listen: "${value}" }\noutputs:\n  t: { use: console }\n`);
+      expect(parseListen(config.http.listen)).toEqual({ host, port });
+    }
   });
 
   it('needs at least one instance', async () => {

@@ -1,10 +1,12 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { run } from '../helpers/cli.js';
+import { createServer } from 'node:net';
+import { run, start } from '../helpers/cli.js';
 
 const RECORDER = fileURLToPath(new URL('../fixtures/plugins/recorder.mjs', import.meta.url));
 
@@ -101,5 +103,56 @@ describe('a malformed label file for the flow detector (built CLI)', () => {
       expect(stderr).toContain(`${labels}:3  type must be one of exchange, custody, other`);
       expect(stderr).not.toMatch(/running: \d+ instance/);
     }
+  });
+});
+
+describe('http.listen forms (built CLI)', () => {
+  it('check refuses a listen address that does not parse, at its line and column, before anything runs', async () => {
+    for (const [value, reason] of [
+      ['localhost8080', 'the port is missing'],
+      ['1.2.3.4:99999', 'the port must be a whole number from 0 to 65535'],
+      ['[::1:80', 'the IPv6 address has no closing "]", e.g. [::1]:8080'],
+      ['::1:80', 'an IPv6 address goes in brackets, e.g. [::1]:8080'],
+      ['1.2.3.999:80', 'the host must be a hostname, an IPv4 address or an IPv6 address in brackets'],
+    ]) {
+      const dir = await workspace((d) =>
+        [
+          `storage: { path: ${d}/spout.json }`,
+          'http:',
+          `  listen: "${value}"`,
+          'inputs:',
+          '  feed: { use: replay }',
+        ].join('\n'),
+      );
+      const { code, stdout, stderr } = await run(['check'], { cwd: dir });
+      expect(code, value).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        'spout: 1 problem in the configuration:\n' +
+          `config.yaml:3:11  http.listen  must be host:port, [ipv6]:port or a port, e.g. 127.0.0.1:8080; ${reason}\n`,
+      );
+    }
+  });
+
+  it('run takes a port alone and listens on it at 127.0.0.1', async () => {
+    // A port free just now (the OS picks it), given as the documented port-only form.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const dir = await workspace((d) =>
+      [
+        `storage: { path: ${d}/spout.json }`,
+        `http: { listen: "${port}" }`,
+        'inputs:',
+        '  feed: { use: replay }',
+      ].join('\n'),
+    );
+    const p = start(['run'], { cwd: dir });
+    await p.waitFor(`Spout running: 1 instance(s), http://127.0.0.1:${port}`);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
   });
 });
