@@ -1,6 +1,6 @@
 import type { LRUCache } from 'lru-cache';
 import type { EventMap, EventType, TxSeen } from '../../../src/bus/events.js';
-import { normalizeTx } from './normalize.js';
+import { readCompressedTx, readTx } from './normalize.js';
 import {
   parseFees,
   parseMempoolVsize,
@@ -9,24 +9,43 @@ import {
   toStats,
   type StatsState,
 } from './stats.js';
+import {
+  Check,
+  field,
+  isObject,
+  type Path,
+  type Refusal,
+  type RejectReason,
+  type TipGuard,
+} from './validate.js';
 
-/** Kinds of bad input, counted per kind (a metrics label). */
-export type RejectKind = 'invalid-json' | 'not-object' | 'oversize' | 'bad-tx' | 'bad-field' | 'unknown-key';
+export type { RejectReason } from './validate.js';
+/** @deprecated the old name of {@link RejectReason}. */
+export type RejectKind = RejectReason;
 
-/** A projected-block transaction as the server compresses it: [txid, fee, vsize, value, rate, flags, time]. */
-export type CompressedTx = [string, number, number, number, number, number, number, ...unknown[]];
+/** Projected blocks a client may track (the server's `MEMPOOL_BLOCKS_AMOUNT`). */
+export const PROJECTED_BLOCKS = 8;
 
 /** What the frame handler needs from the input. */
 export interface FrameSink {
   emit<K extends EventType>(type: K, data: EventMap[K]): void;
-  reject(kind: RejectKind, why: string): void;
+  /** Count and log a refused frame or item; the reason is a metrics label. */
+  reject(reason: RejectReason, why: string): void;
   now(): number;
   /** Seen txids → whether they signalled RBF. A txid in it is never emitted again. */
   seen: LRUCache<string, boolean>;
   stats: StatsState;
-  /** The full transaction list of projected block `index` arrived (gap recovery). */
-  onProjectedBlock(index: number, txs: CompressedTx[]): void;
-  /** The recent blocks (`blocks`), oldest first, as the server reports them on `want`. */
+  /**
+   * The known chain tip: a block or recent-block height too far above it is refused as
+   * implausible. Without one, heights are only checked on their own.
+   */
+  tip?: TipGuard;
+  /** The full transaction list of projected block `index` arrived (gap recovery), validated. */
+  onProjectedBlock(index: number, txs: TxSeen[]): void;
+  /**
+   * The recent blocks (`blocks`), oldest first, as the server reports them on `want`; called
+   * before the tip moves to the newest of them.
+   */
   onRecentBlocks(heights: number[]): void;
 }
 
@@ -41,6 +60,8 @@ const IGNORED = new Set([
   'transactions',
   'rbfSummary',
   'rbfLatestSummary',
+  // The answer to Spout's own `track-rbf`: replacements are read from mempool-transactions.replaced.
+  'rbfLatest',
   'tomahawk',
   'accelerations',
   'live-2h-chart',
@@ -64,18 +85,32 @@ const IGNORED = new Set([
   'wallet-transactions',
   'donationConfirmed',
 ]);
-const HASH = /^[0-9a-fA-F]{64}$/;
 
-type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const REMOVED: Path = (i) => `removed[${i}]`;
+const MINED: Path = (i) => `mined[${i}]`;
+
+const refuse = (sink: FrameSink, r: Refusal | null): void => {
+  if (r) sink.reject(r.reason, r.why);
+};
 
 /**
  * Handle one text frame from the server. A frame carries several message types as top-level
  * keys; they are handled in a fixed order: replacements, added transactions, removals, the
- * block with its mined txids, then one `mempool.stats` if any stats key changed. Nothing here
- * throws: bad input is refused through `sink.reject` and the rest of the frame still counts.
+ * block with its mined txids, then one `mempool.stats` if any stats key changed. Every value
+ * read goes through validate.ts: a bad one refuses its item (a transaction, a block, a stats
+ * message) or the whole frame, counted per reason through `sink.reject`, and the rest of the
+ * frame still counts. Nothing here throws: an unexpected error is caught and counted as
+ * `internal` (a bug to report, not a way of refusing input).
  */
 export function handleFrame(text: string, maxBytes: number, sink: FrameSink): void {
+  try {
+    handle(text, maxBytes, sink);
+  } catch (error) {
+    sink.reject('internal', `frame handler error: ${(error as Error)?.message ?? String(error)}`);
+  }
+}
+
+function handle(text: string, maxBytes: number, sink: FrameSink): void {
   // Characters undercount bytes only for non-ASCII text, so the byte count is needed only then.
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
     return sink.reject('oversize', `frame of ${Buffer.byteLength(text)} bytes (maxFrameBytes ${maxBytes})`);
@@ -84,11 +119,19 @@ export function handleFrame(text: string, maxBytes: number, sink: FrameSink): vo
   try {
     frame = JSON.parse(text);
   } catch {
-    return sink.reject('invalid-json', `frame is not JSON: ${text.slice(0, 40)}`);
+    return sink.reject('invalid-json', `frame is not JSON: ${JSON.stringify(text.slice(0, 40))}`);
   }
   if (!isObject(frame)) return sink.reject('not-object', 'frame is not a JSON object');
 
   let statsChanged = false;
+  /** A stats message read through its parser: the value, or null when refused (and counted). */
+  const stat = <T>(key: string, value: unknown, parse: (v: unknown, c: Check) => T): { value: T } | null => {
+    const c = new Check(sink.now, key);
+    const parsed = parse(value, c);
+    if (!c.ok) return (refuse(sink, c.failure), null);
+    statsChanged = true;
+    return { value: parsed };
+  };
   for (const key of Object.keys(frame)) {
     const value = frame[key];
     switch (key) {
@@ -96,27 +139,23 @@ export function handleFrame(text: string, maxBytes: number, sink: FrameSink): vo
       case 'block':
         break; // handled below, in order
       case 'mempool-blocks': {
-        const blocks = parseProjectedBlocks(value);
-        if (blocks) ((sink.stats.projectedBlocks = blocks), (statsChanged = true));
-        else sink.reject('bad-field', 'mempool-blocks has the wrong shape');
+        const blocks = stat(key, value, parseProjectedBlocks);
+        if (blocks) sink.stats.projectedBlocks = blocks.value;
         break;
       }
       case 'fees': {
-        const fees = parseFees(value);
-        if (fees) ((sink.stats.fees = fees), (statsChanged = true));
-        else sink.reject('bad-field', 'fees has the wrong shape');
+        const fees = stat(key, value, parseFees);
+        if (fees) sink.stats.fees = fees.value;
         break;
       }
       case 'mempoolInfo': {
-        const vsize = parseMempoolVsize(value);
-        if (vsize !== null) ((sink.stats.mempoolVsize = vsize), (statsChanged = true));
-        else sink.reject('bad-field', 'mempoolInfo has the wrong shape');
+        const vsize = stat(key, value, parseMempoolVsize);
+        if (vsize) sink.stats.mempoolVsize = vsize.value;
         break;
       }
       case 'conversions': {
-        const usd = parseUsd(value);
-        if (usd !== undefined) ((sink.stats.usdPrice = usd), (statsChanged = true));
-        else sink.reject('bad-field', 'conversions has the wrong shape');
+        const usd = stat(key, value, parseUsd);
+        if (usd) sink.stats.usdPrice = usd.value ?? null;
         break;
       }
       case 'blocks':
@@ -126,123 +165,171 @@ export function handleFrame(text: string, maxBytes: number, sink: FrameSink): vo
         projected(value, sink);
         break;
       default:
-        if (!IGNORED.has(key)) sink.reject('unknown-key', `unknown key "${key.slice(0, 40)}"`);
+        if (!IGNORED.has(key)) sink.reject('unknown-key', `unknown key ${JSON.stringify(key.slice(0, 40))}`);
     }
   }
-  const delta = frame['mempool-transactions'];
+  const delta = field(frame, 'mempool-transactions');
   const mined = delta !== undefined ? mempoolDelta(delta, sink) : null;
-  if (frame.block !== undefined) block(frame.block, mined ?? [], sink);
+  const block = field(frame, 'block');
+  if (block !== undefined) connectBlock(block, mined ?? [], sink);
   if (statsChanged) {
     const stats = toStats(sink.stats);
     if (stats) sink.emit('mempool.stats', stats);
   }
 }
 
-/** Emit the delta's events; returns its `mined` txids (block frames), or null when malformed. */
+/** A list of the delta: absent means empty; anything but an array refuses the delta. */
+function deltaList(delta: Record<string, unknown>, key: string, c: Check): readonly unknown[] {
+  const v = field(delta, key);
+  return v === undefined ? [] : c.list(v, key);
+}
+
+/** Emit the delta's events; returns its valid `mined` txids (block frames), or null when refused. */
 function mempoolDelta(value: unknown, sink: FrameSink): string[] | null {
-  if (!isObject(value)) return (sink.reject('bad-field', 'mempool-transactions is not an object'), null);
-  const { added = [], removed = [], mined = [], replaced = [] } = value;
-  if (![added, removed, mined, replaced].every(Array.isArray)) {
-    return (sink.reject('bad-field', 'mempool-transactions lists are not arrays'), null);
-  }
+  const c = new Check(sink.now, 'mempool-transactions');
+  const delta = c.object(value, '');
+  const added = deltaList(delta, 'added', c);
+  const removed = deltaList(delta, 'removed', c);
+  const minedList = deltaList(delta, 'mined', c);
+  const replaced = deltaList(delta, 'replaced', c);
+  if (!c.ok) return (refuse(sink, c.failure), null);
+
   const replacedNow = new Set<string>();
-  for (const r of replaced as unknown[]) {
-    if (!isObject(r) || typeof r.replaced !== 'string' || !HASH.test(r.replaced)) {
-      sink.reject('bad-field', 'a replaced entry has no valid txid');
-      continue;
-    }
-    const by = typeof r.by === 'string' ? r.by : isObject(r.by) ? r.by.txid : undefined;
-    if (typeof by !== 'string' || !HASH.test(by)) {
-      sink.reject('bad-field', 'a replaced entry has no valid replacement');
-      continue;
-    }
-    const old = r.replaced.toLowerCase();
-    replacedNow.add(old);
-    // Full RBF: the replaced transaction did not signal (BIP 125); unknown when it was never seen.
-    const signalled = sink.seen.peek(old);
-    sink.emit('tx.replaced', { txid: old, byTxid: by.toLowerCase(), fullRbf: signalled === false });
-    if (isObject(r.by)) seeTx(r.by, sink);
+  for (let i = 0; i < replaced.length; i++) replacement(replaced[i], i, replacedNow, sink);
+  for (let i = 0; i < added.length; i++) seeTx(added[i], i, sink);
+  // Ids one by one: a bad one is refused alone (`take` clears the check for the next).
+  for (let i = 0; i < removed.length; i++) {
+    c.at = i;
+    const txid = c.id(removed[i], REMOVED);
+    if (!c.ok) refuse(sink, c.take());
+    else if (!replacedNow.has(txid)) sink.emit('tx.removed', { txid, reason: 'unknown' });
   }
-  for (const raw of added as unknown[]) seeTx(raw, sink);
-  for (const txid of removed as unknown[]) {
-    if (typeof txid !== 'string' || !HASH.test(txid)) {
-      sink.reject('bad-field', 'a removed txid is not 64 hex digits');
-      continue;
-    }
-    if (!replacedNow.has(txid.toLowerCase()))
-      sink.emit('tx.removed', { txid: txid.toLowerCase(), reason: 'unknown' });
+  const mined: string[] = [];
+  for (let i = 0; i < minedList.length; i++) {
+    c.at = i;
+    const txid = c.id(minedList[i], MINED);
+    if (c.ok) mined.push(txid);
+    else refuse(sink, c.take());
   }
-  return (mined as unknown[])
-    .filter((t): t is string => typeof t === 'string' && HASH.test(t))
-    .map((t) => t.toLowerCase());
+  return mined;
 }
 
-function seeTx(raw: unknown, sink: FrameSink): void {
-  const txid = isObject(raw) && typeof raw.txid === 'string' ? raw.txid.toLowerCase() : null;
-  if (txid !== null && sink.seen.has(txid)) return;
-  const result = normalizeTx(raw, sink.now);
-  if (!result.ok) return sink.reject(result.kind, result.why);
-  sink.seen.set(result.tx.txid, result.tx.rbfSignaling);
-  sink.emit('tx.seen', result.tx);
+/** `{replaced: txid, by: txid | full tx}`: refused whole when either side is bad. */
+function replacement(raw: unknown, i: number, replacedNow: Set<string>, sink: FrameSink): void {
+  const where = `mempool-transactions.replaced[${i}]`;
+  const c = new Check(sink.now, where);
+  const r = c.object(raw, '');
+  const old = c.id(field(r, 'replaced'), 'replaced');
+  const by = field(r, 'by');
+  const byTx = isObject(by) ? by : null;
+  const byTxid = c.id(byTx ? field(byTx, 'txid') : by, byTx ? 'by.txid' : 'by');
+  if (!c.ok) return refuse(sink, c.failure);
+  // The replacement in full: read unless already seen (then only its txid is needed).
+  let tx: TxSeen | null = null;
+  if (byTx && !sink.seen.has(byTxid)) {
+    const t = new Check(sink.now, `${where}.by`);
+    tx = readTx(byTx, t);
+    if (!tx || !t.ok) return refuse(sink, t.failure);
+  }
+  replacedNow.add(old);
+  // Full RBF: the replaced transaction did not signal (BIP 125); unknown when it was never seen.
+  const signalled = sink.seen.peek(old);
+  sink.emit('tx.replaced', { txid: old, byTxid, fullRbf: signalled === false });
+  if (tx) {
+    sink.seen.set(tx.txid, tx.rbfSignaling);
+    sink.emit('tx.seen', tx);
+  }
 }
 
-function block(value: unknown, mined: string[], sink: FrameSink): void {
-  if (
-    !isObject(value) ||
-    typeof value.id !== 'string' ||
-    !HASH.test(value.id) ||
-    !Number.isSafeInteger(value.height) ||
-    typeof value.timestamp !== 'number'
-  ) {
-    return sink.reject('bad-field', 'block has the wrong shape');
+function seeTx(raw: unknown, i: number, sink: FrameSink): void {
+  // Sent again (after a reconnect, or as a replacement and as added): emitted once, not re-read.
+  // (Only valid txids are ever in `seen`: no need to validate this one first.)
+  if (isObject(raw)) {
+    const txid = field(raw, 'txid');
+    if (typeof txid === 'string' && sink.seen.has(txid.toLowerCase())) return;
   }
-  sink.emit('block.connected', {
-    height: value.height as number,
-    hash: value.id.toLowerCase(),
-    time: new Date(value.timestamp * 1000).toISOString(),
-    txids: mined,
-  });
+  const c = new Check(sink.now, () => `mempool-transactions.added[${i}]`);
+  const tx = readTx(raw, c);
+  if (!tx || !c.ok) return refuse(sink, c.failure);
+  sink.seen.set(tx.txid, tx.rbfSignaling);
+  sink.emit('tx.seen', tx);
+}
+
+/** A block as `block` and `blocks` carry it (BlockExtended): only id, height and timestamp are read. */
+interface BlockHeader {
+  id: string;
+  height: number;
+  timestamp: number;
+  time: string;
+}
+
+/** The header of a block at `at` (`[3]` in a list), or null when a value is bad. */
+function readBlockHeader(value: unknown, c: Check, at = ''): BlockHeader | null {
+  const path = (key: string) => (at ? `${at}.${key}` : key);
+  const b = c.object(value, at);
+  const id = c.id(field(b, 'id'), path('id'));
+  const height = c.height(field(b, 'height'), path('height'));
+  const timestamp = field(b, 'timestamp');
+  const time = c.time(timestamp, path('timestamp'));
+  return c.ok ? { id, height, timestamp: timestamp as number, time } : null;
+}
+
+function connectBlock(value: unknown, mined: string[], sink: FrameSink): void {
+  const c = new Check(sink.now, 'block');
+  const b = readBlockHeader(value, c);
+  if (!b) return refuse(sink, c.failure);
+  const implausible = sink.tip?.check(b.height, b.timestamp) ?? null;
+  if (implausible) return refuse(sink, { reason: implausible.reason, why: `block: ${implausible.why}` });
+  sink.tip?.set(b.height, b.timestamp);
+  sink.emit('block.connected', { height: b.height, hash: b.id, time: b.time, txids: mined });
 }
 
 function recentBlocks(value: unknown, sink: FrameSink): void {
-  if (!Array.isArray(value)) return sink.reject('bad-field', 'blocks is not an array');
-  const heights = value
-    .filter(isObject)
-    .map((b) => b.height)
-    .filter((h): h is number => Number.isSafeInteger(h));
-  sink.onRecentBlocks(heights.sort((a, b) => a - b));
+  const c = new Check(sink.now, 'blocks');
+  const list = c.list(value, '');
+  if (!c.ok) return refuse(sink, c.failure);
+  const accepted: BlockHeader[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const b = readBlockHeader(list[i], c, `[${i}]`);
+    if (!b || !c.ok) {
+      refuse(sink, c.take());
+      continue;
+    }
+    const implausible = sink.tip?.check(b.height, b.timestamp) ?? null;
+    if (implausible) refuse(sink, { reason: implausible.reason, why: `blocks[${i}]: ${implausible.why}` });
+    else accepted.push(b);
+  }
+  accepted.sort((a, b) => a.height - b.height);
+  sink.onRecentBlocks(accepted.map((b) => b.height));
+  const newest = accepted.at(-1);
+  if (newest) sink.tip?.set(newest.height, newest.timestamp);
 }
 
+/**
+ * `projected-block-transactions`: a full list (`blockTransactions`, the answer to
+ * `track-mempool-block`, read by gap recovery) or a `delta` (not read). Each entry is validated;
+ * bad ones are refused and the rest handed on. An answer refused whole (once its index is known)
+ * still reports its block, with no transactions, so that recovery moves on instead of waiting.
+ */
 function projected(value: unknown, sink: FrameSink): void {
-  if (!isObject(value) || !Number.isInteger(value.index))
-    return sink.reject('bad-field', 'projected-block-transactions has the wrong shape');
-  if (!Array.isArray(value.blockTransactions)) return; // a delta: only full lists are used (gap recovery)
-  const txs = value.blockTransactions.filter(
-    (t): t is CompressedTx =>
-      Array.isArray(t) &&
-      typeof t[0] === 'string' &&
-      HASH.test(t[0]) &&
-      t.slice(1, 7).every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0),
-  );
-  if (txs.length !== value.blockTransactions.length)
-    sink.reject('bad-field', 'projected block transactions with the wrong shape');
-  sink.onProjectedBlock(value.index as number, txs);
-}
-
-/** A `tx.seen` from a projected-block entry: no inputs or outputs, only what the list carries. */
-export function fromCompressed(t: CompressedTx, now: number): TxSeen {
-  const [txid, fee, vsize, value, , flags, time] = t;
-  return {
-    txid: txid.toLowerCase(),
-    valueSats: value,
-    feeSats: fee,
-    vsize,
-    feeRate: vsize > 0 ? fee / vsize : 0,
-    inputs: [],
-    outputs: [],
-    // flags is a bitfield past 2^32: `%` keeps bit 0 where `&` would truncate.
-    rbfSignaling: flags % 2 === 1,
-    firstSeen: new Date(time > 0 ? time * 1000 : now).toISOString(),
-    partial: true,
-  };
+  const c = new Check(sink.now, 'projected-block-transactions');
+  const p = c.object(value, '');
+  const index = c.index(field(p, 'index'), 'index', PROJECTED_BLOCKS);
+  if (!c.ok) return refuse(sink, c.failure);
+  const full = field(p, 'blockTransactions');
+  if (full === undefined && isObject(field(p, 'delta'))) return; // a delta: not read
+  const list =
+    full === undefined
+      ? (c.fail('bad-shape', '', 'neither blockTransactions nor delta is sent'), [])
+      : c.list(full, 'blockTransactions');
+  if (!c.ok) return (refuse(sink, c.failure), sink.onProjectedBlock(index, []));
+  const txs: TxSeen[] = [];
+  const e = new Check(sink.now, 'projected-block-transactions.blockTransactions');
+  for (let i = 0; i < list.length; i++) {
+    e.at = i;
+    const tx = readCompressedTx(list[i], e);
+    if (tx && e.ok) txs.push(tx);
+    else refuse(sink, e.take());
+  }
+  sink.onProjectedBlock(index, txs);
 }

@@ -6,9 +6,10 @@ import { defineInput } from '../../../src/plugin/define.js';
 import { counter } from '../../../src/plugin/metrics.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { createConnection } from './connection.js';
-import { fromCompressed, handleFrame, type FrameSink } from './frames.js';
+import { handleFrame, type FrameSink } from './frames.js';
 import { createRecovery } from './recovery.js';
 import { createRejections } from './rejections.js';
+import { createTipGuard } from './validate.js';
 
 const HEALTH: Record<InputState, 'healthy' | 'degraded'> = {
   connecting: 'degraded',
@@ -70,10 +71,12 @@ export default defineInput({
   emits: ['tx.seen', 'tx.replaced', 'tx.removed', 'block.connected', 'mempool.stats', 'input.status'],
   setup(ctx) {
     const o = ctx.options;
-    const rejected = counter(ctx.metrics, 'spout_input_rejected_total', 'Bad input from an input, by kind.', [
-      'instance',
-      'kind',
-    ]);
+    const rejected = counter(
+      ctx.metrics,
+      'spout_input_rejected_total',
+      'Input refused by an input (a frame or an item of one), by reason.',
+      ['instance', 'reason'],
+    );
     const frames = counter(ctx.metrics, 'spout_input_frames_total', 'Frames received by an input.', [
       'instance',
     ]);
@@ -81,28 +84,28 @@ export default defineInput({
       'instance',
     ]);
     const rejections = createRejections(ctx.log, rejected, ctx.instance);
-    let tip: number | null = null;
+    const now = Date.now;
+    const tip = createTipGuard(now);
     let state: InputState | null = null;
 
     const sink: FrameSink = {
-      emit: (type, data) => {
-        if (type === 'block.connected') tip = Math.max(tip ?? 0, (data as { height: number }).height);
-        ctx.bus.publish(type, data);
-      },
+      emit: (type, data) => ctx.bus.publish(type, data),
       reject: rejections.reject,
-      now: Date.now,
+      now,
       seen: new LRUCache<string, boolean>({ max: o.seenCapacity }),
       stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
+      tip,
       onProjectedBlock: (index, txs) => recovery.onProjectedBlock(index, txs),
       onRecentBlocks(heights) {
+        // Heights are validated and plausible from the tip (validate.ts): the gap is bounded.
         const newest = heights[heights.length - 1];
-        if (tip !== null && newest !== undefined && newest > tip) {
+        const known = tip.height();
+        if (known !== null && newest !== undefined && newest > known) {
           ctx.log.warn(
-            { from: tip + 1, to: newest },
-            `missed ${newest - tip} block(s) while disconnected; their confirmations are not reported`,
+            { from: known + 1, to: newest },
+            `missed ${newest - known} block(s) while disconnected; their confirmations are not reported`,
           );
         }
-        if (newest !== undefined) tip = Math.max(tip ?? 0, newest);
       },
     };
     const minSats = Math.round(o.recoverMinBtc * 1e8);
@@ -111,9 +114,8 @@ export default defineInput({
       send: (m) => connection.send(m),
       found(txs) {
         let emitted = 0;
-        for (const t of txs) {
-          if (t[3] < minSats || sink.seen.has(t[0].toLowerCase())) continue;
-          const tx = fromCompressed(t, Date.now());
+        for (const tx of txs) {
+          if (tx.valueSats < minSats || sink.seen.has(tx.txid)) continue;
           sink.seen.set(tx.txid, tx.rbfSignaling);
           ctx.bus.publish('tx.seen', tx);
           emitted++;

@@ -1,118 +1,168 @@
 import type { TxInput, TxOutput, TxSeen } from '../../../src/bus/events.js';
+import { Check, field, MAX_SATS, type Path, type RejectReason } from './validate.js';
 
-/** 21 million BTC in satoshis: no amount can be larger. */
-export const MAX_SATS = 2_100_000_000_000_000;
-const TXID = /^[0-9a-fA-F]{64}$/;
-const MAX_SEQUENCE = 0xffffffff;
+export { MAX_SATS } from './validate.js';
+
 const RBF_SEQUENCE = 0xfffffffe;
 
-/** Why a transaction was refused (a metrics label). */
-export type TxRejection = 'bad-tx';
+// Paths of the fields read in lists, built from the entry index only when a value is bad.
+const OUT: Path = (i) => `vout[${i}]`;
+const OUT_VALUE: Path = (i) => `vout[${i}].value`;
+const OUT_ADDRESS: Path = (i) => `vout[${i}].scriptpubkey_address`;
+const IN: Path = (i) => `vin[${i}]`;
+const IN_SEQUENCE: Path = (i) => `vin[${i}].sequence`;
+const IN_TXID: Path = (i) => `vin[${i}].txid`;
+const IN_VOUT: Path = (i) => `vin[${i}].vout`;
+const IN_PREVOUT: Path = (i) => `vin[${i}].prevout`;
+const IN_PREV_VALUE: Path = (i) => `vin[${i}].prevout.value`;
+const IN_PREV_ADDRESS: Path = (i) => `vin[${i}].prevout.scriptpubkey_address`;
+const ENTRY: Path = (i) => `[${i}]`;
+const ENTRY_FIELDS = ['txid', 'fee', 'vsize', 'value', 'rate', 'flags', 'time'].map(
+  (name, k): Path =>
+    (i) =>
+      `[${i}][${k}] (${name})`,
+);
 
-export type Normalized = { ok: true; tx: TxSeen } | { ok: false; kind: TxRejection; why: string };
-
-type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isAmount = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_SATS;
-const fail = (why: string): Normalized => ({ ok: false, kind: 'bad-tx', why });
+export type Normalized = { ok: true; tx: TxSeen } | { ok: false; reason: RejectReason; why: string };
 
 /**
  * Normalize an Esplora transaction or a mempool.space `MempoolTransactionExtended` into a
  * `tx.seen` payload. Never throws: anything that is not a plausible transaction (wrong types,
- * negative, fractional, NaN or impossible amounts, a malformed txid) is refused with a reason.
+ * negative, fractional, NaN or impossible amounts, a malformed txid, an impossible size or time)
+ * is refused with the reason of the first bad value (see validate.ts).
  *
  * Value is the sum of all outputs; `vsize` is the server's (ceil(weight/4)) or derived from
  * weight; inputs without `prevout` (coinbase, or servers that do not send it) have null
  * address and value; outputs without `scriptpubkey_address` (OP_RETURN, P2PK, bare multisig)
  * have a null address. RBF signalling: any input sequence below 0xfffffffe (BIP 125).
+ * `firstSeen` is the server's (unix s) when it sends one, else now.
  */
 export function normalizeTx(raw: unknown, now: () => number): Normalized {
-  if (!isObject(raw)) return fail('not an object');
-  const { txid, vin, vout, fee, weight } = raw;
-  if (typeof txid !== 'string' || !TXID.test(txid)) return fail('txid is not 64 hex digits');
-  if (!Array.isArray(vout) || vout.length === 0) return fail('vout is not a non-empty array');
-  if (!Array.isArray(vin) || vin.length === 0) return fail('vin is not a non-empty array');
-  if (!isAmount(fee)) return fail('fee is not a whole number of satoshis');
+  const c = new Check(now);
+  const tx = readTx(raw, c);
+  if (tx && c.ok) return { ok: true, tx };
+  return { ok: false, ...(c.failure ?? { reason: 'internal', why: 'transaction refused without a reason' }) };
+}
+
+/** The transaction, or null when a value is bad (`c.failure` says which). */
+export function readTx(raw: unknown, c: Check): TxSeen | null {
+  const t = c.object(raw, '');
+  const txid = c.id(field(t, 'txid'), 'txid');
+  const fee = c.amount(field(t, 'fee'), 'fee');
+  const vout = c.list(field(t, 'vout'), 'vout', 1);
+  const vin = c.list(field(t, 'vin'), 'vin', 1);
+  const vsize = vsizeOf(field(t, 'vsize'), field(t, 'weight'), c);
+  const firstSeenSec = field(t, 'firstSeen');
+  const firstSeen =
+    firstSeenSec === undefined || firstSeenSec === null
+      ? new Date(c.now()).toISOString()
+      : c.time(firstSeenSec, 'firstSeen');
+  if (!c.ok) return null;
 
   const outputs: TxOutput[] = new Array(vout.length);
   let valueSats = 0;
   for (let i = 0; i < vout.length; i++) {
-    const o = vout[i] as Raw | undefined;
-    if (!isObject(o) || !isAmount(o.value)) return fail(`vout[${i}].value is not a whole number of satoshis`);
-    valueSats += o.value;
-    outputs[i] = {
-      address: typeof o.scriptpubkey_address === 'string' ? o.scriptpubkey_address : null,
-      valueSats: o.value,
-    };
+    c.at = i;
+    const o = c.object(vout[i], OUT);
+    const value = c.amount(field(o, 'value'), OUT_VALUE);
+    const address = c.address(field(o, 'scriptpubkey_address'), OUT_ADDRESS);
+    if (!c.ok) return null;
+    valueSats += value;
+    outputs[i] = { address, valueSats: value };
   }
-  if (valueSats > MAX_SATS) return fail('outputs add up to more than 21 million BTC');
+  if (valueSats > MAX_SATS)
+    return (c.fail('bad-amount', 'vout', 'outputs add up to more than 21 million BTC'), null);
 
   const inputs: TxInput[] = new Array(vin.length);
   let rbfSignaling = false;
+  let spent = 0;
   for (let i = 0; i < vin.length; i++) {
-    const v = vin[i] as Raw | undefined;
-    if (!isObject(v)) return fail(`vin[${i}] is not an object`);
-    const seq = v.sequence;
-    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > MAX_SEQUENCE)
-      return fail(`vin[${i}].sequence is not a u32`);
-    if (seq < RBF_SEQUENCE) rbfSignaling = true;
-    const prevout = v.prevout;
-    if (prevout !== null && prevout !== undefined && (!isObject(prevout) || !isAmount(prevout.value))) {
-      return fail(`vin[${i}].prevout.value is not a whole number of satoshis`);
-    }
-    inputs[i] = {
-      txid: typeof v.txid === 'string' ? v.txid : '',
-      vout: typeof v.vout === 'number' ? v.vout : 0,
-      sequence: seq,
-      address:
-        isObject(prevout) && typeof prevout.scriptpubkey_address === 'string'
-          ? prevout.scriptpubkey_address
-          : null,
-      valueSats: isObject(prevout) ? (prevout.value as number) : null,
+    c.at = i;
+    const v = c.object(vin[i], IN);
+    const sequence = c.u32(field(v, 'sequence'), IN_SEQUENCE);
+    const prevTxid = field(v, 'txid');
+    const prevVout = field(v, 'vout');
+    const input: TxInput = {
+      txid: prevTxid === undefined ? '' : c.id(prevTxid, IN_TXID),
+      vout: prevVout === undefined ? 0 : c.u32(prevVout, IN_VOUT),
+      sequence,
+      address: null,
+      valueSats: null,
     };
+    const prevout = field(v, 'prevout');
+    if (prevout !== null && prevout !== undefined) {
+      const p = c.object(prevout, IN_PREVOUT);
+      input.valueSats = c.amount(field(p, 'value'), IN_PREV_VALUE);
+      input.address = c.address(field(p, 'scriptpubkey_address'), IN_PREV_ADDRESS);
+      spent += input.valueSats;
+    }
+    if (!c.ok) return null;
+    if (sequence < RBF_SEQUENCE) rbfSignaling = true;
+    inputs[i] = input;
   }
+  if (spent > MAX_SATS)
+    return (c.fail('bad-amount', 'vin', 'inputs add up to more than 21 million BTC'), null);
 
-  const vsize = vsizeOf(raw.vsize, weight);
-  if (vsize === null) return fail('neither vsize nor weight is a positive number');
-  const firstSeenSec = raw.firstSeen;
-  const firstSeen =
-    typeof firstSeenSec === 'number' &&
-    Number.isFinite(firstSeenSec) &&
-    firstSeenSec > 0 &&
-    firstSeenSec < 1e11
-      ? new Date(firstSeenSec * 1000).toISOString()
-      : new Date(now()).toISOString();
   return {
-    ok: true,
-    tx: {
-      txid: txid.toLowerCase(),
-      valueSats,
-      feeSats: fee,
-      vsize,
-      feeRate: fee / vsize,
-      inputs,
-      outputs,
-      rbfSignaling,
-      firstSeen,
-    },
+    txid,
+    valueSats,
+    feeSats: fee,
+    vsize,
+    feeRate: fee / vsize,
+    inputs,
+    outputs,
+    rbfSignaling,
+    firstSeen,
   };
 }
 
-function vsizeOf(vsize: unknown, weight: unknown): number | null {
-  if (typeof vsize === 'number' && Number.isFinite(vsize) && vsize > 0 && vsize < 4_000_000) return vsize;
-  if (typeof weight === 'number' && Number.isFinite(weight) && weight > 0 && weight <= 16_000_000)
-    return Math.ceil(weight / 4);
-  return null;
+/** The server's vsize when it sends one, else ceil(weight / 4); whichever is sent must be plausible. */
+function vsizeOf(vsize: unknown, weight: unknown, c: Check): number {
+  if (vsize === undefined && weight === undefined) {
+    c.fail('bad-size', 'vsize', 'neither vsize nor weight is sent');
+    return 1;
+  }
+  const fromWeight = weight === undefined ? undefined : Math.ceil(c.weight(weight, 'weight') / 4);
+  return vsize === undefined ? (fromWeight as number) : c.vsize(vsize, 'vsize');
 }
 
-// Transactions arrive in bursts that share their first-seen second: format each second once.
-let lastSecond = Number.NaN;
-let lastIso = '';
-function isoSeconds(seconds: number): string {
-  if (seconds !== lastSecond) {
-    lastSecond = seconds;
-    lastIso = new Date(seconds * 1000).toISOString();
-  }
-  return lastIso;
+/**
+ * A `tx.seen` from a projected-block entry, `TransactionCompressed = [txid, fee, vsize, value, rate,
+ * flags, time, accelerated?]` (gap recovery): no inputs or outputs, only what the list carries
+ * (marked `partial`). `time` 0 means unknown (then now). Null when a value is bad; paths name the
+ * entry by `c.at` (its index in the list).
+ */
+export function readCompressedTx(raw: unknown, c: Check): TxSeen | null {
+  const t = c.list(raw, ENTRY, 7);
+  if (!c.ok) return null;
+  const [txidAt, feeAt, vsizeAt, valueAt, rateAt, flagsAt, timeAt] = ENTRY_FIELDS as [
+    Path,
+    Path,
+    Path,
+    Path,
+    Path,
+    Path,
+    Path,
+  ];
+  const txid = c.id(t[0], txidAt);
+  const fee = c.amount(t[1], feeAt);
+  const vsize = c.vsize(t[2], vsizeAt);
+  const value = c.amount(t[3], valueAt);
+  c.rate(t[4], rateAt);
+  const flags = c.flags(t[5], flagsAt);
+  const firstSeen = t[6] === 0 ? new Date(c.now()).toISOString() : c.time(t[6], timeAt);
+  if (!c.ok) return null;
+  return {
+    txid,
+    valueSats: value,
+    feeSats: fee,
+    vsize,
+    feeRate: fee / vsize,
+    inputs: [],
+    outputs: [],
+    // flags is a bitfield past 2^32: `%` keeps bit 0 where `&` would truncate.
+    rbfSignaling: flags % 2 === 1,
+    firstSeen,
+    partial: true,
+  };
 }

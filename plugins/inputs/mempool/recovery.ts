@@ -1,11 +1,14 @@
-import type { CompressedTx } from './frames.js';
+import type { TxSeen } from '../../../src/bus/events.js';
 
 export interface RecoveryOptions {
   /** How many projected blocks to scan (0 turns recovery off). */
   blocks: number;
   send(message: unknown): void;
-  /** Handle the transactions of one projected block; returns how many were emitted. */
-  found(txs: CompressedTx[]): number;
+  /**
+   * Handle the transactions of one projected block, already validated by the frame handler
+   * (partial `tx.seen` payloads); returns how many were emitted.
+   */
+  found(txs: TxSeen[]): number;
   done(emitted: number, scanned: number): void;
   /** Give up on a block whose list does not come within this time. */
   stepTimeoutMs?: number;
@@ -45,7 +48,7 @@ export function createRecovery(options: RecoveryOptions) {
       emitted = 0;
       request(0);
     },
-    onProjectedBlock(i: number, txs: CompressedTx[]) {
+    onProjectedBlock(i: number, txs: TxSeen[]) {
       if (i !== index) return;
       emitted += options.found(txs);
       if (i + 1 < options.blocks) request(i + 1);

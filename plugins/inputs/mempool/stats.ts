@@ -1,48 +1,54 @@
 import type { MempoolStats, ProjectedBlock, RecommendedFees } from '../../../src/bus/events.js';
+import { Check, field } from './validate.js';
 
-type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isRate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e7;
-const isCount = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e12;
+// Each parser reads through a Check (validate.ts); without one given, a throwaway one is used and a
+// bad value only shows as the null / undefined result.
+const throwaway = () => new Check(Date.now);
 
-/** Parse `mempool-blocks` (MempoolBlock[]); null when the shape is wrong. */
-export function parseProjectedBlocks(value: unknown): ProjectedBlock[] | null {
-  if (!Array.isArray(value) || value.length > 64) return null;
+/** Parse `mempool-blocks` (MempoolBlock[]); null when a value is bad (`c.failure` says which). */
+export function parseProjectedBlocks(value: unknown, c: Check = throwaway()): ProjectedBlock[] | null {
+  const list = c.list(value, '', 0, 64);
   const blocks: ProjectedBlock[] = [];
-  for (const b of value) {
-    if (!isObject(b) || !Array.isArray(b.feeRange) || !b.feeRange.every(isRate)) return null;
-    if (!isRate(b.medianFee) || !isCount(b.nTx) || !isCount(b.blockVSize)) return null;
-    blocks.push({
-      feeRange: [...(b.feeRange as number[])].sort((x, y) => x - y),
-      medianFee: b.medianFee,
-      nTx: b.nTx,
-      vsize: b.blockVSize,
-    });
+  for (let i = 0; i < list.length && c.ok; i++) {
+    const b = c.object(list[i], () => `[${i}]`);
+    const feeRange = c
+      .list(field(b, 'feeRange'), () => `[${i}].feeRange`, 0, 64)
+      .map((r, j) => c.rate(r, () => `[${i}].feeRange[${j}]`));
+    const medianFee = c.rate(field(b, 'medianFee'), () => `[${i}].medianFee`);
+    const nTx = c.count(field(b, 'nTx'), () => `[${i}].nTx`);
+    const vsize = c.count(field(b, 'blockVSize'), () => `[${i}].blockVSize`);
+    blocks.push({ feeRange: feeRange.sort((x, y) => x - y), medianFee, nTx, vsize });
   }
-  return blocks;
+  return c.ok ? blocks : null;
 }
 
-/** Parse `fees` (RecommendedFees, possibly fractional); null when the shape is wrong. */
-export function parseFees(value: unknown): RecommendedFees | null {
-  if (!isObject(value)) return null;
-  const keys = ['fastestFee', 'halfHourFee', 'hourFee', 'economyFee', 'minimumFee'] as const;
-  if (!keys.every((k) => isRate(value[k]))) return null;
-  return Object.fromEntries(keys.map((k) => [k, value[k]])) as unknown as RecommendedFees;
+const FEE_KEYS = ['fastestFee', 'halfHourFee', 'hourFee', 'economyFee', 'minimumFee'] as const;
+
+/** Parse `fees` (RecommendedFees, possibly fractional); null when a value is bad. */
+export function parseFees(value: unknown, c: Check = throwaway()): RecommendedFees | null {
+  const o = c.object(value, '');
+  const fees = Object.fromEntries(FEE_KEYS.map((k) => [k, c.rate(field(o, k), k)]));
+  return c.ok ? (fees as unknown as RecommendedFees) : null;
 }
 
-/** Mempool size in vB from `mempoolInfo.bytes` (bitcoind reports vbytes there); null when wrong. */
-export function parseMempoolVsize(value: unknown): number | null {
-  return isObject(value) && isCount(value.bytes) ? value.bytes : null;
+/** Mempool size in vB from `mempoolInfo.bytes` (bitcoind reports vbytes there); null when bad. */
+export function parseMempoolVsize(value: unknown, c: Check = throwaway()): number | null {
+  const bytes = c.count(field(c.object(value, ''), 'bytes'), 'bytes');
+  return c.ok ? bytes : null;
 }
 
-/** USD price of one BTC from `conversions`; values ≤ 0 mean unavailable (null). Undefined when the shape is wrong. */
-export function parseUsd(value: unknown): number | null | undefined {
-  if (!isObject(value)) return undefined;
-  const usd = value.USD;
+/**
+ * USD price of one BTC from `conversions`; values ≤ 0 mean unavailable (null), and so does an
+ * absent `USD`. Undefined when a value is bad.
+ */
+export function parseUsd(value: unknown, c: Check = throwaway()): number | null | undefined {
+  const o = c.object(value, '');
+  const usd = field(o, 'USD');
+  if (!c.ok) return undefined;
   if (usd === undefined) return null;
-  if (typeof usd !== 'number' || !Number.isFinite(usd)) return undefined;
-  return usd > 0 ? usd : null;
+  const price = c.price(usd, 'USD');
+  if (!c.ok) return undefined;
+  return price > 0 ? price : null;
 }
 
 /** The latest known state of the mempool, updated piece by piece as frames arrive. */

@@ -58,6 +58,15 @@ export async function startFakeMempool(options: FakeMempoolOptions = {}): Promis
   const received: ClientMessage[] = [];
   let stalled = false;
   let closed = false;
+  /** Raw answers to `track-mempool-block: index` set by the test (setProjectedBlockReply). */
+  const projectedReplies = new Map<number, string[]>();
+  const rawReplyTo = (message: unknown): string[] | undefined => {
+    const index =
+      typeof message === 'object' && message !== null
+        ? (message as Record<string, unknown>)['track-mempool-block']
+        : undefined;
+    return typeof index === 'number' ? projectedReplies.get(index) : undefined;
+  };
 
   const openClients = (): ClientState[] =>
     [...clients.values()].filter((c) => c.ws.readyState === WebSocket.OPEN);
@@ -78,8 +87,11 @@ export async function startFakeMempool(options: FakeMempoolOptions = {}): Promis
     if (overRateLimit(client) || !parsed.ok) return client.ws.close();
     try {
       const handled = handleMessage(parsed.value, client, state);
+      const raw = client.trackMempoolBlock === null ? undefined : rawReplyTo(parsed.value);
+      if (raw) delete handled.response['projected-block-transactions'];
       if (handled.init !== undefined) send(client, handled.init);
       if (hasKeys(handled.response)) send(client, serialize(handled.response));
+      for (const text of raw ?? []) send(client, text);
     } catch {
       client.ws.close();
     }
@@ -137,6 +149,10 @@ export async function startFakeMempool(options: FakeMempoolOptions = {}): Promis
     },
     setMempoolBlocks: (blocks) => state.setMempoolBlocks(blocks),
     setProjectedBlockTransactions: (index, txs) => state.projected.set(index, txs),
+    setProjectedBlockReply: (index, frames) => {
+      if (frames === null) projectedReplies.delete(index);
+      else projectedReplies.set(index, [...frames]);
+    },
     pushConversions: (prices) => {
       const conversions = state.setConversions(prices);
       if (stalled) return;

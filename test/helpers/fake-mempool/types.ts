@@ -71,6 +71,12 @@ export interface FakeMempool {
   setMempoolBlocks(blocks: unknown[]): void;
   /** Transactions of projected block N for `track-mempool-block`. Deltas are computed at the next push. */
   setProjectedBlockTransactions(index: number, txs: ProjectedTx[]): void;
+  /**
+   * Answer `track-mempool-block: index` with these raw text frames, in order, instead of the computed
+   * `projected-block-transactions` (any text: garbage, truncated JSON, a list of the wrong shape); the
+   * subscription itself is recorded as usual. `null` restores the computed answer.
+   */
+  setProjectedBlockReply(index: number, frames: string[] | null): void;
   /** Broadcast `conversions` ({time, USD, EUR, …}) to all clients; `time` defaults to now (unix s). */
   pushConversions(prices: Record<string, number>): void;
   /** Send a raw text frame to every open client (even while stalled). */

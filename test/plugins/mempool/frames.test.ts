@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
 import type { EventMap, EventType } from '../../../src/bus/events.js';
-import { handleFrame, type FrameSink, type RejectKind } from '../../../plugins/inputs/mempool/frames.js';
+import { handleFrame, type FrameSink, type RejectReason } from '../../../plugins/inputs/mempool/frames.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/mempool-repo/', import.meta.url));
 const hasFixtures = existsSync(FIXTURES);
@@ -11,11 +11,12 @@ const fixture = (name: string) => readFileSync(FIXTURES + name, 'utf8');
 
 function sink() {
   const events: Array<{ type: EventType; data: unknown }> = [];
-  const rejected: Partial<Record<RejectKind, number>> = {};
+  const rejected: Partial<Record<RejectReason, number>> = {};
   const s: FrameSink = {
     emit: <K extends EventType>(type: K, data: EventMap[K]) => void events.push({ type, data }),
-    reject: (kind) => void (rejected[kind] = (rejected[kind] ?? 0) + 1),
-    now: () => 0,
+    reject: (reason) => void (rejected[reason] = (rejected[reason] ?? 0) + 1),
+    // A fixed clock after every fixture's time: times are checked against "now + 2 h".
+    now: () => Date.parse('2026-11-21T10:00:00Z'),
     seen: new LRUCache({ max: 100 }),
     stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
     onProjectedBlock: () => {},
@@ -55,7 +56,7 @@ describe.skipIf(!hasFixtures)('frames from the real server (../shared/fixtures)'
 });
 
 describe('bad frames', () => {
-  it('10,000 malformed frames: nothing thrown, every one counted by kind, good frames still handled', () => {
+  it('10,000 malformed frames: nothing thrown, every one counted by reason, good frames still handled', () => {
     const { s, events, rejected } = sink();
     const bad = [
       '{not json',
@@ -74,8 +75,9 @@ describe('bad frames', () => {
     const expected = {
       'invalid-json': 1000,
       'not-object': 2000,
-      'bad-tx': 2000,
-      'bad-field': 3000,
+      'bad-id': 2000, // the tx's txid "zz", the block's id 42
+      'bad-amount': 1000, // fee -5
+      'bad-shape': 2000, // mempool-transactions "nope", feeRange "x"
       'unknown-key': 1000,
       oversize: 1000,
     };

@@ -112,6 +112,10 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
     }
     f.pushMempool({ added: mempool.slice(190) });
     await waitFor(() => run.of('tx.seen').length === 212, 5000, 'all 212 tx.seen');
+    // The last reconnect's gap recovery ends with an unsubscribe (-1).
+    await f.waitForMessage(
+      (m) => m.conn === 21 && isObj(m.message) && m.message['track-mempool-block'] === -1,
+    );
     expect(f.accepted()).toBe(21);
     for (let conn = 1; conn <= 21; conn++) {
       const sent = f.received.filter((m) => m.conn === conn).map((m) => m.message);
@@ -174,7 +178,7 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
     expect(asked).toEqual([0, 1, 2, 3, 4, 5, 6, 7, -1]);
   });
 
-  it('counts 10,000 malformed frames by kind, never stops, and keeps the feed flowing', async () => {
+  it('counts 10,000 malformed frames by reason, never stops, and keeps the feed flowing', async () => {
     const run = await start();
     const f = fake as FakeMempool;
     for (let i = 0; i < 10_000; i++)
@@ -184,8 +188,8 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
     f.pushMempool({ added: loadBlock277647().slice(1, 3) });
     await waitFor(() => run.of('tx.seen').length === 2, 10_000, 'the feed after the bad frames');
     const metrics = await run.kernel.metrics.registry.getSingleMetricAsString('spout_input_rejected_total');
-    expect(metrics).toContain('spout_input_rejected_total{instance="feed",kind="invalid-json"} 5000');
-    expect(metrics).toContain('spout_input_rejected_total{instance="feed",kind="bad-tx"} 5000');
+    expect(metrics).toContain('spout_input_rejected_total{instance="feed",reason="invalid-json"} 5000');
+    expect(metrics).toContain('spout_input_rejected_total{instance="feed",reason="bad-id"} 5000');
     expect(f.accepted()).toBe(1);
     // Logged at a bounded rate, not once per frame.
     expect(run.log.lines.filter((l) => String(l.msg).startsWith('ignored bad input')).length).toBeLessThan(
@@ -259,6 +263,6 @@ describe.skipIf(!hasFixtures)('mempool input: oversize frames from the server', 
     f.sendRaw(big(140_000)); // over twice the limit: ws closes with 1009
     await subscribed(f, 2);
     const metrics = await run.kernel.metrics.registry.getSingleMetricAsString('spout_input_rejected_total');
-    expect(metrics).toContain('spout_input_rejected_total{instance="feed",kind="oversize"} 2');
+    expect(metrics).toContain('spout_input_rejected_total{instance="feed",reason="oversize"} 2');
   });
 });

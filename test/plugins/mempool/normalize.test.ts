@@ -83,26 +83,73 @@ describe('normalizeTx on bad input', () => {
     });
   });
 
-  const cases: Array<[string, (t: ReturnType<typeof good>) => unknown]> = [
-    ['a null', () => null],
-    ['an array', () => []],
-    ['a short txid', (t) => ({ ...t, txid: 'abc' })],
-    ['a negative output', (t) => ({ ...t, vout: [{ value: -1 }] })],
-    ['a fractional output', (t) => ({ ...t, vout: [{ value: 1.5 }] })],
-    ['a NaN fee', (t) => ({ ...t, fee: Number.NaN })],
-    ['a string fee', (t) => ({ ...t, fee: '1000' })],
-    ['outputs over 21M BTC', (t) => ({ ...t, vout: [{ value: MAX_SATS }, { value: 1 }] })],
-    ['a huge output', (t) => ({ ...t, vout: [{ value: 1e300 }] })],
-    ['no vout', (t) => ({ ...t, vout: [] })],
-    ['a bad sequence', (t) => ({ ...t, vin: [{ ...t.vin[0], sequence: 2 ** 32 }] })],
-    ['no size', (t) => ({ ...t, weight: 0 })],
+  const cases: Array<[string, (t: ReturnType<typeof good>) => unknown, string]> = [
+    ['a null', () => null, 'bad-shape'],
+    ['an array', () => [], 'bad-shape'],
+    ['a short txid', (t) => ({ ...t, txid: 'abc' }), 'bad-id'],
+    ['a negative output', (t) => ({ ...t, vout: [{ value: -1 }] }), 'bad-amount'],
+    ['a fractional output', (t) => ({ ...t, vout: [{ value: 1.5 }] }), 'bad-amount'],
+    ['an output of 15000000000.5', (t) => ({ ...t, vout: [{ value: 15000000000.5 }] }), 'bad-amount'],
+    ['a NaN fee', (t) => ({ ...t, fee: Number.NaN }), 'bad-amount'],
+    ['a string fee', (t) => ({ ...t, fee: '1000' }), 'bad-amount'],
+    ['outputs over 21M BTC', (t) => ({ ...t, vout: [{ value: MAX_SATS }, { value: 1 }] }), 'bad-amount'],
+    ['a huge output', (t) => ({ ...t, vout: [{ value: 1e300 }] }), 'bad-amount'],
+    ['no vout', (t) => ({ ...t, vout: [] }), 'bad-shape'],
+    ['a bad sequence', (t) => ({ ...t, vin: [{ ...t.vin[0], sequence: 2 ** 32 }] }), 'bad-field'],
+    ['no size', (t) => ({ ...t, weight: 0 }), 'bad-size'],
+    ['a good weight but a bad vsize', (t) => ({ ...t, vsize: -1 }), 'bad-size'],
+    ['a firstSeen of 1e13', (t) => ({ ...t, firstSeen: 1e13 }), 'bad-time'],
+    ['a firstSeen in 2001', (t) => ({ ...t, firstSeen: 1e9 }), 'bad-time'],
+    ['a firstSeen a day ahead', (t) => ({ ...t, firstSeen: now() / 1000 + 86_400 }), 'bad-time'],
+    [
+      'an input txid that is not hex',
+      (t) => ({ ...t, vin: [{ ...t.vin[0], txid: 'x'.repeat(64) }] }),
+      'bad-id',
+    ],
+    ['an input vout of -1', (t) => ({ ...t, vin: [{ ...t.vin[0], vout: -1 }] }), 'bad-field'],
+    ['a prevout that is a string', (t) => ({ ...t, vin: [{ ...t.vin[0], prevout: 'x' }] }), 'bad-shape'],
+    [
+      'inputs over 21M BTC',
+      (t) => ({ ...t, vin: [0, 1].map(() => ({ ...t.vin[0], prevout: { value: MAX_SATS } })) }),
+      'bad-amount',
+    ],
+    [
+      'an address of unicode garbage',
+      (t) => ({ ...t, vout: [{ value: 1, scriptpubkey_address: 'bc1q\u202e\u0000' }] }),
+      'bad-address',
+    ],
+    [
+      'an address that is a number',
+      (t) => ({ ...t, vout: [{ value: 1, scriptpubkey_address: 5 }] }),
+      'bad-address',
+    ],
   ];
-  for (const [name, make] of cases) {
-    it(`refuses ${name}`, () => {
+  for (const [name, make, reason] of cases) {
+    it(`refuses ${name} (${reason})`, () => {
       const r = normalizeTx(make(good()), now);
       expect(r.ok).toBe(false);
+      expect(!r.ok && r.reason).toBe(reason);
     });
   }
+
+  it('reads only own fields: __proto__ and constructor keys are neither used nor harmful', () => {
+    const t = JSON.parse(
+      `{"__proto__":{"fee":-1},"constructor":{"x":1},${JSON.stringify(good()).slice(1)}`,
+    ) as unknown;
+    const r = normalizeTx(t, now);
+    expect(r.ok && r.tx.feeSats).toBe(1000);
+    expect(normalizeTx(JSON.parse(`{"__proto__":${JSON.stringify(good())}}`), now)).toMatchObject({
+      ok: false,
+      reason: 'bad-id',
+    });
+  });
+
+  it('takes the server’s firstSeen when plausible, and now when it sends none', () => {
+    const seen = normalizeTx({ ...good(), firstSeen: 1_700_000_000 }, now);
+    expect(seen.ok && seen.tx.firstSeen).toBe('2023-11-14T22:13:20.000Z');
+    const none = normalizeTx(good(), now);
+    expect(none.ok && none.tx.firstSeen).toBe('2026-11-21T10:00:00.000Z');
+  });
 
   it('takes a transaction with thousands of outputs', () => {
     const t = {
