@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessageRecord } from '../../plugins/outputs/chat/record.js';
 import type { WhaleSignal } from '../../src/bus/events.js';
 import { COLLECTIONS } from '../../src/store/records.js';
-import { installFakeDns, type FakeDns } from './fake-dns.js';
+import { testScope } from './scope.js';
 import {
   HTTP_FAULTS,
   startFaultyHttp,
@@ -84,19 +84,7 @@ const POST_ERROR: Record<Exclude<HttpFault, 'pass'>, RegExp> = {
  */
 export function describeChatFaults(platform: ChatPlatform): void {
   const { chat, channel } = platform;
-  let cleanup: Array<() => unknown> = [];
-  let dns: FakeDns | undefined;
-  afterEach(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-    cleanup = [];
-    dns?.restore();
-    dns = undefined;
-  });
-  const later = async <T>(thing: Promise<T>, close: (t: T) => unknown): Promise<T> => {
-    const t = await thing;
-    cleanup.push(() => close(t));
-    return t;
-  };
+  const { later, fakeDns } = testScope();
   const upstream = () => later(platform.start(), (u) => u.close());
   const faulty = (origin: string) => later(startFaultyHttp(origin), (f: FaultyHttp) => f.close());
   const spout = (yaml: string) => later(runYaml(yaml), (r) => r.stop());
@@ -213,7 +201,7 @@ export function describeChatFaults(platform: ChatPlatform): void {
     it.each(['ENOTFOUND', 'EAI_AGAIN'] as const)(
       'a post whose host name does not resolve (%s) never left: retried, and posted once it resolves',
       async (code) => {
-        dns = installFakeDns();
+        const dns = fakeDns();
         const api = await upstream();
         const host = `${channel}-${code.toLowerCase()}.fault.test`;
         // The check at start, the first post: no answer; the retry: loopback.

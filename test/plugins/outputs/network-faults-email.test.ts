@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AccuracyChange, EventType } from '../../../src/bus/events.js';
 import { until } from '../../helpers/kernel.js';
-import { installFakeDns, type FakeDns } from '../../helpers/fake-dns.js';
+import { testScope } from '../../helpers/scope.js';
 import {
   SMTP_FAULTS,
   startFaultySmtp,
@@ -18,19 +18,7 @@ import { runSpout, startSmtp, type SmtpTestServer } from '../../helpers/smtp.js'
 
 type Run = Awaited<ReturnType<typeof runSpout>>;
 
-let cleanup: Array<() => unknown> = [];
-let dns: FakeDns | undefined;
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-  dns?.restore();
-  dns = undefined;
-});
-const later = async <T>(thing: Promise<T>, close: (t: T) => unknown): Promise<T> => {
-  const t = await thing;
-  cleanup.push(() => close(t));
-  return t;
-};
+const { later, fakeDns } = testScope();
 const smtp = () => later(startSmtp(), (s: SmtpTestServer) => s.close());
 const faulty = (port: number) => later(startFaultySmtp(port), (f: FaultySmtp) => f.close());
 const spout = (yaml: string) => later(runSpout(yaml), (r: Run) => r.stop());
@@ -112,7 +100,7 @@ describe('email output: an SMTP server that misbehaves on the socket', () => {
   it.each(['ENOTFOUND', 'EAI_AGAIN'] as const)(
     'a DNS failure (%s) is retried, and the mail delivered once the name resolves',
     async (code) => {
-      dns = installFakeDns();
+      const dns = fakeDns();
       const server = await smtp();
       const host = `mail-${code.toLowerCase()}.fault.test`;
       // The check at start and the first attempt find no answer; the retry finds loopback.

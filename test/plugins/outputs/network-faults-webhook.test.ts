@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { installFakeDns, type FakeDns } from '../../helpers/fake-dns.js';
+import { describe, expect, it } from 'vitest';
+import { testScope } from '../../helpers/scope.js';
 import {
   HTTP_FAULTS,
   startFaultyHttp,
@@ -16,19 +16,7 @@ import { newSecret, runWebhooks, startReceiver, turns, type Receiver } from '../
 type Run = Awaited<ReturnType<typeof runWebhooks>>;
 const txid = (n: number) => n.toString(16).padStart(64, '0');
 
-let cleanup: Array<() => unknown> = [];
-let dns: FakeDns | undefined;
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  cleanup = [];
-  dns?.restore();
-  dns = undefined;
-});
-const later = async <T>(thing: Promise<T>, close: (t: T) => unknown): Promise<T> => {
-  const t = await thing;
-  cleanup.push(() => close(t));
-  return t;
-};
+const { later, fakeDns } = testScope();
 const receiver = (secret: string) => later(startReceiver(secret), (r: Receiver) => r.close());
 const faulty = (origin: string) => later(startFaultyHttp(origin), (f: FaultyHttp) => f.close());
 const tlsFault = (kind: 'self-signed' | 'plain') => later(startFaultyTls(kind), (f: FaultyTls) => f.close());
@@ -123,7 +111,7 @@ describe('webhook output: a receiver that misbehaves on the socket', () => {
   it.each(['ENOTFOUND', 'EAI_AGAIN'] as const)(
     'a DNS failure (%s) is retried, and delivered once the name resolves',
     async (code) => {
-      dns = installFakeDns();
+      const dns = fakeDns();
       const secret = newSecret();
       const rx = await receiver(secret);
       const port = new URL(rx.url).port;
