@@ -132,6 +132,11 @@ async function startHub(
       registry.record(request.record);
       return {};
     }
+    if (!request.force && !registry.has(request.jti)) {
+      // `spout token revoke` of an id never issued here, without --force: nothing to revoke.
+      log.warn({ jti: request.jti }, `token ${request.jti} not revoked: no such token was issued here`);
+      return { known: false, already: false, refused: true, closed: 0 };
+    }
     const result = revoke(request.jti, new Date(request.at));
     log.info(
       { jti: request.jti, closed: result.closed },

@@ -8,11 +8,14 @@ export type TokenState = 'active' | 'expired' | 'revoked';
 /** The issued tokens and revocations kept in the store (collection `tokens`, by jti). */
 export interface TokenRegistry {
   isRevoked(jti: string): boolean;
+  /** Whether `jti` is recorded at all (issued here, or revoked before). */
+  has(jti: string): boolean;
   /** Remember an issued token (its claims as {@link recordOf} gives them; never the token). */
   record(record: TokenRecord): void;
   /**
    * Revoke `jti` from `now` on. A jti not recorded is revoked all the same (it may have been
-   * issued with the same secret elsewhere). `known`: it was recorded; `already`: it was revoked.
+   * issued with the same secret elsewhere): callers that must refuse an unknown jti (`spout token
+   * revoke` without `--force`) check {@link TokenRegistry.has} first. `known`: it was recorded; `already`: it was revoked.
    */
   revoke(jti: string, now: Date): { known: boolean; already: boolean };
   list(): TokenRecord[];
@@ -22,6 +25,7 @@ export function createTokenRegistry(store: Store): TokenRegistry {
   const tokens = store.collection<TokenRecord>(COLLECTIONS.tokens);
   return {
     isRevoked: (jti) => tokens.get(jti)?.revokedAt !== undefined,
+    has: (jti) => tokens.get(jti) !== undefined,
     record(record) {
       // A revocation that arrived first (requests are applied in file-name order) stays.
       const existing = tokens.get(record.jti);

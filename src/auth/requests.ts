@@ -12,15 +12,24 @@ export const tokenRequestsDir = (storePath: string): string => `${storePath}.tok
 /** Holds the pid of the process applying token requests (one with a websocket output or the API). */
 export const tokenConsumerFile = (storePath: string): string => `${tokenRequestsDir(storePath)}/consumer.pid`;
 
-/** A change to the token registry, as left in {@link tokenRequestsDir}. */
+/**
+ * A change to the token registry, as left in {@link tokenRequestsDir}. A revoke request with
+ * `force: false` is refused when the jti was never recorded (answer `refused`); with `force: true`
+ * the jti is revoked all the same (a token issued elsewhere with the same secret). Files written
+ * before the flag existed have none and keep their meaning: revoked all the same, so
+ * {@link parseTokenRequest} reads a missing flag as `true`.
+ */
 export type TokenRequest =
-  { type: 'token.issued'; record: TokenRecord } | { type: 'token.revoke'; jti: string; at: string };
+  | { type: 'token.issued'; record: TokenRecord }
+  | { type: 'token.revoke'; jti: string; at: string; force: boolean };
 
 /** What the running process writes back (`<request>.done`). */
 export interface TokenRequestResult {
   /** revoke: the jti was recorded; already: it was revoked before. */
   known?: boolean;
   already?: boolean;
+  /** revoke without `force` of a jti never recorded: nothing was changed. */
+  refused?: boolean;
   /** revoke: open connections closed because of it. */
   closed?: number;
   error?: string;
@@ -36,8 +45,13 @@ export function parseTokenRequest(text: string): TokenRequest | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const r = value as Record<string, unknown>;
-  if (r.type === 'token.revoke' && typeof r.jti === 'string' && typeof r.at === 'string')
-    return { type: 'token.revoke', jti: r.jti, at: r.at };
+  if (
+    r.type === 'token.revoke' &&
+    typeof r.jti === 'string' &&
+    typeof r.at === 'string' &&
+    (r.force === undefined || typeof r.force === 'boolean')
+  )
+    return { type: 'token.revoke', jti: r.jti, at: r.at, force: r.force !== false };
   if (
     r.type === 'token.issued' &&
     typeof r.record === 'object' &&

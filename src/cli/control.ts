@@ -1,5 +1,5 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import {
   parseRetryRequest,
@@ -18,6 +18,13 @@ import {
   REQUEST_STALE_MS,
   requestNames,
 } from '../store/request-folder.js';
+import {
+  backupText,
+  parseBackupRequest,
+  snapshotOf,
+  writeFileAtomic,
+  type BackupRequest,
+} from '../store/backup.js';
 import type { Store } from '../store/port.js';
 import { COLLECTIONS, type OutboxRecord } from '../store/records.js';
 
@@ -35,8 +42,9 @@ export interface ControlOptions {
 /**
  * While `spout run` runs it owns the store (lowdb is single-process): it writes a pid file, and
  * other commands leave requests in a folder beside the store instead of writing it. This picks
- * them up every `intervalMs`, applies them to the store, answers each (`<request>.done`, which
- * the command reads and removes) and removes the request. Only complete `*.json` files are
+ * them up every `intervalMs` (`deliveries.retry`; `backup`, which writes the store's snapshot
+ * beside the request for `spout backup`), applies them to the store, answers each
+ * (`<request>.done`, which the command reads and removes) and removes the request. Only complete `*.json` files are
  * taken (commands write aside and rename); one that does not parse is retried until it has not
  * changed for `graceMs`, then answered with an error. Returns a stop function that also removes
  * the pid file.
@@ -60,15 +68,23 @@ export async function startControl(
       const all = await readdir(dir);
       for (const name of requestNames(all)) {
         const file = join(dir, name);
-        let answer: { requeued: number } | { error: string };
+        let answer: { requeued: number } | BackupAnswer | { error: string };
         try {
-          const read = await readRequest(file, parseRetryRequest, ages, graceMs);
+          const read = await readRequest(file, parseControlRequest, ages, graceMs);
           if (read === 'later' || read === 'gone') continue;
           if ('error' in read) throw new Error(read.error);
-          const n = applyRetry(store, read.request, new Date());
-          await store.flush();
-          log.info({ request: name, requeued: n }, `deliveries retry: ${n} delivery(ies) queued again`);
-          answer = { requeued: n };
+          if (read.request.type === 'backup') {
+            answer = await writeBackup(store, file);
+            log.info(
+              { request: name, documents: answer.documents, bytes: answer.bytes },
+              `backup: snapshot of ${answer.documents} document(s) written for spout backup`,
+            );
+          } else {
+            const n = applyRetry(store, read.request, new Date());
+            await store.flush();
+            log.info({ request: name, requeued: n }, `deliveries retry: ${n} delivery(ies) queued again`);
+            answer = { requeued: n };
+          }
         } catch (error) {
           log.error(
             { err: error, request: name },
@@ -94,6 +110,40 @@ export async function startControl(
     clearInterval(timer);
     await rm(pidFile(storePath), { force: true });
   };
+}
+
+/** A request in the control folder: retry deliveries, or take a backup. */
+export type ControlRequest = RetryRequest | BackupRequest;
+
+/** A {@link ControlRequest} from a request file's text, or null when it is not one. */
+export const parseControlRequest = (text: string): ControlRequest | null =>
+  parseRetryRequest(text) ?? parseBackupRequest(text);
+
+/** The answer to a backup request: where the backup waits for the command that asked for it. */
+export interface BackupAnswer {
+  /** File name in the request folder (the command moves it to where it was asked for). */
+  file: string;
+  documents: number;
+  bytes: number;
+}
+
+/** Name of the backup file staged beside the request `file` (`.done`: removed if left unclaimed). */
+export const stagedBackup = (file: string): string => `${file}.backup.done`;
+
+/**
+ * Flush the store, then take its snapshot from memory in one synchronous step (so it is
+ * consistent: no change can come between two collections) and write it atomically beside the
+ * request. The running process writes only in the store's own folder, which it can always
+ * write (a sandboxed service may not write anywhere else); the command copies it on.
+ */
+export async function writeBackup(store: Store, file: string): Promise<BackupAnswer> {
+  await store.flush();
+  const data = snapshotOf(store);
+  const text = backupText(data, store.location);
+  const staged = stagedBackup(file);
+  await writeFileAtomic(staged, text);
+  const documents = Object.values(data.collections).reduce((n, docs) => n + Object.keys(docs).length, 0);
+  return { file: basename(staged), documents, bytes: Buffer.byteLength(text) };
 }
 
 /** Make the requested dead/disabled deliveries pending again; returns how many. */

@@ -1,3 +1,4 @@
+import { parseSince } from '../stats/since.js';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { pidFile, processAlive, requestsDir, type RetryRequest } from '../store/outbox.js';
@@ -8,44 +9,120 @@ import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
 const STATUSES = ['pending', 'delivered', 'dead', 'disabled'];
+const USAGE =
+  'spout deliveries list [--output NAME] [--status pending|delivered|dead|disabled] [--since DATE|DURATION] [--limit N] [--json]' +
+  ' | show EVENT_ID|OUTPUT/EVENT_ID [--json] | retry ID… | retry --dead';
 /** How long `retry` waits for the running process to apply its request. */
 const WAIT_MS = 10_000;
 
+export interface DeliveriesFlags {
+  config?: string;
+  json?: boolean;
+  /** list: only this output instance's deliveries. */
+  output?: string;
+  status?: string;
+  /** list: created at or after an ISO date (2026-11-21) or that long ago (2h). */
+  since?: string;
+  /** list: the N newest only, newest first (as given on the command line: checked here). */
+  limit?: string;
+  dead?: boolean;
+}
+
 /**
- * `spout deliveries list [--status S] [--json] | show ID | retry ID… | retry --dead`.
+ * `spout deliveries list [--output NAME] [--status S] [--since WHEN] [--limit N] [--json] |
+ * show ID | retry ID… | retry --dead`. list prints the matching deliveries oldest first; with
+ * `--limit N` the N newest, newest first, and says on stderr how many more matched. show prints
+ * every output's delivery of one event (an event id, or one delivery's id `output/evt_…`) with
+ * its attempts. Bad flag values exit 2.
  * list and show read the store without writing it (they work while `spout run` runs). retry
  * hands the request to the running process when there is one (it owns the store) and waits for
  * it to be applied; otherwise it changes the store itself, and the next `spout run` sends them.
  */
 export async function deliveriesCommand(
   args: string[],
-  flags: { config?: string; json?: boolean; status?: string; dead?: boolean },
+  flags: DeliveriesFlags,
   cli: CliEnv,
 ): Promise<number> {
+  const [sub = 'list', ...ids] = args;
+  const usage = (problem: string) => (
+    cli.io.err(
+      `spout deliveries${sub === 'list' || sub === 'show' ? ` ${sub}` : ''}: ${problem} (SPOUT_CLI_USAGE)\nUsage: ${USAGE}\n`,
+    ),
+    2
+  );
+  // Flag values are checked before anything is read: a typo is a usage error, whatever is stored.
+  const now = new Date();
+  let since: Date | null = null;
+  let limit: number | null = null;
+  if (sub === 'list') {
+    if (flags.status !== undefined && !STATUSES.includes(flags.status))
+      return usage(`--status must be one of ${STATUSES.join(', ')} (got "${flags.status}")`);
+    if (flags.output !== undefined && !/^[\w.-]{1,128}$/.test(flags.output))
+      return usage(
+        `--output takes an output instance name, as under outputs: in the configuration (got "${flags.output}")`,
+      );
+    if (flags.since !== undefined) {
+      since = parseSince(flags.since, now);
+      if (!since)
+        return usage(
+          `--since "${flags.since}" is neither an ISO date nor a duration (examples: 2026-11-21, 2h, 7d)`,
+        );
+    }
+    if (flags.limit !== undefined) {
+      limit = /^\d{1,9}$/.test(flags.limit.trim()) ? Number(flags.limit.trim()) : 0;
+      if (limit < 1)
+        return usage(`--limit takes a whole number of deliveries, 1 or more (got "${flags.limit}")`);
+    }
+  } else if (sub === 'show') {
+    if (ids.length !== 1) return usage('give one event id, or one delivery id (output/evt_…)');
+  }
   const config = await loadForCommand(flags.config, cli);
   if (typeof config === 'number') return config;
-  const [sub = 'list', ...ids] = args;
   const path = config.storage.path;
   if (sub === 'list' || sub === 'show') {
     const { data } = await readStoreFiles(path);
     const outbox = Object.values(data.collections[COLLECTIONS.outbox] ?? {}) as OutboxRecord[];
     if (sub === 'show')
       return show(
-        ids[0],
+        ids[0] as string,
         outbox,
         Object.values(data.collections[COLLECTIONS.deliveries] ?? {}) as DeliveryAttempt[],
         flags,
         cli,
       );
-    if (flags.status && !STATUSES.includes(flags.status)) {
-      cli.io.err(`spout deliveries: --status must be one of ${STATUSES.join(', ')}\n`);
-      return 2;
+    if (flags.output !== undefined && !outbox.some((r) => r.instance === flags.output)) {
+      const outputs = config.instances.filter((i) => i.section === 'outputs').map((i) => i.name);
+      if (!outputs.includes(flags.output))
+        return usage(
+          `no output "${flags.output}" in ${config.file} nor in the stored deliveries (outputs: ${outputs.join(', ') || 'none'})`,
+        );
     }
-    const rows = outbox
-      .filter((r) => !flags.status || r.status === flags.status)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const matching = outbox.filter(
+      (r) =>
+        (flags.output === undefined || r.instance === flags.output) &&
+        (flags.status === undefined || r.status === flags.status) &&
+        (since === null || Date.parse(r.createdAt) >= since.getTime()),
+    );
+    const oldestFirst = (a: OutboxRecord, b: OutboxRecord) =>
+      a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+    const rows =
+      limit === null
+        ? matching.sort(oldestFirst)
+        : matching.sort((a, b) => oldestFirst(b, a)).slice(0, limit);
     if (flags.json) cli.io.out(JSON.stringify(rows, null, 2) + '\n');
-    else cli.io.out(rows.length === 0 ? 'no deliveries\n' : rows.map(line).join('\n') + '\n');
+    else
+      cli.io.out(
+        rows.length > 0
+          ? rows.map(line).join('\n') + '\n'
+          : outbox.length === 0
+            ? 'no deliveries\n'
+            : `no deliveries match (${outbox.length} stored)\n`,
+      );
+    const more = matching.length - rows.length;
+    if (more > 0)
+      cli.io.err(
+        `${more} more older ${more === 1 ? 'delivery matches' : 'deliveries match'} (--limit ${limit}; raise it, or narrow with --since, --status or --output)\n`,
+      );
     return 0;
   }
   if (sub === 'retry') {
@@ -78,8 +155,7 @@ export async function deliveriesCommand(
     );
     return 0;
   }
-  cli.io.err(`spout deliveries: unknown subcommand "${sub}" (list, show ID, retry ID… | --dead)\n`);
-  return 2;
+  return usage(`unknown subcommand "${sub}"`);
 }
 
 function line(r: OutboxRecord): string {
@@ -93,26 +169,43 @@ function line(r: OutboxRecord): string {
   return `${r.id}  ${r.status.padEnd(9)} ${String(r.attempts).padStart(2)} attempt(s)  ${r.eventType}  ${when}  ${last}`.trimEnd();
 }
 
+/**
+ * Every output's delivery of one event: `id` is an event id, or one delivery's id
+ * (`output/evt_…`, as list shows them), which stands for its event.
+ */
 function show(
-  id: string | undefined,
+  id: string,
   outbox: OutboxRecord[],
   attempts: DeliveryAttempt[],
   flags: { json?: boolean },
   cli: CliEnv,
 ): number {
-  const record = outbox.find((r) => r.id === id || r.eventId === id);
-  if (!record) {
-    cli.io.err(`spout deliveries show: no delivery "${id ?? ''}" (spout deliveries list shows the ids)\n`);
+  const eventId =
+    outbox.find((r) => r.id === id)?.eventId ??
+    (outbox.some((r) => r.eventId === id) ? id : id.includes('/') ? id.slice(id.indexOf('/') + 1) : id);
+  const records = outbox
+    .filter((r) => r.eventId === eventId)
+    .sort((a, b) => a.instance.localeCompare(b.instance));
+  if (records.length === 0) {
+    cli.io.err(`spout deliveries show: no delivery of "${id}" (spout deliveries list shows the ids)\n`);
     return 1;
   }
-  const log = attempts.filter((a) => a.outboxId === record.id).sort((a, b) => a.attempt - b.attempt);
-  if (flags.json) cli.io.out(JSON.stringify({ delivery: record, attempts: log }, null, 2) + '\n');
+  const deliveries = records.map((delivery) => ({
+    delivery,
+    attempts: attempts.filter((a) => a.outboxId === delivery.id).sort((a, b) => a.attempt - b.attempt),
+  }));
+  if (flags.json) cli.io.out(JSON.stringify({ eventId, deliveries }, null, 2) + '\n');
   else {
-    const rows = log.map(
-      (a) =>
-        `  #${a.attempt} ${a.createdAt}  ${a.outcome.padEnd(9)} ${a.statusCode ? `HTTP ${a.statusCode}` : (a.error ?? '')}  ${Math.round(a.latencyMs)} ms${a.nextAttemptAt ? `  next ${a.nextAttemptAt}` : ''}`,
-    );
-    cli.io.out([line(record), ...rows].join('\n') + '\n');
+    const out = [`event ${eventId}: ${records.length} output(s)`];
+    for (const { delivery, attempts: log } of deliveries) {
+      out.push(line(delivery));
+      if (log.length === 0) out.push('  no attempts yet');
+      for (const a of log)
+        out.push(
+          `  #${a.attempt} ${a.createdAt}  ${a.outcome.padEnd(9)} ${a.statusCode ? `HTTP ${a.statusCode}` : (a.error ?? '')}  ${Math.round(a.latencyMs)} ms${a.nextAttemptAt ? `  next ${a.nextAttemptAt}` : ''}`,
+        );
+    }
+    cli.io.out(out.join('\n') + '\n');
   }
   return 0;
 }

@@ -24,7 +24,7 @@ import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
 const USAGE =
-  'spout token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] [--json] | list [--json] | revoke JTI';
+  'spout token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] [--json] | list [--json] | revoke JTI [--force]';
 /** Longest lifetime `--ttl` accepts (what verification allows): a bearer credential must end. */
 const MAX_TTL_MS = MAX_TOKEN_AGE_S * 1000;
 /** How long to wait for a running spout to apply a request. */
@@ -36,14 +36,18 @@ export interface TokenFlags {
   sub?: string;
   ttl?: string;
   scope?: string;
+  /** revoke: revoke a jti even though it was not issued here (a token made elsewhere with the same secret). */
+  force?: boolean;
 }
 
 /**
  * `spout token create|list|revoke`. Tokens are HS256 JWTs signed with `auth.secret`; the store
  * keeps their claims (never the token) and revocations. While `spout run` owns the store, create
  * and revoke hand their change to it (a revocation closes that token's connections at once);
- * otherwise they write the store themselves. Exit 0; 2 for usage or configuration errors; 1
- * when the store cannot be used or the running process does not answer.
+ * otherwise they write the store themselves. revoke refuses a jti that was never issued here
+ * (a typo would otherwise leave the real token valid) unless `--force` is given. Exit 0; 2 for
+ * usage or configuration errors; 1 when the jti is unknown, the store cannot be used or the
+ * running process does not answer.
  */
 export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEnv): Promise<number> {
   const [sub, ...rest] = args;
@@ -113,9 +117,16 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
     }
     const jti = rest[0];
     if (!jti || rest.length > 1 || jti.length > 128) return fail(`give one token id (jti): ${USAGE}`, 2);
-    const applied = await submit(path, { type: 'token.revoke', jti, at: new Date().toISOString() });
+    const force = flags.force === true;
+    const applied = await submit(path, { type: 'token.revoke', jti, at: new Date().toISOString(), force });
     if (typeof applied === 'string') return fail(applied, 1);
     const r = applied.result;
+    if (r.refused)
+      return fail(
+        `no token "${jti}" was issued here, so nothing was revoked (spout token list shows the ids).\n` +
+          `  If it was issued elsewhere with the same auth.secret, revoke it anyway: spout token revoke ${jti} --force`,
+        1,
+      );
     const known =
       r.known === false ? ' (not issued by spout token create here; refused from now on all the same)' : '';
     cli.io.out(
@@ -176,21 +187,36 @@ async function submit(
   path: string,
   request: TokenRequest,
 ): Promise<{ result: TokenRequestResult; running: boolean; queued: boolean } | string> {
+  // A token created while a running spout could not apply it yet waits in the requests folder.
+  const queuedIssue = async (jti: string) =>
+    (await listTokens(path)).some((r) => r.jti === jti && r.sub !== undefined);
+  const refused = { result: { known: false, already: false, refused: true }, running: false, queued: false };
   if (!processAlive(pidFile(path))) {
     const store = await openLowdbStore({ path });
     try {
       const registry = createTokenRegistry(store);
       if (request.type === 'token.issued')
         return (registry.record(request.record), { result: {}, running: false, queued: false });
-      return { result: registry.revoke(request.jti, new Date(request.at)), running: false, queued: false };
+      const waiting = !registry.has(request.jti) && (await queuedIssue(request.jti));
+      if (!request.force && !registry.has(request.jti) && !waiting) return refused;
+      const result = registry.revoke(request.jti, new Date(request.at));
+      return { result: { ...result, known: result.known || waiting }, running: false, queued: false };
     } finally {
       await store.close();
     }
   }
   const dir = tokenRequestsDir(path);
+  const consumer = processAlive(tokenConsumerFile(path));
+  // Nobody answers a queued request: check here that the jti is known before leaving it.
+  if (!consumer && request.type === 'token.revoke' && !request.force) {
+    const { data } = await readStoreFiles(path);
+    const stored = (data.collections[COLLECTIONS.tokens] ?? {}) as Record<string, TokenRecord>;
+    if (!Object.hasOwn(stored, request.jti) && !(await queuedIssue(request.jti)))
+      return { ...refused, running: true };
+  }
   // Written aside and renamed: the running process never reads half a request.
   const file = await writeRequest(dir, request);
-  if (!processAlive(tokenConsumerFile(path))) return { result: {}, running: true, queued: true };
+  if (!consumer) return { result: {}, running: true, queued: true };
   const result = await awaitAnswer<TokenRequestResult>(file, WAIT_MS);
   if (result) {
     if (result.error) return `the running spout could not apply it: ${result.error}`;

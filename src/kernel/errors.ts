@@ -13,6 +13,10 @@ interface CodeInfo {
 
 /** Every code, alphabetical. `exit` 2 means "the configuration is wrong", 1 "it failed at run time". */
 export const ERROR_CODES = {
+  SPOUT_BACKUP_INVALID: {
+    exit: 1,
+    summary: 'The file given to `spout restore` is not a complete, intact Spout backup.',
+  },
   SPOUT_CLI_USAGE: { exit: 2, summary: 'The command line is wrong: unknown command or option.' },
   SPOUT_CONFIG_INVALID: {
     exit: 2,
@@ -46,6 +50,10 @@ export const ERROR_CODES = {
     summary: 'SIGHUP found an invalid configuration; the running one stays.',
   },
   SPOUT_STORE_CORRUPT: { exit: 1, summary: 'The storage file exists but is not valid Spout data.' },
+  SPOUT_STORE_IN_USE: {
+    exit: 1,
+    summary: 'A running `spout run` owns the store, so it cannot be replaced now.',
+  },
   SPOUT_STORE_UNWRITABLE: { exit: 1, summary: 'The storage file or its folder cannot be written.' },
 } as const satisfies Record<string, CodeInfo>;
 

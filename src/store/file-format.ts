@@ -84,7 +84,8 @@ async function readOptional(path: string): Promise<string | null> {
   }
 }
 
-function isSnapshot(value: unknown): value is Snapshot {
+/** Whether `value` has the shape of a store snapshot (`{ spout: 1, collections: { … } }`). */
+export function isSnapshot(value: unknown): value is Snapshot {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<Snapshot>;
   if (v.spout !== 1 || typeof v.collections !== 'object' || v.collections === null) return false;

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createToken } from '../../src/auth/tokens.js';
 import { run, start, type Running } from '../helpers/cli.js';
 import { connect, isType, type TestClient } from '../helpers/ws/client.js';
 
@@ -156,4 +157,112 @@ describe('spout token (built CLI)', () => {
     expect(c.stderr).toMatch(/needs a longer auth\.secret/);
     expect(c.stderr).not.toContain('too-short-secret');
   });
+
+  it('revoke of an id never issued here exits 1 with what to do and revokes nothing; --force revokes it (spout stopped)', async () => {
+    const dir = await workspace();
+    const mine = await create(dir, 'mine');
+    const typo = await run(['token', 'revoke', 'no-such-jti'], { cwd: dir, env });
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toMatch(/no token "no-such-jti" was issued here, so nothing was revoked/);
+    expect(typo.stderr).toMatch(/spout token list shows the ids/);
+    expect(typo.stderr).toContain('spout token revoke no-such-jti --force');
+    const elsewhere = await issuedElsewhere();
+    expect((await run(['token', 'revoke', jtiOf(elsewhere)], { cwd: dir, env })).code).toBe(1);
+    const listed = JSON.parse((await run(['token', 'list', '--json'], { cwd: dir, env })).stdout) as Array<{
+      jti: string;
+      state: string;
+    }>;
+    expect(listed).toEqual([expect.objectContaining({ jti: jtiOf(mine), state: 'active' })]);
+
+    const forced = await run(['token', 'revoke', jtiOf(elsewhere), '--force'], { cwd: dir, env });
+    expect(forced).toMatchObject({
+      code: 0,
+      stdout: `token ${jtiOf(elsewhere)} revoked (not issued by spout token create here; refused from now on all the same)\n`,
+    });
+    expect((await run(['token', 'list'], { cwd: dir, env })).stdout).toMatch(
+      new RegExp(`${jtiOf(elsewhere)}\\s+revoked`),
+    );
+    // --force changes nothing for a token issued here.
+    expect(await run(['token', 'revoke', jtiOf(mine), '--force'], { cwd: dir, env })).toMatchObject({
+      code: 0,
+      stdout: `token ${jtiOf(mine)} revoked\n`,
+    });
+  });
+
+  it('revoke of an id never issued here, spout running: the running process refuses it, the token stays valid; --force closes its connection', async () => {
+    const dir = await workspace();
+    const p = spout(['run'], dir);
+    await p.waitFor(/Spout running.*http:\/\/127\.0\.0\.1:\d+/);
+    const url = `ws://127.0.0.1:${/http:\/\/127\.0\.0\.1:(\d+)/.exec(p.stderr())?.[1]}/ws`;
+    const elsewhere = await issuedElsewhere();
+    const a = client(url, { token: elsewhere });
+    await a.next(isType('auth.ok'));
+
+    const refused = await run(['token', 'revoke', jtiOf(elsewhere)], { cwd: dir, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(`no token "${jtiOf(elsewhere)}" was issued here, so nothing was revoked`),
+    );
+    expect(refused.stderr).toContain(`spout token revoke ${jtiOf(elsewhere)} --force`);
+    await p.waitFor(`token ${jtiOf(elsewhere)} not revoked: no such token was issued here`);
+    // Not recorded, connection open, and the token still accepted.
+    expect(JSON.parse((await run(['token', 'list', '--json'], { cwd: dir, env })).stdout)).toEqual([]);
+    await new Promise((resolve) => (a.ws.once('pong', resolve), a.ws.ping()));
+    expect(a.ws.readyState).toBe(a.ws.OPEN);
+    await client(url, { token: elsewhere }).next(isType('auth.ok'));
+
+    const forced = await run(['token', 'revoke', jtiOf(elsewhere), '--force'], { cwd: dir, env });
+    expect(forced).toMatchObject({
+      code: 0,
+      stdout: `token ${jtiOf(elsewhere)} revoked (not issued by spout token create here; refused from now on all the same); 2 open connection(s) closed\n`,
+    });
+    expect(await a.closed).toMatchObject({ code: 4401, reason: 'token revoked' });
+    expect((await client(url, { token: elsewhere }).closed).code).toBe(4401);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  }, 30_000);
+
+  it('revoke of an unknown id while the running spout does not apply token requests is refused before anything is queued', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spout-token-'));
+    await writeFile(
+      join(dir, 'config.yaml'),
+      [
+        'log: { level: info, format: json }',
+        'http: { enabled: false }',
+        'storage: { path: ./spout.json }',
+        'auth: { secret: "${SPOUT_AUTH_SECRET}" }',
+        'inputs:',
+        '  feed: { use: replay }',
+      ].join('\n'),
+    );
+    const p = spout(['run'], dir);
+    await p.waitFor('Spout running');
+    const queuedToken = await create(dir, 'queued'); // left in the requests folder
+    const typo = await run(['token', 'revoke', 'no-such-jti'], { cwd: dir, env });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/no token "no-such-jti" was issued here/);
+    // A token waiting in the folder is known: its revocation is queued behind it.
+    const queued = await run(['token', 'revoke', jtiOf(queuedToken)], { cwd: dir, env });
+    expect(queued).toMatchObject({ code: 0 });
+    expect(queued.stdout).toMatch(/revoked; the running spout applies it once/);
+    const listed = JSON.parse((await run(['token', 'list', '--json'], { cwd: dir, env })).stdout) as Array<{
+      jti: string;
+      state: string;
+    }>;
+    expect(listed).toEqual([expect.objectContaining({ jti: jtiOf(queuedToken), state: 'revoked' })]);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+  }, 30_000);
 });
+
+/** A token signed with the same secret but not made by `spout token create` here. */
+async function issuedElsewhere(): Promise<string> {
+  const { token } = await createToken({
+    secret: SECRET,
+    sub: 'elsewhere',
+    ttlMs: 3_600_000,
+    scopes: ['alerts:read'],
+  });
+  return token;
+}

@@ -250,11 +250,13 @@ describe('webhook output (built CLI, receiver on 127.0.0.1 verifying with standa
         ),
     );
     expect((await run(['deliveries', 'list', '--status', 'dead'], { cwd: ws.dir, env })).stdout).toBe(
-      'no deliveries\n',
+      'no deliveries match (2 stored)\n',
     );
     // The delivery log keeps every attempt, numbering on after the requeue.
     const shown = await run(['deliveries', 'show', one], { cwd: ws.dir, env });
+    // A header for the event, then each output's delivery (one here) with its attempts.
     expect(shown.stdout.trim().split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^hook\/evt_\w+ {2}delivered +1 attempt\(s\) /),
       expect.stringMatching(/^ {2}#1 \S+ {2}retry +HTTP 500 /),
       expect.stringMatching(/^ {2}#2 \S+ {2}dead +HTTP 500 /),
       expect.stringMatching(/^ {2}#3 \S+ {2}delivered +HTTP 200 /),
