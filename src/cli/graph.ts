@@ -1,4 +1,5 @@
 import { EVENT_TYPES, type EventType } from '../bus/events.js';
+import { unreachableEvents, type UnreachableEvents } from '../config/reachability.js';
 import type { InstanceConfig, SpoutConfig } from '../config/types.js';
 import { eventMatcher } from '../kernel/routing.js';
 import { MASK } from '../log/redact.js';
@@ -16,20 +17,9 @@ export interface GraphNode {
   options: Record<string, unknown>;
 }
 
-/** The wired plugin graph of a config, plus warnings about events nothing produces. */
-export function buildGraph(config: SpoutConfig): { nodes: GraphNode[]; warnings: string[] } {
-  const nodes = config.instances.map(node);
-  const enabled = config.instances.filter((i) => i.enabled && i.plugin);
-  const produced = new Set<string>(enabled.flatMap((i) => [...(i.plugin?.emits ?? [])]));
-  if (enabled.some((i) => i.kind === 'detector')) produced.add('whale.detected');
-  const warnings: string[] = [];
-  for (const n of nodes) {
-    // Default routing covers whole families on purpose; only an explicit list is worth a warning.
-    if (!n.enabled || !n.routing || n.routing.default) continue;
-    const orphans = n.routing.events.filter((t) => !produced.has(t));
-    if (orphans.length > 0) warnings.push(`${n.name}: nothing enabled produces ${orphans.join(', ')}`);
-  }
-  return { nodes, warnings };
+/** The wired plugin graph of a config, plus the outputs and jobs waiting for events nothing produces. */
+export function buildGraph(config: SpoutConfig): { nodes: GraphNode[]; warnings: UnreachableEvents[] } {
+  return { nodes: config.instances.map(node), warnings: unreachableEvents(config.instances) };
 }
 
 function node(i: InstanceConfig): GraphNode {
@@ -72,8 +62,11 @@ function mask(options: Record<string, unknown>, secret: readonly string[]): Reco
   return copy;
 }
 
-/** The graph as readable text. */
-export function formatGraph(config: SpoutConfig, graph: { nodes: GraphNode[]; warnings: string[] }): string {
+/**
+ * The graph as readable text, options whole (secret ones and those set from `${VAR}` masked).
+ * Warnings are not part of it: `spout check` writes them to stderr.
+ */
+export function formatGraph(config: SpoutConfig, graph: { nodes: GraphNode[] }): string {
   const lines = [
     `${config.file}: OK`,
     `  http ${config.http.enabled ? config.http.listen : 'off'}   storage ${config.storage.path}   log ${config.log.level}/${config.log.format}`,
@@ -102,11 +95,8 @@ export function formatGraph(config: SpoutConfig, graph: { nodes: GraphNode[]; wa
         lines.push(`${head}  ${parts.filter(Boolean).join('; ')}`);
       }
       if (Object.keys(n.options).length > 0)
-        lines.push(`  ${' '.repeat(width)}  options ${clip(JSON.stringify(n.options), 160)}`);
+        lines.push(`  ${' '.repeat(width)}  options ${JSON.stringify(n.options)}`);
     }
   }
-  for (const w of graph.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
-
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -1,6 +1,8 @@
 import { hideEnvValues, variablesAt } from '../config/env-values.js';
+import { unsetOnReload } from '../config/interpolate.js';
 import { formatListen } from '../config/listen.js';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { unreachableEvents } from '../config/reachability.js';
 import type { SpoutConfig } from '../config/types.js';
 import { listenFailureMessage } from '../http/server.js';
 import { isSpoutError } from '../kernel/errors.js';
@@ -19,6 +21,7 @@ export async function runCommand(flags: { config?: string }, cli: CliEnv): Promi
   const file = configFile(flags.config, cli);
   return runConfig(config, cli, {
     reload: () => loadConfig({ file: file.path, shownAs: file.shownAs, env: cli.env }),
+    warnUnreachable: true,
   });
 }
 
@@ -29,7 +32,13 @@ export async function runCommand(flags: { config?: string }, cli: CliEnv): Promi
 export async function runConfig(
   config: SpoutConfig,
   cli: CliEnv,
-  options: { reload?: () => Promise<SpoutConfig>; memoryStore?: boolean; banner?: string } = {},
+  options: {
+    reload?: () => Promise<SpoutConfig>;
+    memoryStore?: boolean;
+    banner?: string;
+    /** Log a warning for each output or job waiting for events nothing produces (as `spout check`). */
+    warnUnreachable?: boolean;
+  } = {},
 ): Promise<number> {
   const root = createLogger({
     level: config.log.level,
@@ -40,6 +49,8 @@ export async function runConfig(
     colorize: cli.isTTY && config.log.format === 'pretty',
   });
   const log = root.log;
+  if (options.warnUnreachable)
+    for (const w of unreachableEvents(config.instances)) log.warn({ events: w.events }, w.message);
   let store;
   try {
     store = options.memoryStore
@@ -84,7 +95,7 @@ export async function runConfig(
         );
         log.error(
           { code: 'SPOUT_RELOAD_REJECTED' },
-          `configuration rejected; the running configuration stays. ${(error as Error).message}`,
+          `configuration rejected; the running configuration stays. ${rejection(error)}`,
         );
         return;
       }
@@ -132,6 +143,15 @@ export async function runConfig(
   await stopControl();
   log.info(errors.length === 0 ? 'stopped cleanly' : `stopped with ${errors.length} error(s)`);
   return errors.length === 0 ? 0 : 1;
+}
+
+/**
+ * Why a reload was rejected. An unset variable is told as what it is on a running process: the
+ * environment it started with, which a SIGHUP cannot change (not "set it", as at boot).
+ */
+function rejection(error: unknown): string {
+  if (error instanceof ConfigError) return new ConfigError(error.problems.map(unsetOnReload)).message;
+  return (error as Error).message;
 }
 
 /**

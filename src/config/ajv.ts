@@ -7,7 +7,8 @@ import { LISTEN_FORMS, parseListenAddress } from './listen.js';
 const addFormats = addFormatsModule.default;
 
 /**
- * An ajv instance with Spout's keywords and formats: `secret` (annotation), `duration`,
+ * An ajv instance with Spout's keywords and formats: `secret` and `patternErrorMessage`
+ * (annotations), `duration`,
  * `cron`, `listen`, plus ajv-formats' (uri, email, …). All errors are collected; defaults fill in.
  */
 export function createAjv(): Ajv {
@@ -21,6 +22,8 @@ export function createAjv(): Ajv {
   });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+  // Words for what a value with a `pattern` must be (also read by VS Code and yaml-language-server).
+  ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
   ajv.addFormat('duration', { type: 'string', validate: isDuration });
   ajv.addFormat('cron', { type: 'string', validate: isCronExpression });
   ajv.addFormat('listen', { type: 'string', validate: (v: string) => parseListenAddress(v).ok });
@@ -35,12 +38,47 @@ const FORMAT_HINTS: Record<string, string> = {
   email: 'an e-mail address',
 };
 
+/** Words for patterns used without a `patternErrorMessage` of their own. */
+const PATTERN_HINTS: Record<string, string> = {
+  '^https?://': 'must be an http:// or https:// URL, e.g. https://example.com',
+  '^wss?://': 'must be a ws:// or wss:// URL, e.g. wss://mempool.space/api/v1/ws',
+};
+
+/** Why an instance name (a key under inputs:, detectors:, outputs: or jobs:) is refused. */
+export const instanceNameMessage = (name: string) =>
+  `instance name "${name}" must start with a letter or digit and hold only letters, digits, _ . and - (e.g. desk-webhook)`;
+
+/**
+ * Words for a `pattern` the value does not match: the schema's `patternErrorMessage`, a known
+ * pattern's, or (for a plugin that gave none) the pattern itself.
+ */
+function patternMessage(error: ErrorObject): string {
+  const own = (error.parentSchema as { patternErrorMessage?: unknown } | undefined)?.patternErrorMessage;
+  if (typeof own === 'string') return own;
+  const pattern = String((error.params as { pattern?: unknown }).pattern);
+  return PATTERN_HINTS[pattern] ?? `must match the pattern ${pattern}`;
+}
+
 /**
  * A readable message for one ajv error, and the key it is about (for unknown/missing keys). No
- * message repeats the value: it may have come from an environment variable.
+ * message repeats the value: it may have come from an environment variable. (A key is not a
+ * value: an instance name that is refused is quoted.)
  */
 export function describeAjvError(error: ErrorObject): { message: string; key?: string; atKey?: boolean } {
   const p = error.params as Record<string, unknown>;
+  // A key refused by `propertyNames` (instance names): ajv reports the failed check on the key
+  // and then `propertyNames` itself; both read the same, so the two become one problem.
+  const badKey =
+    (error as { propertyName?: unknown }).propertyName ??
+    (error.keyword === 'propertyNames' ? p.propertyName : undefined);
+  if (typeof badKey === 'string') {
+    const section = /^\/(inputs|detectors|outputs|jobs)$/.test(error.instancePath);
+    return {
+      message: section ? instanceNameMessage(badKey) : `key "${badKey}" is not allowed here`,
+      key: badKey,
+      atKey: true,
+    };
+  }
   switch (error.keyword) {
     case 'additionalProperties':
       return {
@@ -55,7 +93,12 @@ export function describeAjvError(error: ErrorObject): { message: string; key?: s
       };
     case 'enum':
       return { message: `must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}` };
+    case 'pattern':
+      return { message: patternMessage(error) };
     case 'format': {
+      // A value with both a format and a described pattern: one message for both failures.
+      const own = (error.parentSchema as { patternErrorMessage?: unknown } | undefined)?.patternErrorMessage;
+      if (typeof own === 'string') return { message: own };
       const hint = `must be ${FORMAT_HINTS[String(p.format)] ?? `in format "${String(p.format)}"`}`;
       const parsed =
         p.format === 'listen' && typeof error.data === 'string' ? parseListenAddress(error.data) : null;

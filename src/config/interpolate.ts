@@ -21,6 +21,30 @@ export interface Interpolation {
   problems: Problem[];
 }
 
+/** The problem reported for `${name}` unset and without a default (at boot and by `spout check`). */
+function unsetMessage(name: string): string {
+  return `environment variable ${name} is not set and has no default; set it, or write \${${name}:-default}`;
+}
+
+const UNSET = /^environment variable ([A-Za-z_][A-Za-z0-9_]*) is not set and has no default; /;
+
+/**
+ * The same problem, told to whoever reloads a running process (SIGHUP): "set it" cannot help
+ * there, since a process keeps the environment it was started with and never sees variables
+ * exported later. Any other problem is returned as it is.
+ */
+export function unsetOnReload(problem: Problem): Problem {
+  const name = UNSET.exec(problem.message)?.[1];
+  if (name === undefined) return problem;
+  return {
+    ...problem,
+    message:
+      `environment variable ${name} is not set in the environment spout run started with: a running ` +
+      `process cannot see variables exported later; restart spout (with systemd: add it to the ` +
+      `EnvironmentFile, then \`systemctl restart spout\`), or write \${${name}:-default}`,
+  };
+}
+
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const WHOLE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
 const TYPED = /^(-?\d+(\.\d+)?|true|false)$/;
@@ -59,7 +83,7 @@ export function interpolate(
         line: pos.line,
         col: pos.col,
         path: path.join('.'),
-        message: `environment variable ${name} is not set and has no default; set it, or write \${${name}:-default}`,
+        message: unsetMessage(name as string),
       });
       return '';
     });

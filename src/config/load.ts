@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { createError, isSpoutError, SpoutError } from '../kernel/errors.js';
 import { resolvePlugin } from '../kernel/loader.js';
+import { problemsOf } from '../plugin/problems.js';
 import type { PluginDefinition } from '../plugin/types.js';
 import { createAjv, describeAjvError } from './ajv.js';
 import { buildSchema, INSTANCE_NAME, instanceSchema, looseInstanceSchema } from './build-schema.js';
@@ -292,27 +293,33 @@ async function parse(
       problems.push(at(doc, lines, file, path, message + note, atKey ? key : undefined, full));
     }
   }
-  if (problems.length === 0) {
-    // The plugins' own checks, on options with their defaults (only for an otherwise valid file).
-    for (const [key, plugin] of plugins) {
-      if (!plugin.validate) continue;
-      const [section, name] = key.split('.') as [string, string];
-      const options = Object.fromEntries(
-        Object.entries(((data[section] as Raw)[name] as Raw) ?? {}).filter(([k]) => !RESERVED.has(k)),
-      );
-      try {
-        await plugin.validate(options, {
-          instance: name,
-          resolve: (p) => resolve(dir, p),
-          auth: isObject(data.auth) ? (data.auth as { secret?: string }) : {},
-          httpEnabled: !(isObject(data.http) && (data.http as Raw).enabled === false),
-        });
-      } catch (error) {
+  // The plugins' own checks, on options with their defaults: every instance whose options passed
+  // the schema (the others' options may not have the shape their check expects), so one pass
+  // reports the schema's problems and every plugin's together. Each check may report several.
+  const failed = (prefix: string) =>
+    problems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`));
+  // `auth:` is passed to the checks: a broken one would only make them report it again.
+  const authBroken = failed('auth');
+  for (const [key, plugin] of plugins) {
+    if (!plugin.validate || authBroken || failed(key)) continue;
+    const [section, name] = key.split('.') as [string, string];
+    const options = Object.fromEntries(
+      Object.entries(((data[section] as Raw)[name] as Raw) ?? {}).filter(([k]) => !RESERVED.has(k)),
+    );
+    try {
+      await plugin.validate(options, {
+        instance: name,
+        resolve: (p) => resolve(dir, p),
+        auth: isObject(data.auth) ? (data.auth as { secret?: string }) : {},
+        httpEnabled: !(isObject(data.http) && (data.http as Raw).enabled === false),
+      });
+    } catch (thrown) {
+      for (const error of problemsOf(thrown)) {
         // An error may name the option it is about (`optionPath`): the problem is located there.
         const optionPath = (error as { optionPath?: string }).optionPath;
         const full = optionPath ? [section, name, ...optionPath.split('.')] : [section, name];
         // A plugin's message may quote an option: values from variables become their names.
-        const text = hideEnvValues(String((error as Error).message), [
+        const text = hideEnvValues(String(error.message), [
           ...usesUnder(`${section}.${name}`, uses),
           ...usesUnder('auth', uses),
         ]);

@@ -10,6 +10,8 @@ export interface InstanceHealth {
   phase: Phase;
   state: HealthState;
   reason?: string;
+  /** When it stopped being healthy (ISO 8601); absent while healthy. */
+  since?: string;
 }
 
 export interface HealthReport {
@@ -25,12 +27,15 @@ export interface HealthBoard {
   remove(name: string): void;
   /**
    * Overall status: unhealthy when any instance is unhealthy or failed, degraded when any is
-   * degraded or not running, healthy otherwise. Reasons pass through the secret scrubber.
+   * degraded or not running, healthy otherwise. Reasons pass through the secret scrubber. An
+   * instance that is not healthy says since when (`since`: it stays while it goes from degraded
+   * to unhealthy and back, and goes when it is healthy again).
    */
   report(): HealthReport;
 }
 
-export function createHealthBoard(redact: () => Redactor): HealthBoard {
+/** `now`: the wall clock, only to show `since` (nothing is measured with it). */
+export function createHealthBoard(redact: () => Redactor, now: () => number = Date.now): HealthBoard {
   const entries = new Map<string, InstanceHealth>();
   return {
     register(name, kind, plugin) {
@@ -40,6 +45,8 @@ export function createHealthBoard(redact: () => Redactor): HealthBoard {
       const entry = entries.get(name);
       if (!entry) return;
       if (state !== undefined) {
+        if (state === 'healthy') delete entry.since;
+        else if (entry.state === 'healthy') entry.since = new Date(now()).toISOString();
         entry.state = state;
         if (reason === undefined) delete entry.reason;
       }

@@ -85,9 +85,12 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema> {
   /**
    * Checks the schema cannot express (two options against each other, a file the options name).
    * Runs while the configuration loads — so `spout check` reports them too, with the instance's
-   * line — after schema validation and defaults. Throw an Error whose message says what is
-   * wrong and how to fix it (never a secret's value); give it an `optionPath` (dotted, e.g.
-   * `secret`) to have the problem located at that option.
+   * line — after schema validation and defaults (for an instance whose options passed the
+   * schema, even when other parts of the file have problems). Throw an Error whose message says
+   * what is wrong and how to fix it (never a secret's value); give it an `optionPath` (dotted,
+   * e.g. `secret`) to have the problem located at that option. To report several problems in one
+   * pass, throw one whose `errors` lists them (an `AggregateError`, or what `problemList` from
+   * `src/plugin/problems.ts` throws): each is reported at its own option.
    */
   validate?(
     options: Static<S>,

@@ -43,7 +43,9 @@ describe('the third-party plugin of docs/plugins.md', () => {
         '    minBtc: 500',
       ].join('\n'),
     );
-    const p = start(['run'], { cwd: dir });
+    // Started from another folder: the plugin's relative path must still be the config's.
+    const elsewhere = await mkdtemp(join(tmpdir(), 'spout-plugin-cwd-'));
+    const p = start(['run', '-c', join(dir, 'config.yaml')], { cwd: elsewhere });
     await p.waitFor('"msg":"replay finished"');
     p.child.kill('SIGTERM');
     expect((await p.exited).code).toBe(0);

@@ -156,3 +156,173 @@ describe('http.listen forms (built CLI)', () => {
     expect((await p.exited).code).toBe(0);
   });
 });
+
+const HOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+/** A live-like pipeline with a webhook on its default events (whale.*) and no correlation job. */
+const NO_CORRELATION = (dir: string) =>
+  [
+    `http: { listen: "127.0.0.1:0" }`,
+    `storage: { path: ${dir}/data/spout.json }`,
+    'inputs:',
+    '  sim: { use: simulator, whalesPerHour: 1 }',
+    'detectors:',
+    '  whales: { use: whale }',
+    'outputs:',
+    '  desk:',
+    '    use: webhook',
+    '    url: http://127.0.0.1:9/hook',
+    `    secret: ${HOOK_SECRET}`,
+    'jobs:',
+    '  accuracy: { use: accuracy }',
+  ].join('\n');
+const DESK_WARNING =
+  'outputs.desk: whale.confirmed, whale.replaced, whale.dropped never arrive: no configured plugin emits them; add the correlation job (jobs: { correlation: { use: correlation } })';
+
+describe('events that can never arrive (built CLI)', () => {
+  it('check warns on stderr for each output and job, names the plugin to add, and still exits 0', async () => {
+    const dir = await workspace(NO_CORRELATION);
+    const { code, stdout, stderr } = await run(['check'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^config\.yaml: OK\n/);
+    expect(stdout).not.toContain('never arrive');
+    expect(stderr).toBe(`spout: warning: ${DESK_WARNING}\n`);
+  });
+
+  it('check --json lists the warnings too', async () => {
+    const dir = await workspace(NO_CORRELATION);
+    const { code, stdout } = await run(['check', '--json'], { cwd: dir });
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as { warnings: unknown[] };
+    expect(out.warnings).toEqual([
+      {
+        instance: 'outputs.desk',
+        events: ['whale.confirmed', 'whale.replaced', 'whale.dropped'],
+        producers: [{ kind: 'job', section: 'jobs', use: 'correlation', name: 'correlation' }],
+        message: DESK_WARNING,
+      },
+    ]);
+  });
+
+  it('no warning once the correlation job is there', async () => {
+    const dir = await workspace((d) => NO_CORRELATION(d) + '\n  correlation: { use: correlation }');
+    const { code, stderr } = await run(['check'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  });
+
+  it('run logs the same warning at start', async () => {
+    const dir = await workspace((d) => `log: { format: json }\n${NO_CORRELATION(d)}`);
+    const p = start(['run'], { cwd: dir });
+    await p.waitFor(/Spout running: 4 instance\(s\)/);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+    const warning = p
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; msg: string; events?: string[] })
+      .find((l) => l.msg === DESK_WARNING);
+    expect(warning).toMatchObject({
+      level: 'warn',
+      events: ['whale.confirmed', 'whale.replaced', 'whale.dropped'],
+    });
+  });
+});
+
+describe('plugin problems in one pass, in words (built CLI)', () => {
+  const TOKEN = `${'a'.repeat(30)}-_${'B'.repeat(36)}`; // 68 characters, as Discord makes them
+
+  it('check lists the schema’s problems and every plugin’s at once: template placeholder, its HTML, the Discord URL', async () => {
+    const dir = await workspace((d) =>
+      [
+        `storage: { path: ${d}/spout.json }`, //                          1
+        'inputs:', //                                                    2
+        '  feed: { use: replay }', //                                    3
+        'outputs:', //                                                   4
+        '  tg:', //                                                      5
+        '    use: telegram', //                                          6
+        '    token: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"', // 7
+        '    chat: "@whale_desk"', //                                    8
+        '    template: "<b>{btc} BTC</b> {amout} <b>{usd}"', //          9
+        '  dc:', //                                                     10
+        '    use: discord', //                                          11
+        `    webhookUrl: "https://discord.com/webhooks/123456789012345678/${TOKEN}"`, // 12
+        '  hook:', //                                                   13
+        '    use: webhook', //                                          14
+        '    url: https://example.com/hook', //                         15
+        '    secret: hunter2-is-my-password', //                        16
+        '  bot:', //                                                    17
+        '    use: telegram', //                                         18
+        '    token: "not-a-token-hunter3"', //                          19
+        '    chat: "-1001234567890"', //                                20
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await run(['check'], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'spout: 5 problems in the configuration:',
+      expect.stringMatching(
+        /^config\.yaml:9:15 {2}outputs\.tg\.template {2}uses unknown placeholder \{amout\}; known: \{amount\}, /,
+      ),
+      'config.yaml:9:15  outputs.tg.template  leaves <b> unclosed; Telegram would refuse every message',
+      'config.yaml:12:17  outputs.dc.webhookUrl  must be a Discord webhook URL such as https://discord.com/api/webhooks/<id>/<token> (Server Settings → Integrations → Webhooks → Copy Webhook URL); its path does not start with /api/webhooks/',
+      `config.yaml:16:13  outputs.hook.secret  must be a Standard Webhooks secret: "whsec_" followed by base64 (24–64 bytes), e.g. ${HOOK_SECRET}; make one with: echo "whsec_$(openssl rand -base64 32)"`,
+      'config.yaml:19:12  outputs.bot.token  must be a bot token from @BotFather: the bot id (digits), a colon, then at least 20 letters, digits, _ or -, like 123456789:AAH…',
+    ]);
+    expect(stderr).not.toMatch(/pattern/);
+    for (const secret of ['hunter2', 'hunter3', TOKEN.slice(0, 10)]) expect(stderr).not.toContain(secret);
+  });
+
+  it('check takes Discord webhook URLs with real ids (17 to 20 digits) and 68-character tokens', async () => {
+    const dir = await workspace((d) =>
+      [
+        `storage: { path: ${d}/spout.json }`,
+        'inputs:',
+        '  feed: { use: replay }',
+        'outputs:',
+        `  a: { use: discord, webhookUrl: "https://discord.com/api/webhooks/12345678901234567/${TOKEN}" }`,
+        `  b: { use: discord, webhookUrl: "https://discord.com/api/webhooks/12345678901234567890/${TOKEN}" }`,
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await run(['check'], { cwd: dir });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^config\.yaml: OK\n/);
+    expect(stdout).not.toContain(TOKEN.slice(0, 10));
+  });
+});
+
+describe('spout check shows options whole (built CLI)', () => {
+  it('prints long options in full; secret options and values from ${VAR} show as [secret]', async () => {
+    const long = Array.from({ length: 12 }, (_, i) => `x-long-header-${i}`);
+    const dir = await workspace((d) =>
+      [
+        `storage: { path: ${d}/spout.json }`,
+        'inputs:',
+        '  feed: { use: replay }',
+        'outputs:',
+        '  hook:',
+        '    use: webhook',
+        '    url: https://example.com/hook',
+        `    secret: ${HOOK_SECRET}`,
+        `    headers: { ${long.map((h) => `${h}: "value of ${h}"`).join(', ')}, x-from-env: "Bearer \${API_KEY}" }`,
+      ].join('\n'),
+    );
+    const { code, stdout } = await run(['check'], { cwd: dir, env: { API_KEY: 'key-0123456789abcdef' } });
+    expect(code).toBe(0);
+    const line = stdout.split('\n').find((l) => l.trimStart().startsWith('options {"url"'));
+    expect(line).toBeDefined();
+    const options = JSON.parse(line!.trim().slice('options '.length)) as Record<string, unknown>;
+    expect(options).toMatchObject({
+      url: 'https://example.com/hook',
+      secret: '[secret]',
+      headers: { ...Object.fromEntries(long.map((h) => [h, `value of ${h}`])), 'x-from-env': '[secret]' },
+      timeout: '15s',
+      concurrency: 4,
+    });
+    expect(stdout).not.toContain('…');
+    expect(stdout).not.toContain('0123456789abcdef');
+    expect(stdout).not.toContain(HOOK_SECRET.slice(6));
+  });
+});

@@ -130,7 +130,7 @@ describe('no secret, whole or in part, in any output (built CLI)', () => {
         'outputs.c.format  must be one of: pretty, json (set from ${S})',
         'outputs.c.filter.minBtc  must be number (set from ${S})',
         'outputs.o.use  unknown output plugin "${S}"',
-        'outputs.w.secret  must match pattern "^whsec_[A-Za-z0-9+/=]+$" (set from ${S})',
+        'outputs.w.secret  must be a Standard Webhooks secret: "whsec_" followed by base64 (24–64 bytes), e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw; make one with: echo "whsec_$(openssl rand -base64 32)" (set from ${S})',
       ]) {
         expect(stderr).toContain(line);
       }

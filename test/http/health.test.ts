@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHealthBoard } from '../../src/kernel/health.js';
 import { createKernel } from '../../src/kernel/kernel.js';
 import { createRedactor } from '../../src/log/redact.js';
 import { defineJob, defineOutput } from '../../src/plugin/define.js';
@@ -74,6 +75,37 @@ describe('shared HTTP server', () => {
 
     await kernel.stop();
     await expect(fetch(`${base}/health`)).rejects.toThrow();
+  });
+
+  it('says since when an instance is not healthy: kept from degraded to unhealthy, gone once healthy', () => {
+    let wall = Date.UTC(2031, 0, 2, 3, 4, 5);
+    const board = createHealthBoard(
+      () => (t) => t,
+      () => wall,
+    );
+    board.register('feed', 'input', 'mempool');
+    board.set('feed', undefined, undefined, 'running');
+    expect(board.report().instances.feed).not.toHaveProperty('since');
+    board.set('feed', 'degraded', 'connecting');
+    wall += 60_000;
+    board.set('feed', 'degraded', 'still connecting');
+    board.set('feed', 'unhealthy', 'not connected for 2 min');
+    expect(board.report()).toMatchObject({
+      status: 'unhealthy',
+      instances: {
+        feed: { state: 'unhealthy', reason: 'not connected for 2 min', since: '2031-01-02T03:04:05.000Z' },
+      },
+    });
+    board.set('feed', 'healthy');
+    expect(board.report().instances.feed).toEqual({
+      kind: 'input',
+      plugin: 'mempool',
+      phase: 'running',
+      state: 'healthy',
+    });
+    wall += 60_000;
+    board.set('feed', 'unhealthy', 'lost');
+    expect(board.report().instances.feed?.since).toBe('2031-01-02T03:06:05.000Z');
   });
 
   it('fails boot with a clear error when the port is taken', async () => {

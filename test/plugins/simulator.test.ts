@@ -273,9 +273,10 @@ describe('simulator: the pure generator', () => {
 describe('simulator: the input plugin', () => {
   /** A kernel running one simulator instance, and what it publishes. */
   function run(options: Record<string, unknown>) {
+    const log = captureLog();
     const kernel = createKernel({
       config: config([instance('sim', simulator, { options })]),
-      log: captureLog().log,
+      log: log.log,
       store: createMemoryStore(),
     });
     const received: AnyEnvelope[] = [];
@@ -285,8 +286,21 @@ describe('simulator: the input plugin', () => {
       if (envelope.type === 'block.connected') counts.blocks++;
     });
     kernel.bus.tap(() => void counts.published++);
-    return { kernel, received, counts };
+    return { kernel, received, counts, log };
   }
+
+  /** The first `n` txids a simulator with these options publishes, and what it logged. */
+  async function firstTxids(options: Record<string, unknown>, n = 50) {
+    const { kernel, received, log } = run({ speed: 3600, ...options });
+    const txids = () => received.flatMap((e) => (e.type === 'tx.seen' ? [e.data.txid] : []));
+    await kernel.start();
+    await until(() => txids().length >= n, 10_000, `${n} transactions`);
+    expect(await kernel.stop()).toEqual([]);
+    return { txids: txids().slice(0, n), lines: log.lines };
+  }
+
+  const seedLine = (lines: Array<Record<string, unknown>>) =>
+    lines.find((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('simulator seed'));
 
   it('publishes the generator events in real time × speed, and nothing after stop', async () => {
     const { kernel, received, counts } = run({ seed: 11, speed: 3600, startTime: START });
@@ -326,7 +340,6 @@ describe('simulator: the input plugin', () => {
     const options: Record<string, unknown> = {};
     expect(validate(options)).toBe(true);
     expect(options).toEqual({
-      seed: 1,
       txPerSecond: 7,
       whalesPerHour: 12,
       whaleBtc: 100,
@@ -375,5 +388,28 @@ describe('simulator: the input plugin', () => {
       return next.at;
     });
     expect(Math.max(...ats)).toBeLessThanOrEqual(elapsedMs);
+  });
+
+  it('draws a new seed at each start without one, logs it, and the logged seed repeats the run', async () => {
+    const first = await firstTxids({});
+    const second = await firstTxids({});
+    // A restart publishes other txids: outboxes would otherwise skip them as already delivered.
+    const seen = new Set(first.txids);
+    expect(second.txids.some((txid) => seen.has(txid))).toBe(false);
+
+    const logged = seedLine(first.lines);
+    expect(logged?.['msg']).toMatch(
+      /^simulator seed (\d+) \(drawn for this run; set "seed: \1" to repeat its transactions\); simulated clock from \S+, 3600× real time$/,
+    );
+    const seed = logged?.['seed'];
+    expect(Number.isInteger(seed)).toBe(true);
+    expect(seedLine(second.lines)?.['seed']).not.toBe(seed);
+
+    // The logged seed, configured, publishes the same transactions again.
+    const repeated = await firstTxids({ seed });
+    expect(repeated.txids).toEqual(first.txids);
+    expect(seedLine(repeated.lines)?.['msg']).toBe(
+      `simulator seed ${String(seed)} (from the configuration); simulated clock from ${String(seedLine(repeated.lines)?.['startTime'])}, 3600× real time`,
+    );
   });
 });

@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
 import type { InputState } from '../../../src/bus/events.js';
 import { parseDuration } from '../../../src/config/durations.js';
 import { defineInput } from '../../../src/plugin/define.js';
 import { counter } from '../../../src/plugin/metrics.js';
 import { Duration } from '../../../src/plugin/schema.js';
-import { createConnection } from './connection.js';
+import { createConnection, displayUrl, type ConnectFailure } from './connection.js';
 import { handleFrame, type FrameSink } from './frames.js';
 import { createRecovery } from './recovery.js';
 import { createRejections } from './rejections.js';
@@ -49,6 +50,11 @@ export default defineInput({
       description: 'First reconnect delay (doubles each failure, with jitter).',
     }),
     backoffMax: Duration({ default: '60s', description: 'Longest reconnect delay.' }),
+    unhealthyAfter: Duration({
+      default: '2m',
+      description:
+        'Not connected for this long (since the start or since the connection was lost): the instance is unhealthy (/health answers 503) and an ERROR is logged, again each time the outage doubles (at most hourly).',
+    }),
     maxFrameBytes: Type.Integer({
       minimum: 1024,
       default: 64 * 2 ** 20,
@@ -83,7 +89,20 @@ export default defineInput({
     const reconnects = counter(ctx.metrics, 'spout_input_reconnects_total', 'Reconnections of an input.', [
       'instance',
     ]);
+    const connectFailures = counter(
+      ctx.metrics,
+      'spout_input_connect_failures_total',
+      'Failed attempts of an input to connect, by reason (dns, refused, unreachable, tls, http_<status>, timeout, closed, other).',
+      ['instance', 'reason'],
+    );
     const rejections = createRejections(ctx.log, rejected, ctx.instance);
+    const url = displayUrl(o.url);
+    const outages = createOutages({
+      url,
+      unhealthyAfterMs: parseDuration(o.unhealthyAfter),
+      log: ctx.log,
+      unhealthy: (reason) => ctx.health.set('unhealthy', reason),
+    });
     const now = Date.now;
     const tip = createTipGuard(now);
     let state: InputState | null = null;
@@ -142,6 +161,11 @@ export default defineInput({
         if (code === 1009)
           rejections.reject('oversize', `a frame over ${o.maxFrameBytes * 2} bytes closed the connection`);
       },
+      onConnectFailure(failure) {
+        connectFailures.inc({ instance: ctx.instance, reason: failure.reason });
+        outages.failed(failure);
+      },
+      onLost: (cause, retryInMs) => outages.lost(cause, retryInMs),
       subscriptions: () => [
         { action: 'init' },
         {
@@ -156,28 +180,185 @@ export default defineInput({
         handleFrame(text, o.maxFrameBytes, sink);
       },
       onOpen(opens) {
+        outages.connected(opens);
         if (opens > 1) {
           reconnects.inc({ instance: ctx.instance });
           recovery.start();
         }
       },
       onState(next, reason) {
-        ctx.health.set(HEALTH[next], reason);
+        const down = outages.current();
+        if (down) ctx.health.set(down.unhealthy ? 'unhealthy' : 'degraded', outages.describe(down));
+        else ctx.health.set(HEALTH[next], reason);
         if (next === state) return;
         state = next;
         ctx.bus.publish('input.status', reason ? { state: next, reason } : { state: next });
-        if (next !== 'connected')
-          ctx.log.info({ state: next, reason }, `${next}${reason ? `: ${reason}` : ''}`);
+        // The event is the record of each change (the console output prints it); the log says
+        // what it does not: the URL and the cause of failures (outages), and the recovery.
+        ctx.log.debug({ state: next, reason }, `${next}${reason ? `: ${reason}` : ''}`);
       },
     });
-    ctx.onStop(() => connection.stop());
+    ctx.onStop(() => {
+      outages.stop();
+      return connection.stop();
+    });
     ctx.onStop(() => recovery.stop());
-    inputs.set(ctx, connection);
+    inputs.set(ctx, { connection, outages });
   },
   start(ctx) {
-    inputs.get(ctx)?.start();
+    const input = inputs.get(ctx);
+    input?.outages.begin('input started');
+    input?.connection.start();
   },
 });
 
 // setup and start receive the same context object: the connection made in setup is found here.
-const inputs = new WeakMap<object, { start(): void }>();
+const inputs = new WeakMap<object, { connection: { start(): void }; outages: Outages }>();
+
+/** A time without a connection: since when (wall clock, for display; measured on a monotonic one). */
+interface Outage {
+  readonly since: string;
+  readonly startedAt: number;
+  /** What began it: the start of the input, or the loss of the connection and why. */
+  readonly began: string;
+  failures: number;
+  last: ConnectFailure | null;
+  /** Failure reasons already logged at WARN in this outage. */
+  readonly warned: Set<string>;
+  /** It has lasted `unhealthyAfter`: the instance is unhealthy and ERRORs are logged. */
+  unhealthy: boolean;
+}
+
+interface Outages {
+  begin(began: string): void;
+  failed(failure: ConnectFailure): void;
+  lost(cause: string, retryInMs: number): void;
+  connected(opens: number): void;
+  current(): Outage | null;
+  /** Since when and why, for `/health` (the board scrubs secrets; the URL has no credentials). */
+  describe(outage: Outage): string;
+  stop(): void;
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+const HOUR = 3_600_000;
+
+/** `850 ms`, `12.5 s`, `2 min 5 s`, `3 h 12 min`. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.floor(s / 60) % 60;
+  return `${Math.floor(s / 3600)} h${m ? ` ${m} min` : ''}`;
+}
+
+/**
+ * Track the times without a connection. The first failure of each kind in an outage is a WARN
+ * with the URL and the cause (later ones of that kind: debug). Once an outage has lasted
+ * `unhealthyAfterMs` (timers and a monotonic clock: wall-clock jumps do not count), the instance
+ * turns unhealthy and an ERROR is logged; again each time the outage's length doubles, at most
+ * hourly, until the connection is back (INFO).
+ */
+function createOutages(options: {
+  url: string;
+  unhealthyAfterMs: number;
+  log: Logger;
+  unhealthy(reason: string): void;
+}): Outages {
+  const { url, log } = options;
+  const now = () => performance.now();
+  let outage: Outage | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let everConnected = false;
+
+  const clearTimer = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  const arm = (ms: number) => {
+    clearTimer();
+    timer = setTimeout(escalate, Math.min(Math.max(0, ms), MAX_TIMER));
+  };
+  const attempts = (o: Outage) =>
+    `${o.failures} failed attempt(s)${o.last ? `, last: ${o.last.message} (${o.last.reason})` : ''}`;
+  const describe = (o: Outage) => `not connected to ${url} since ${o.since} (${o.began}); ${attempts(o)}`;
+
+  const escalate = () => {
+    timer = null;
+    const o = outage;
+    if (!o) return;
+    const elapsed = now() - o.startedAt;
+    o.unhealthy = true;
+    options.unhealthy(describe(o));
+    log.error(
+      {
+        url,
+        since: o.since,
+        downMs: Math.round(elapsed),
+        failures: o.failures,
+        ...(o.last ? { reason: o.last.reason, cause: o.last.message } : {}),
+      },
+      `no connection to ${url} for ${formatDuration(elapsed)} (since ${o.since}, ${o.began}); ${attempts(o)}`,
+    );
+    // Again when the outage has doubled: at least 1 s apart (unhealthyAfter may be 0), at most an hour.
+    arm(Math.max(1000, Math.min(elapsed, HOUR)));
+  };
+
+  const begin = (began: string) => {
+    if (outage) return;
+    outage = {
+      since: new Date().toISOString(),
+      startedAt: now(),
+      began,
+      failures: 0,
+      last: null,
+      warned: new Set(),
+      unhealthy: false,
+    };
+    arm(options.unhealthyAfterMs);
+  };
+
+  return {
+    begin,
+    failed(failure) {
+      begin('input started');
+      const o = outage as Outage;
+      o.failures++;
+      o.last = failure;
+      const fields = { url, reason: failure.reason, cause: failure.message, retryInMs: failure.retryInMs };
+      const text = `cannot connect to ${url}: ${failure.message} (${failure.reason}); retrying in ${formatDuration(failure.retryInMs)}`;
+      if (o.warned.has(failure.reason)) log.debug(fields, text);
+      else {
+        o.warned.add(failure.reason);
+        log.warn(fields, text);
+      }
+    },
+    lost(cause, retryInMs) {
+      log.warn(
+        { url, cause, retryInMs },
+        `connection to ${url} lost: ${cause}; reconnecting in ${formatDuration(retryInMs)}`,
+      );
+      begin(`connection lost: ${cause}`);
+    },
+    connected(opens) {
+      const o = outage;
+      outage = null;
+      clearTimer();
+      const first = !everConnected;
+      everConnected = true;
+      if (!o) return;
+      const downMs = now() - o.startedAt;
+      const text = first
+        ? `connected to ${url}${o.failures > 0 ? ` after ${formatDuration(downMs)} (${o.failures} failed attempt(s))` : ''}`
+        : `reconnected to ${url} after ${formatDuration(downMs)} (${o.failures} failed attempt(s))`;
+      log.info({ url, opens, downMs: Math.round(downMs), failures: o.failures }, text);
+    },
+    current: () => outage,
+    describe,
+    stop() {
+      clearTimer();
+      outage = null;
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { defineInput } from '../../../src/plugin/define.js';
 import type { PluginContext } from '../../../src/plugin/types.js';
@@ -18,10 +19,12 @@ const MAX_TIMER_MS = 2_147_483_647;
 const RETRY_MS = 1_000;
 
 const Options = Type.Object({
-  seed: Type.Integer({
-    default: D.seed,
-    description: 'Seed of the random generator: the same seed and startTime give the same events.',
-  }),
+  seed: Type.Optional(
+    Type.Integer({
+      description:
+        'Seed of the random generator: the same seed and options give the same events (and times, with the same startTime). Default: a new seed at each start, logged.',
+    }),
+  ),
   txPerSecond: Type.Number({
     exclusiveMinimum: 0,
     default: D.txPerSecond,
@@ -51,7 +54,8 @@ const Options = Type.Object({
   speed: Type.Number({
     exclusiveMinimum: 0,
     default: 1,
-    description: 'Simulated seconds per real second: 60 plays one simulated minute each second.',
+    description:
+      'Simulated seconds per real second: 60 plays one simulated minute each second (event times are simulated).',
   }),
   statsIntervalSeconds: Type.Number({
     minimum: 1,
@@ -83,11 +87,17 @@ const Options = Type.Object({
 
 type Ctx = PluginContext<Static<typeof Options>>;
 
+/** Largest seed drawn when none is configured (any integer is a valid `seed`). */
+const MAX_DRAWN_SEED = 2 ** 31 - 1;
+
 /**
  * `simulator`: seeded, realistic mempool traffic for running Spout fully offline (demo, tests,
  * benchmarks). It publishes exactly the events of the live mempool input, paced in real time:
- * an event at simulated time `at` is published `at / speed` after the input started. With a
- * fixed `seed` and `startTime`, every run publishes the same events.
+ * an event at simulated time `at` is published `at / speed` after the input started; the times
+ * in the events (`firstSeen`, block `time`) are simulated ones, `startTime + at`. With a fixed
+ * `seed` and `startTime`, every run publishes the same events. Without a `seed`, each start
+ * draws a new one and logs it, so a restart does not replay the same txids (which outboxes
+ * would skip as already delivered) and a run can still be repeated with `seed: N`.
  */
 export default defineInput({
   name: 'simulator',
@@ -100,9 +110,20 @@ export default defineInput({
     resolveSimulationOptions(simulationOptions(ctx, new Date()));
   },
   start(ctx) {
-    const simulation = createSimulation(simulationOptions(ctx, new Date()));
+    const options = simulationOptions(ctx, new Date());
+    const speed = ctx.options.speed ?? 1;
+    const seed = options.seed ?? randomInt(1, MAX_DRAWN_SEED);
+    const origin =
+      options.seed === undefined
+        ? `drawn for this run; set "seed: ${seed}" to repeat its transactions`
+        : 'from the configuration';
+    ctx.log.info(
+      { seed, startTime: options.startTime, speed },
+      `simulator seed ${seed} (${origin}); simulated clock from ${options.startTime}, ${speed}× real time`,
+    );
+    const simulation = createSimulation({ ...options, seed });
     ctx.health.set('healthy');
-    pace(ctx, simulation, ctx.options.speed ?? 1);
+    pace(ctx, simulation, speed);
   },
 });
 

@@ -15,7 +15,10 @@ export interface SimulationOptions {
   startTime: string;
 }
 
-/** Defaults of every option; `startTime` is fixed here so that a bare generator is reproducible. */
+/**
+ * Defaults of every option; `seed` and `startTime` are fixed here so that a bare generator is
+ * reproducible (the input plugin instead draws a seed and takes the current time at each start).
+ */
 export const SIMULATION_DEFAULTS: Readonly<SimulationOptions> = Object.freeze({
   seed: 1,
   txPerSecond: 7,

@@ -5,6 +5,7 @@ import { createRateLimiter } from '../../../src/auth/rate-limit.js';
 import { verifyToken } from '../../../src/auth/tokens.js';
 import { sendJson } from '../../../src/http/server.js';
 import { defineJob } from '../../../src/plugin/define.js';
+import { problemList } from '../../../src/plugin/problems.js';
 import { counter } from '../../../src/plugin/metrics.js';
 import { aggregate } from '../../../src/stats/aggregate.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
@@ -33,11 +34,14 @@ export default defineJob({
   options: ApiOptions,
   consumes: ['whale.detected'],
   validate: (options, { instance, auth, httpEnabled }) => {
+    const problems = problemList(`jobs.${instance}`);
     if (httpEnabled === false)
-      throw new Error(
-        `jobs.${instance} serves /api on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
+      problems.add(
+        null,
+        'serves /api on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)',
       );
-    resolveApiOptions(options, instance, auth);
+    problems.check(() => resolveApiOptions(options, instance, auth));
+    problems.throwIfAny();
   },
   async setup(ctx) {
     const o = resolveApiOptions(ctx.options, ctx.instance, ctx.auth);

@@ -6,6 +6,7 @@ import { defineJob } from '../../../src/plugin/define.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../../src/store/records.js';
 import { DROPPED_SCORE, REPLACED_SCORE, confirmedScore } from './score.js';
+import { waitedMinutes } from './waited.js';
 
 interface ChainState {
   height: number | null;
@@ -17,7 +18,8 @@ interface ChainState {
  * `tx.replaced`, dropped on `tx.removed` or when still unconfirmed after `dropAfter` (by the
  * wall clock, checked every `checkEvery`, and by block time against the transaction's first-seen
  * time, so a simulated or replayed feed settles on its own clock). Emits
- * `whale.confirmed|replaced|dropped` and stores each outcome with its score.
+ * `whale.confirmed|replaced|dropped` and stores each outcome with its score. `minutesWaited` is
+ * measured on the feed's clock (block time − first seen, see {@link waitedMinutes}).
  *
  * Predictions are flushed to the store before the next event is handled, so they survive a
  * crash; an outcome is recorded once (a txid with an outcome is never settled again). When
@@ -51,7 +53,9 @@ export default defineJob({
     const dropAfterMs = parseDuration(ctx.options.dropAfter);
     // The detector chain is asynchronous: a block, replacement or removal can reach this job
     // before the whale.detected it settles. Recent chain facts are kept to settle late arrivals.
-    const recentlyMined = new LRUCache<string, { height: number; at: string }>({ max: 50_000 });
+    const recentlyMined = new LRUCache<string, { height: number; at: string; blockTime: string }>({
+      max: 50_000,
+    });
     const recentlyReplaced = new LRUCache<string, { byTxid: string; fullRbf: boolean; at: string }>({
       max: 10_000,
     });
@@ -103,16 +107,17 @@ export default defineJob({
       const p = predictions.get(txid);
       if (!p) return;
       const mined = recentlyMined.get(txid);
-      if (mined) return confirm({ ...p, tipHeight: mined.height - 1 }, mined.height, mined.at);
+      if (mined)
+        return confirm({ ...p, tipHeight: mined.height - 1 }, mined.height, mined.at, mined.blockTime);
       const replaced = recentlyReplaced.get(txid);
       if (replaced) return replace(p, replaced.byTxid, replaced.fullRbf, replaced.at);
       const removed = recentlyRemoved.get(txid);
       if (removed) dropped(p, removed.at, `removed from the mempool (${removed.reason})`);
     };
 
-    const confirm = (p: PredictionRecord, height: number, at: string) => {
+    const confirm = (p: PredictionRecord, height: number, at: string, blockTime: string) => {
       const blocksWaited = p.tipHeight === null ? 1 : Math.max(1, height - p.tipHeight);
-      const minutesWaited = Math.max(0, Math.round((Date.parse(at) - Date.parse(p.detectedAt)) / 60_000));
+      const minutesWaited = waitedMinutes(p, at, blockTime);
       settle(p, at, {
         status: 'confirmed',
         height,
@@ -149,10 +154,10 @@ export default defineJob({
           );
       }
       const mined = new Set(txids);
-      for (const txid of txids) recentlyMined.set(txid, { height, at: e.time });
+      for (const txid of txids) recentlyMined.set(txid, { height, at: e.time, blockTime: e.data.time });
       for (const [txid, p] of [...predictions.entries()]) {
         if (mined.has(txid)) {
-          confirm(p, height, e.time);
+          confirm(p, height, e.time, e.data.time);
         } else if (Date.parse(e.data.time) - Date.parse(p.firstSeen) >= dropAfterMs) {
           // Judged on the chain's clock too, so a replayed or simulated feed settles by its own time.
           dropped(p, e.time, `not confirmed within ${ctx.options.dropAfter}`);

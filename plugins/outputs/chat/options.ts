@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { Duration } from '../../../src/plugin/schema.js';
+import { problemList } from '../../../src/plugin/problems.js';
 import { parseTemplate, type Template } from './template.js';
 
 /** Delays before each retry of a failed post or edit: alerts are worth little hours late. */
@@ -29,27 +30,34 @@ export function optionError(instance: string, key: string, message: string): Err
   return Object.assign(new Error(`outputs.${instance}.${key} ${message}`), { optionPath: key });
 }
 
-/** Parse the shared options; throws an option-located Error. */
+/**
+ * Parse the shared options; throws an option-located Error, or one carrying every problem found
+ * in `errors` (see `problemList`).
+ */
 export function resolveChatOptions(
   options: { template?: string | undefined; retry: readonly string[]; timeout: string },
   instance: string,
 ): { template: Template | null; scheduleMs: number[]; timeoutMs: number } {
+  const problems = problemList(`outputs.${instance}`);
   let template: Template | null = null;
   if (options.template !== undefined) {
     try {
       template = parseTemplate(options.template);
     } catch (error) {
-      throw optionError(instance, 'template', (error as Error).message);
+      problems.add('template', (error as Error).message);
     }
   }
   const duration = (key: string, value: string) => {
     try {
       return parseDuration(value);
     } catch (error) {
-      throw optionError(instance, key, `must be a duration: ${(error as Error).message}`);
+      problems.add(key, `must be a duration: ${(error as Error).message}`);
+      return NaN;
     }
   };
   const timeoutMs = duration('timeout', options.timeout);
-  if (timeoutMs < 1000) throw optionError(instance, 'timeout', 'must be at least 1s');
-  return { template, scheduleMs: options.retry.map((d, i) => duration(`retry.${i}`, d)), timeoutMs };
+  if (timeoutMs < 1000) problems.add('timeout', 'must be at least 1s');
+  const scheduleMs = options.retry.map((d, i) => duration(`retry.${i}`, d));
+  problems.throwIfAny();
+  return { template, scheduleMs, timeoutMs };
 }

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { isCronExpression } from '../../../src/kernel/scheduler.js';
 import { createError } from '../../../src/kernel/errors.js';
+import { problemList } from '../../../src/plugin/problems.js';
 import { Duration, Secret, StringEnum } from '../../../src/plugin/schema.js';
 import { parseSmtpUrl, SmtpUrlError, type SmtpServer } from './smtp-url.js';
 
@@ -96,32 +97,34 @@ export function addressOf(value: string): string | null {
 
 /**
  * Check what the schema cannot (the SMTP URL, addresses, durations, the digest schedule) and
- * convert. Throws `SPOUT_CONFIG_INVALID` (exit status 2) with `optionPath`; no message ever
- * contains the SMTP URL (it holds the password).
+ * convert. Throws `SPOUT_CONFIG_INVALID` (exit status 2) with `optionPath`, one error per
+ * problem or one carrying all of them in `errors`; no message ever contains the SMTP URL (it
+ * holds the password).
  */
 export function resolveOptions(options: Readonly<EmailOptionsType>, instance: string): ResolvedEmailOptions {
+  const problems = problemList(`outputs.${instance}`);
   const invalid = (key: string, message: string) =>
     Object.assign(createError('SPOUT_CONFIG_INVALID', `outputs.${instance}.${key} ${message}`), {
       optionPath: key.replace(/\[(\d+)\]/g, '.$1'),
     });
-  let server: SmtpServer;
+  let server: SmtpServer | undefined;
   try {
     server = parseSmtpUrl(options.smtp, options.starttls);
   } catch (error) {
-    if (error instanceof SmtpUrlError) throw invalid('smtp', error.message);
-    throw error;
+    if (!(error instanceof SmtpUrlError)) throw error;
+    problems.add('smtp', error.message);
   }
   const from = addressOf(options.from);
   if (!from)
-    throw invalid(
+    problems.add(
       'from',
       'must be an e-mail address, or "Name <address>" (e.g. "Spout <alerts@example.com>")',
     );
   const list = (Array.isArray(options.to) ? [...options.to] : [options.to]) as unknown[];
-  if (list.length === 0) throw invalid('to', 'must name at least one recipient');
+  if (list.length === 0) problems.add('to', 'must name at least one recipient');
   list.forEach((to, i) => {
     if (typeof to !== 'string' || !addressOf(to))
-      throw invalid(
+      problems.add(
         Array.isArray(options.to) ? `to[${i}]` : 'to',
         'must be an e-mail address, or "Name <address>" (a list for several recipients)',
       );
@@ -130,19 +133,26 @@ export function resolveOptions(options: Readonly<EmailOptionsType>, instance: st
     try {
       return parseDuration(value);
     } catch (error) {
-      throw invalid(key, `must be a duration: ${(error as Error).message}`);
+      problems.add(key, `must be a duration: ${(error as Error).message}`);
+      return NaN;
     }
   };
   const timeoutMs = duration('timeout', options.timeout);
-  if (timeoutMs <= 0) throw invalid('timeout', 'must be longer than 0 (e.g. 30s)');
+  if (timeoutMs <= 0) problems.add('timeout', 'must be longer than 0 (e.g. 30s)');
+  const digest =
+    options.digest === undefined
+      ? null
+      : (problems.check(() => digestSchedule(options.digest as string, invalid)) ?? null);
+  const scheduleMs = (options.retry ?? EMAIL_SCHEDULE).map((d, i) => duration(`retry[${i}]`, d));
+  problems.throwIfAny();
   return {
-    server,
+    server: server!,
     from: options.from.trim(),
-    domain: from.slice(from.lastIndexOf('@') + 1).toLowerCase(),
+    domain: from!.slice(from!.lastIndexOf('@') + 1).toLowerCase(),
     to: list as string[],
     subjectPrefix: options.subjectPrefix ?? '[Spout]',
-    digest: options.digest === undefined ? null : digestSchedule(options.digest, invalid),
-    scheduleMs: (options.retry ?? EMAIL_SCHEDULE).map((d, i) => duration(`retry[${i}]`, d)),
+    digest,
+    scheduleMs,
     timeoutMs,
     concurrency: options.concurrency ?? 2,
   };

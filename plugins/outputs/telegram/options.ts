@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { chatOptions, optionError, resolveChatOptions } from '../chat/options.js';
-import { fillTemplate, type Template } from '../chat/template.js';
+import { problemList } from '../../../src/plugin/problems.js';
+import { fillTemplate, parseTemplate, type Template } from '../chat/template.js';
 import { SAMPLE_VIEW } from '../chat/view.js';
 import { escapeHtml, telegramHtmlProblem } from './format.js';
 
@@ -12,6 +13,8 @@ const CHAT_HELP = 'must be a chat id (e.g. -1001234567890) or a public @channeln
 export const TelegramOptions = Type.Object({
   token: Type.String({
     pattern: '^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$',
+    patternErrorMessage:
+      'must be a bot token from @BotFather: the bot id (digits), a colon, then at least 20 letters, digits, _ or -, like 123456789:AAH…',
     secret: true,
     description: 'The bot token from @BotFather, e.g. 123456789:AA… (keep it in ${TELEGRAM_BOT_TOKEN}).',
   }),
@@ -26,6 +29,7 @@ export const TelegramOptions = Type.Object({
   apiRoot: Type.String({
     default: 'https://api.telegram.org',
     pattern: '^https?://',
+    patternErrorMessage: 'must be an http:// or https:// URL, e.g. https://api.telegram.org',
     description: 'The Bot API server (a self-hosted one, or a test server).',
   }),
   pacing: Type.Object(
@@ -58,38 +62,63 @@ export interface ResolvedTelegramOptions {
   globalMs: number;
 }
 
-/** What the schema cannot check; throws an Error located at the option. Never shows the token. */
+/**
+ * What the schema cannot check. Throws an Error located at the option, or one carrying every
+ * problem found in `errors` (see `problemList`). Never shows the token.
+ */
 export function resolveTelegramOptions(
   options: Readonly<TelegramOptionsType>,
   instance: string,
 ): ResolvedTelegramOptions {
+  const problems = problemList(`outputs.${instance}`);
   const list = (Array.isArray(options.chat) ? options.chat : [options.chat]).map(String);
   list.forEach((chat, i) => {
     if (!new RegExp(CHAT).test(chat))
-      throw optionError(
-        instance,
-        Array.isArray(options.chat) ? `chat.${i}` : 'chat',
-        `${CHAT_HELP} (got "${chat}")`,
-      );
+      problems.add(Array.isArray(options.chat) ? `chat.${i}` : 'chat', `${CHAT_HELP} (got "${chat}")`);
   });
-  if (new Set(list).size !== list.length) throw optionError(instance, 'chat', 'lists a chat twice');
-  let apiRoot: URL;
+  if (new Set(list).size !== list.length) problems.add('chat', 'lists a chat twice');
+  let apiRoot: URL | undefined;
   try {
     apiRoot = new URL(options.apiRoot);
   } catch {
-    throw optionError(instance, 'apiRoot', 'must be an http(s) URL such as https://api.telegram.org');
+    problems.add('apiRoot', 'must be an http(s) URL such as https://api.telegram.org');
   }
-  const shared = resolveChatOptions(options, instance);
-  if (shared.template) {
-    const problem = telegramHtmlProblem(fillTemplate(shared.template, SAMPLE_VIEW, escapeHtml));
-    if (problem) throw optionError(instance, 'template', `${problem}; Telegram would refuse every message`);
+  const shared = problems.check(() => resolveChatOptions(options, instance));
+  // Checked even when a placeholder is unknown: its markup is reported in the same pass.
+  const template = options.template === undefined ? null : loosely(options.template);
+  if (template) {
+    const problem = telegramHtmlProblem(fillTemplate(template, SAMPLE_VIEW, escapeHtml));
+    if (problem) problems.add('template', `${problem}; Telegram would refuse every message`);
   }
+  const pacing = (key: 'perChat' | 'global') =>
+    problems.check(() => {
+      try {
+        return parseDuration(options.pacing[key]);
+      } catch (error) {
+        throw optionError(instance, `pacing.${key}`, `must be a duration: ${(error as Error).message}`);
+      }
+    });
+  const perChatMs = pacing('perChat');
+  const globalMs = pacing('global');
+  problems.throwIfAny();
   return {
     token: options.token,
     chats: list,
-    apiRoot: apiRoot.href.replace(/\/+$/, ''),
-    ...shared,
-    perChatMs: parseDuration(options.pacing.perChat),
-    globalMs: parseDuration(options.pacing.global),
+    apiRoot: apiRoot!.href.replace(/\/+$/, ''),
+    ...shared!,
+    perChatMs: perChatMs!,
+    globalMs: globalMs!,
   };
+}
+
+/**
+ * The template's text parts, with every well-formed placeholder (known or not) as one: what its
+ * markup looks like once filled, even when a placeholder name is wrong.
+ */
+function loosely(text: string): Template | null {
+  try {
+    return parseTemplate(text.replace(/(?<!\{)\{[A-Za-z][A-Za-z0-9]*\}(?!\})/g, '{txid}'));
+  } catch {
+    return null; // an unclosed "{": reported by the template's own check
+  }
 }

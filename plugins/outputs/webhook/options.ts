@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
-import { createError } from '../../../src/kernel/errors.js';
+import { problemList } from '../../../src/plugin/problems.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { DEFAULT_SCHEDULE } from '../outbox/policy.js';
 import { isStandardSecret } from './sign.js';
@@ -9,7 +9,7 @@ import { isStandardSecret } from './sign.js';
 export const SECRET_PATTERN = '^whsec_[A-Za-z0-9+/=]+$';
 
 const SECRET_HELP =
-  'must be a Standard Webhooks secret: "whsec_" followed by base64 (24–64 bytes), e.g. from `openssl rand -base64 32`';
+  'must be a Standard Webhooks secret: "whsec_" followed by base64 (24–64 bytes), e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw; make one with: echo "whsec_$(openssl rand -base64 32)"';
 
 /**
  * One secret or a list (rotation: every request carries one signature per secret). A type list
@@ -18,7 +18,8 @@ const SECRET_HELP =
 const SecretOption = Type.Unsafe<string | string[]>({
   type: ['string', 'array'],
   pattern: SECRET_PATTERN,
-  items: { type: 'string', pattern: SECRET_PATTERN, secret: true },
+  patternErrorMessage: SECRET_HELP,
+  items: { type: 'string', pattern: SECRET_PATTERN, patternErrorMessage: SECRET_HELP, secret: true },
   minItems: 1,
   maxItems: 16,
   secret: true,
@@ -33,6 +34,7 @@ export const WebhookOptions = Type.Object({
   url: Type.String({
     format: 'uri',
     pattern: '^https?://',
+    patternErrorMessage: 'must be an absolute http:// or https:// URL, e.g. https://example.com/hook',
     description: 'Endpoint the envelopes are POSTed to (http or https).',
   }),
   secret: SecretOption,
@@ -69,49 +71,49 @@ export interface ResolvedOptions {
 
 /**
  * Check what the schema cannot (the secret decodes to 24–64 bytes, no reserved header, a
- * positive timeout) and convert durations. Throws `SPOUT_CONFIG_INVALID` (exit status 2); no
- * message ever contains a secret.
+ * positive timeout) and convert durations. Throws `SPOUT_CONFIG_INVALID` (exit status 2), one
+ * error per problem or one carrying all of them in `errors`; no message ever contains a secret.
  */
 export function resolveOptions(options: Readonly<WebhookOptionsType>, instance: string): ResolvedOptions {
-  const invalid = (key: string, message: string) =>
-    Object.assign(createError('SPOUT_CONFIG_INVALID', `outputs.${instance}.${key} ${message}`), {
-      optionPath: key.replace(/\[(\d+)\]/g, '.$1'),
-    });
+  const problems = problemList(`outputs.${instance}`);
   const secrets = (Array.isArray(options.secret) ? [...options.secret] : [options.secret]) as unknown[];
-  if (secrets.length === 0) throw invalid('secret', SECRET_HELP);
+  if (secrets.length === 0) problems.add('secret', SECRET_HELP);
   secrets.forEach((s, i) => {
     if (typeof s !== 'string' || !isStandardSecret(s))
-      throw invalid(Array.isArray(options.secret) ? `secret.${i}` : 'secret', SECRET_HELP);
+      problems.add(Array.isArray(options.secret) ? `secret.${i}` : 'secret', SECRET_HELP);
   });
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(options.url);
   } catch {
-    throw invalid('url', 'must be an absolute http(s) URL such as https://example.com/hook');
+    // Reported below.
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw invalid('url', 'must be an absolute http(s) URL such as https://example.com/hook');
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    problems.add('url', 'must be an absolute http(s) URL such as https://example.com/hook');
   const duration = (key: string, value: string) => {
     try {
       return parseDuration(value);
     } catch (error) {
-      throw invalid(key, `must be a duration: ${(error as Error).message}`);
+      problems.add(key, `must be a duration: ${(error as Error).message}`);
+      return NaN;
     }
   };
   const timeoutMs = duration('timeout', options.timeout);
-  if (timeoutMs <= 0) throw invalid('timeout', 'must be longer than 0 (e.g. 15s)');
+  if (timeoutMs <= 0) problems.add('timeout', 'must be longer than 0 (e.g. 15s)');
   const headers = { ...(options.headers ?? {}) };
   for (const name of Object.keys(headers)) {
     if (RESERVED_HEADER.test(name))
-      throw invalid(`headers.${name}`, 'is set by the webhook output itself and cannot be configured');
+      problems.add(`headers.${name}`, 'is set by the webhook output itself and cannot be configured');
   }
   const concurrency = options.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-    throw invalid('concurrency', 'must be an integer from 1 to 64');
+    problems.add('concurrency', 'must be an integer from 1 to 64');
+  const scheduleMs = options.retry.map((d, i) => duration(`retry[${i}]`, d));
+  problems.throwIfAny();
   return {
-    url: url.href,
+    url: url!.href,
     secrets: secrets as string[],
-    scheduleMs: options.retry.map((d, i) => duration(`retry[${i}]`, d)),
+    scheduleMs,
     timeoutMs,
     concurrency,
     headers,

@@ -6,6 +6,7 @@ import { joinTokenHub } from '../../../src/auth/hub.js';
 import { createRateLimiter } from '../../../src/auth/rate-limit.js';
 import { verifyToken } from '../../../src/auth/tokens.js';
 import { defineOutput } from '../../../src/plugin/define.js';
+import { problemList } from '../../../src/plugin/problems.js';
 import { acceptClient, type Client } from './client.js';
 import { createWsMetrics } from './metrics.js';
 import { WebSocketOptions, resolveOptions } from './options.js';
@@ -34,11 +35,14 @@ export default defineOutput({
   options: WebSocketOptions,
   defaultEvents: ['whale.*', 'accuracy.*'],
   validate: (options, { instance, auth, httpEnabled }) => {
+    const problems = problemList(`outputs.${instance}`);
     if (httpEnabled === false)
-      throw new Error(
-        `outputs.${instance} serves ${options.path} on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
+      problems.add(
+        null,
+        `serves ${options.path} on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
       );
-    resolveOptions(options, instance, auth);
+    problems.check(() => resolveOptions(options, instance, auth));
+    problems.throwIfAny();
   },
   async setup(ctx) {
     const o = resolveOptions(ctx.options, ctx.instance, ctx.auth);

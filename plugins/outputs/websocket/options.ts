@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
-import { createError } from '../../../src/kernel/errors.js';
+import { problemList } from '../../../src/plugin/problems.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { secretProblem } from '../../../src/auth/secret.js';
 
@@ -8,6 +8,8 @@ export const WebSocketOptions = Type.Object({
   path: Type.String({
     default: '/ws',
     pattern: '^/[A-Za-z0-9/_.~-]*$',
+    patternErrorMessage:
+      'must be a path that starts with / and holds only letters, digits and / _ . ~ -, e.g. /ws',
     description: 'Path of the WebSocket endpoint on the shared HTTP server.',
   }),
   maxClients: Type.Integer({
@@ -83,32 +85,34 @@ export interface ResolvedOptions {
 
 /**
  * Check what the schema cannot and convert durations. Throws `SPOUT_CONFIG_INVALID` located at
- * the option (`optionPath`), or at the instance when `auth.secret` is missing or short.
+ * the option (`optionPath`), or at the instance when `auth.secret` is missing or short; one error
+ * per problem, or one carrying all of them in `errors`.
  */
 export function resolveOptions(
   options: Readonly<WebSocketOptionsType>,
   instance: string,
   auth: Readonly<{ secret?: string }> | undefined,
 ): ResolvedOptions {
-  const invalid = (key: string | null, message: string) =>
-    Object.assign(
-      createError('SPOUT_CONFIG_INVALID', `outputs.${instance}${key ? `.${key}` : ''} ${message}`),
-      key ? { optionPath: key } : {},
-    );
+  const problems = problemList(`outputs.${instance}`);
   const problem = secretProblem(auth?.secret);
-  if (problem) throw invalid(null, `(websocket output) ${problem}`);
+  if (problem) problems.add(null, `(websocket output) ${problem}`);
   const duration = (key: string, value: string, min: number) => {
     let ms: number;
     try {
       ms = parseDuration(value);
     } catch (error) {
-      throw invalid(key, `must be a duration: ${(error as Error).message}`);
+      problems.add(key, `must be a duration: ${(error as Error).message}`);
+      return NaN;
     }
-    if (ms < min) throw invalid(key, `must be at least ${min} ms`);
+    if (ms < min) problems.add(key, `must be at least ${min} ms`);
     return ms;
   };
   if (options.path.startsWith('/api') || options.path === '/health' || options.path === '/metrics')
-    throw invalid('path', `"${options.path}" is served by Spout itself; choose another path such as /ws`);
+    problems.add('path', `"${options.path}" is served by Spout itself; choose another path such as /ws`);
+  const heartbeatMs = duration('heartbeat', options.heartbeat, 1000);
+  const authTimeoutMs = duration('authTimeout', options.authTimeout, 100);
+  const authFailureWindowMs = duration('authFailureWindow', options.authFailureWindow, 1000);
+  problems.throwIfAny();
   return {
     path: options.path,
     maxClients: options.maxClients,
@@ -117,9 +121,9 @@ export function resolveOptions(
     origins: options.origins ? new Set(options.origins.map((o) => o.toLowerCase())) : null,
     maxMessageBytes: options.maxMessageBytes,
     sendBufferBytes: options.sendBufferBytes,
-    heartbeatMs: duration('heartbeat', options.heartbeat, 1000),
-    authTimeoutMs: duration('authTimeout', options.authTimeout, 100),
+    heartbeatMs,
+    authTimeoutMs,
     maxAuthFailures: options.maxAuthFailures,
-    authFailureWindowMs: duration('authFailureWindow', options.authFailureWindow, 1000),
+    authFailureWindowMs,
   };
 }

@@ -261,3 +261,143 @@ describe('correlation edge cases', () => {
     });
   });
 });
+
+describe("correlation: minutesWaited on the input's clock", () => {
+  // Fixed times: only the distance between firstSeen and the block times matters (dropAfter is
+  // 72h, judged on the same clock), never today's date.
+  const T0 = Date.parse('2026-11-21T10:00:00.000Z');
+  const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+  const whale = (txid: string, firstSeen: string) => ({
+    txid,
+    valueSats: 500e8,
+    feeSats: 2000,
+    vsize: 200,
+    feeRate: 10,
+    inputs: [],
+    outputs: [],
+    rbfSignaling: false,
+    firstSeen,
+  });
+  const block = (height: number, minutes: number, txids: string[]) => ({
+    height,
+    hash: height.toString(16).padStart(64, '0'),
+    time: iso(minutes),
+    txids,
+  });
+  const yaml =
+    'inputs:\n  feed: { use: replay }\ndetectors:\n  whales: { use: whale }\njobs:\n  correlation: { use: correlation }\n';
+
+  it('is the block time minus firstSeen, not the wall clock between detection and arrival', async () => {
+    const run = await runYaml(yaml);
+    cleanups.push(run.stop);
+    const w = 'a'.repeat(64);
+    run.kernel.bus.publish('block.connected', block(100, 0, []), 'feed');
+    run.kernel.bus.publish('tx.seen', whale(w, iso(2)), 'feed');
+    await waitFor(() => run.store.collection(COLLECTIONS.predictions).size === 1, 5000, 'the prediction');
+    // Two blocks, 10 and 21 minutes of feed time after block 100, arriving within milliseconds.
+    run.kernel.bus.publish('block.connected', block(101, 10, []), 'feed');
+    run.kernel.bus.publish('block.connected', block(102, 21, [w]), 'feed');
+    await waitFor(() => run.of('whale.confirmed').length === 1, 5000, 'the confirmation');
+    expect(run.of('whale.confirmed')[0]?.data).toEqual({
+      txid: w,
+      height: 102,
+      blocksWaited: 2,
+      minutesWaited: 19,
+      predictedBlocks: null,
+    });
+    expect(run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).get(w)).toMatchObject({
+      status: 'confirmed',
+      minutesWaited: 19,
+    });
+  });
+
+  it('also for a whale whose block reached the job first, and never negative', async () => {
+    const run = await runYaml(yaml);
+    cleanups.push(run.stop);
+    const late = 'b'.repeat(64);
+    const skewed = 'c'.repeat(64);
+    run.kernel.bus.publish('block.connected', block(200, 0, []), 'feed');
+    // In one tick: the block reaches the job before the detector chain publishes the whale.
+    run.kernel.bus.publish('tx.seen', whale(late, iso(1.5)), 'feed');
+    run.kernel.bus.publish('block.connected', block(201, 9, [late]), 'feed');
+    // A block whose time is before firstSeen (a miner's clock behind): 0 minutes.
+    run.kernel.bus.publish('tx.seen', whale(skewed, iso(12)), 'feed');
+    await waitFor(() => run.store.collection(COLLECTIONS.predictions).has(skewed), 5000, 'the prediction');
+    run.kernel.bus.publish('block.connected', block(202, 11, [skewed]), 'feed');
+    await waitFor(() => run.of('whale.confirmed').length === 2, 5000, 'two confirmations');
+    const waited = Object.fromEntries(
+      run.of('whale.confirmed').map((e) => [(e.data as WhaleConfirmed).txid, e.data as WhaleConfirmed]),
+    );
+    expect(waited[late]).toMatchObject({ height: 201, blocksWaited: 1, minutesWaited: 8 });
+    expect(waited[skewed]).toMatchObject({ height: 202, blocksWaited: 1, minutesWaited: 0 });
+  });
+
+  /** The simulator through whale → correlation; `minutesWaited` as the feed's times give it. */
+  async function simulated(options: string) {
+    const run = await runYaml(
+      [
+        'inputs:',
+        `  sim: { use: simulator, txPerSecond: 2, whalesPerHour: 120, ${options} }`,
+        'detectors:',
+        '  whales: { use: whale }',
+        'jobs:',
+        '  correlation: { use: correlation }',
+      ].join('\n') + '\n',
+    );
+    cleanups.push(run.stop);
+    const expected = () => {
+      const firstSeen = new Map(
+        run
+          .of('whale.detected')
+          .map((e) => [(e.data as { txid: string }).txid, (e.data as { firstSeen: string }).firstSeen]),
+      );
+      const blockTime = new Map(
+        run
+          .of('block.connected')
+          .map((e) => [(e.data as { height: number }).height, (e.data as { time: string }).time]),
+      );
+      return (c: WhaleConfirmed) =>
+        Math.max(
+          0,
+          Math.round((Date.parse(blockTime.get(c.height)!) - Date.parse(firstSeen.get(c.txid)!)) / 60_000),
+        );
+    };
+    const confirmed = () => run.of('whale.confirmed').map((e) => e.data as WhaleConfirmed);
+    return { run, expected, confirmed };
+  }
+
+  it('at speed 60 counts simulated minutes: the wall clock would say 0', async () => {
+    const began = Date.now();
+    // Seed 5: no whale in the first block (0.6 simulated minutes in); the second, 3.4 simulated
+    // minutes in (3.4 s at speed 60), mines seven whales seen 0–2 simulated minutes before it.
+    const { run, expected, confirmed } = await simulated('seed: 5, speed: 60');
+    await waitFor(() => confirmed().length >= 7, 20_000, 'seven confirmed whales');
+    await run.stop();
+    expect(Date.now() - began).toBeLessThan(30_000); // so a wall-clock minute would round to 0
+    const minutes = expected();
+    const all = confirmed();
+    expect(all.map((c) => c.minutesWaited)).toEqual(all.map(minutes));
+    expect(
+      all
+        .slice(0, 7)
+        .map((c) => c.minutesWaited)
+        .sort(),
+    ).toEqual([0, 1, 1, 1, 1, 2, 2]);
+    expect(all.slice(0, 7).every((c) => c.blocksWaited === 1)).toBe(true);
+  });
+
+  it('comes out at about blocksWaited × the simulated block interval (10 min), whatever the speed', async () => {
+    // Seed 5: 500 confirmations take some 23 blocks, about 4.3 simulated hours (2 s at 7200×).
+    const { run, expected, confirmed } = await simulated('seed: 5, speed: 7200');
+    await waitFor(() => confirmed().length >= 500, 30_000, '500 confirmed whales');
+    await run.stop();
+    const all = confirmed();
+    const minutes = expected();
+    expect(all.map((c) => c.minutesWaited)).toEqual(all.map(minutes));
+    const perBlock =
+      all.reduce((s, c) => s + c.minutesWaited, 0) / all.reduce((s, c) => s + c.blocksWaited, 0);
+    // 9.5 with the chain tips the events give; the detector chain's timing can shift a few.
+    expect(perBlock).toBeGreaterThan(7);
+    expect(perBlock).toBeLessThan(13);
+  });
+});

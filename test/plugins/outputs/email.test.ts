@@ -303,7 +303,8 @@ describe('email output: spout deliveries', () => {
     );
     clear();
     expect(await deliveriesCommand(['show', e.id], { config: file }, cli)).toBe(0);
-    expect(output().split('\n')[1]).toMatch(
+    // A header for the event, then each output's delivery (one here) with its attempts.
+    expect(output().split('\n')[2]).toMatch(
       /^  #1 \S+  retry +SMTP 550 5\.1\.1 No such user \(DATA\)  \d+ ms  next \S+$/,
     );
     expect(output()).not.toContain(SMTP_PASS);

@@ -54,7 +54,9 @@ describe('webhook output: configuration', () => {
     const error = await parseConfig(yaml, 'spout.yaml', process.cwd(), {}).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SPOUT_CONFIG_INVALID' });
     const message = (error as Error).message;
-    expect(message).toMatch(/spout\.yaml:5:13 +outputs\.hook\.secret +must match pattern/);
+    expect(message).toMatch(
+      /spout\.yaml:5:13 +outputs\.hook\.secret +must be a Standard Webhooks secret: "whsec_" followed by base64/,
+    );
     expect(message).not.toContain('hunter2');
   });
 });
