@@ -73,7 +73,9 @@ export default defineDetector({
           feeRate: Math.round(tx.feeRate * 100) / 100,
           status: 'pending',
           firstSeen: tx.firstSeen,
-          detectedAt: new Date().toISOString(),
+          // Never before it was first seen: an input on a clock of its own (the simulator's runs
+          // `speed`× faster) would otherwise report a whale detected before it existed.
+          detectedAt: new Date(Math.max(Date.now(), Date.parse(tx.firstSeen) || 0)).toISOString(),
           url: ctx.options.explorer + tx.txid,
         };
       },

@@ -46,6 +46,25 @@ describe('whale detector', () => {
     });
   });
 
+  it('stamps detectedAt now, never before firstSeen (an input whose clock runs ahead, as the simulator’s)', async () => {
+    const ago = new Date(Date.now() - 60_000).toISOString();
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    const items = [
+      { ...tx('c'.repeat(64), 500e8), data: { ...tx('c'.repeat(64), 500e8).data, firstSeen: ago } },
+      { ...tx('d'.repeat(64), 500e8), data: { ...tx('d'.repeat(64), 500e8).data, firstSeen: ahead } },
+    ];
+    const before = Date.now();
+    const run = await runYaml(
+      `inputs:\n  feed: { use: replay, items: ${JSON.stringify(items)} }\ndetectors:\n  whales: { use: whale }\n`,
+    );
+    cleanups.push(run.stop);
+    await waitFor(() => run.of('whale.detected').length === 2, 5000, 'two whales');
+    const [past, future] = run.of('whale.detected').map((e) => e.data as WhaleSignal);
+    expect(Date.parse(past!.detectedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(past!.detectedAt)).toBeLessThanOrEqual(Date.now());
+    expect(future!.detectedAt).toBe(ahead);
+  });
+
   describe.skipIf(!hasFixtures)('on mainnet block 277647 through the fake server and the real input', () => {
     for (const [threshold, expected] of [
       [
