@@ -1,4 +1,5 @@
 import type { TokenRecord } from '../store/records.js';
+import { parseJsonObject } from '../store/request-folder.js';
 
 /**
  * While `spout run` owns the store, `spout token create|revoke` leave their changes as request
@@ -37,14 +38,8 @@ export interface TokenRequestResult {
 
 /** A request file's content, or null when it is not one. */
 export function parseTokenRequest(text: string): TokenRequest | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const r = value as Record<string, unknown>;
+  const r = parseJsonObject(text);
+  if (r === null) return null;
   if (
     r.type === 'token.revoke' &&
     typeof r.jti === 'string' &&

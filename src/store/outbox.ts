@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { OutboxRecord } from './records.js';
+import { parseJsonObject } from './request-folder.js';
 
 /**
  * A dead or disabled delivery made pending again, due now, with its attempts reset (the delivery
@@ -63,14 +64,8 @@ export interface RetryRequest {
 
 /** A {@link RetryRequest} from a request file's text, or null when it is not one. */
 export function parseRetryRequest(text: string): RetryRequest | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const r = value as Record<string, unknown>;
+  const r = parseJsonObject(text);
+  if (r === null) return null;
   if (r.type !== 'deliveries.retry') return null;
   if (r.dead === true) return { type: 'deliveries.retry', dead: true };
   if (Array.isArray(r.ids) && r.ids.every((id) => typeof id === 'string'))

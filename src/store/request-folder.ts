@@ -90,6 +90,19 @@ export async function awaitAnswer<T>(file: string, ms: number): Promise<T | null
   }
 }
 
+/** A request file's text as a JSON object, or null when it is not one (torn, or not an object). */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
 /** The names of the requests in `dir` waiting to be applied, in the order to apply them. */
 export const requestNames = (names: string[]): string[] => names.filter((n) => n.endsWith('.json')).sort();
 
