@@ -166,7 +166,9 @@ function line(r: OutboxRecord): string {
       : r.status === 'delivered'
         ? `at ${r.deliveredAt ?? r.updatedAt}`
         : `since ${r.updatedAt}`;
-  return `${r.id}  ${r.status.padEnd(9)} ${String(r.attempts).padStart(2)} attempt(s)  ${r.eventType}  ${when}  ${last}`.trimEnd();
+  // A test delivery (`spout test OUTPUT`) is marked, so it is not taken for an alert.
+  const type = r.test ? `${r.eventType} [test]` : r.eventType;
+  return `${r.id}  ${r.status.padEnd(9)} ${String(r.attempts).padStart(2)} attempt(s)  ${type}  ${when}  ${last}`.trimEnd();
 }
 
 /**

@@ -1,118 +1,90 @@
-import { parseArgs } from 'node:util';
-import { backupCommand, restoreCommand } from './backup.js';
-import { checkCommand } from './check.js';
-import { demoCommand } from './demo.js';
+import { CommanderError, type Command } from 'commander';
 import type { CliEnv } from './io.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { statsCommand } from './stats.js';
-import { deliveriesCommand } from './deliveries.js';
-import { tokenCommand } from './token.js';
+import { buildProgram } from './program.js';
 
-const USAGE = `Usage: spout <command> [options]
-
-Commands:
-  run      Run the pipeline from the configuration (default)
-  check    Validate the configuration and print the wired plugin graph
-  schema   Print the configuration's JSON Schema (for editors)
-  demo     Run the whole pipeline offline, with nothing to configure
-  stats    Print daily, weekly and monthly statistics from the stored outcomes
-  deliveries [list [--output NAME] [--status S] [--since WHEN] [--limit N] | show EVENT_ID | retry ID… | retry --dead]
-           Webhook and e-mail deliveries: list, one event's deliveries with their attempts, send again
-  token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] | list | revoke JTI [--force]
-           Subscriber and API tokens (JWTs signed with auth.secret); revoke closes its connections
-  backup PATH
-           Write the whole store to one file (PATH or a file in the folder PATH), running or not
-  restore PATH
-           Replace the store with a backup; only while spout run is stopped
-
-Options:
-  -c, --config PATH   Configuration file (else $SPOUT_CONFIG, ./config.yaml, config.example.yaml)
-      --json          check, stats: print JSON
-      --since WHEN    stats, deliveries list: from an ISO date (2026-11-01) or that long ago (30d)
-  -h, --help          Show this help
-
-Exit status: 0 ok, 1 runtime failure, 2 configuration or usage error.
-`;
-
-/** Run the CLI; resolves with the exit status. Never calls `process.exit` itself. */
+/**
+ * Run the CLI; resolves with the exit status: 0 ok, 1 runtime failure, 2 configuration or usage
+ * error. Never calls `process.exit` itself, and writes only through `cli.io`. Usage errors
+ * (unknown command or option, missing or extra argument) name the code SPOUT_CLI_USAGE and
+ * suggest the nearest command or option when one is close.
+ */
 export async function runCli(cli: CliEnv): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: cli.argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        since: { type: 'string' },
-        status: { type: 'string' },
-        dead: { type: 'boolean' },
-        output: { type: 'string' },
-        limit: { type: 'string' },
-        force: { type: 'boolean' },
-        sub: { type: 'string' },
-        ttl: { type: 'string' },
-        scope: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+  const { program, status } = buildProgram(cli);
+  let failed: Command = program;
+  for (const cmd of [program, ...program.commands])
+    cmd.exitOverride((error) => {
+      failed = cmd;
+      throw error;
     });
+  try {
+    await program.parseAsync(arrange(cli.argv, program), { from: 'user' });
   } catch (error) {
-    cli.io.err(`spout: ${(error as Error).message}\n\n${USAGE}`);
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version exit 0; help written to stderr instead of an error message: usage.
+    if (error.exitCode === 0) return 0;
+    if (error.code === 'commander.help') return 2;
+    const where = failed === program ? 'spout' : `spout ${failed.name()}`;
+    cli.io.err(`${where}: ${wording(error, failed)} (SPOUT_CLI_USAGE)\n\n`);
+    failed.outputHelp({ error: true });
     return 2;
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0] ?? 'run';
-  if (values.help || command === 'help') {
-    cli.io.out(USAGE);
-    return 0;
+  return status();
+}
+
+/** Commander's message in Spout's words: `unknown option "--jsno"; did you mean --json?`. */
+function wording(error: CommanderError, command: Command): string {
+  if (error.code === 'commander.excessArguments') {
+    const extra = command.args.slice(command.registeredArguments.length);
+    return `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(' ')}`;
   }
-  const flags = {
-    ...(values.config !== undefined ? { config: values.config } : {}),
-    ...(values.json ? { json: true } : {}),
-    ...(values.since !== undefined ? { since: values.since } : {}),
+  const missing = /^error: option '(.+)' argument missing$/.exec(error.message);
+  if (missing) return `${missing[1]} needs a value`;
+  let text = error.message.replace(/^error: /, '');
+  let hint = '';
+  const suggestion = /\s*\(Did you mean (.+)\?\)\s*$/.exec(text);
+  if (suggestion) {
+    hint = `; did you mean ${suggestion[1]}?`;
+    text = text.slice(0, suggestion.index);
+  }
+  return text.replace(/'([^']*)'/g, '"$1"').replace(/\.\s*$/, '') + hint;
+}
+
+/**
+ * The arguments in the order commander expects them, keeping what the CLI always accepted:
+ * options may come before the command (`spout -c file check` is `spout check -c file`), and no
+ * command at all means `run` (`spout`, `spout -c file`).
+ */
+function arrange(argv: string[], program: Command): string[] {
+  const commands = program.commands;
+  const takesValue = new Set<string>();
+  for (const cmd of [program, ...commands])
+    for (const option of cmd.options)
+      if (option.required || option.optional)
+        for (const flag of [option.short, option.long]) if (flag) takesValue.add(flag);
+  /** Index of the first argument at or after `from` that is neither an option nor an option's value. */
+  const operand = (from: number): number => {
+    for (let i = from; i < argv.length; i++) {
+      const arg = argv[i]!;
+      if (arg === '--') return i + 1 < argv.length ? i + 1 : -1;
+      if (arg.length > 1 && arg.startsWith('-')) {
+        if (takesValue.has(arg)) i++;
+        continue;
+      }
+      return i;
+    }
+    return -1;
   };
-  switch (command) {
-    case 'run':
-      return runCommand(flags, cli);
-    case 'check':
-      return checkCommand(flags, cli);
-    case 'schema':
-      return schemaCommand(cli);
-    case 'demo':
-      return demoCommand(cli);
-    case 'stats':
-      return statsCommand(flags, cli);
-    case 'deliveries':
-      return deliveriesCommand(
-        positionals.slice(1),
-        {
-          ...flags,
-          ...(values.status !== undefined ? { status: values.status } : {}),
-          ...(values.dead ? { dead: true } : {}),
-          ...(values.output !== undefined ? { output: values.output } : {}),
-          ...(values.limit !== undefined ? { limit: values.limit } : {}),
-        },
-        cli,
-      );
-    case 'token':
-      return tokenCommand(
-        positionals.slice(1),
-        {
-          ...flags,
-          ...(values.sub !== undefined ? { sub: values.sub } : {}),
-          ...(values.ttl !== undefined ? { ttl: values.ttl } : {}),
-          ...(values.scope !== undefined ? { scope: values.scope } : {}),
-          ...(values.force ? { force: true } : {}),
-        },
-        cli,
-      );
-    case 'backup':
-      return backupCommand(positionals.slice(1), flags, cli);
-    case 'restore':
-      return restoreCommand(positionals.slice(1), flags, cli);
-    default:
-      cli.io.err(`spout: unknown command "${command}" (SPOUT_CLI_USAGE)\n\n${USAGE}`);
-      return 2;
+  const at = operand(0);
+  if (at === -1)
+    return argv.some((arg) => ['-h', '--help', '-V', '--version'].includes(arg)) ? argv : ['run', ...argv];
+  const name = argv[at]!;
+  if (name === 'help') {
+    // `help [COMMAND]` as `[COMMAND] --help` (commander's own help command would take its exit
+    // status from process.exitCode); an unknown COMMAND is reported with its suggestion.
+    const next = operand(at + 1);
+    const asked = next === -1 ? 'help' : argv[next]!;
+    if (asked === 'help') return ['--help'];
+    return commands.some((cmd) => cmd.name() === asked) ? [asked, '--help'] : [asked];
   }
+  return [name, ...argv.slice(0, at), ...argv.slice(at + 1)];
 }

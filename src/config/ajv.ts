@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { isCronExpression } from '../kernel/scheduler.js';
 import { isDuration } from './durations.js';
 import { LISTEN_FORMS, parseListenAddress } from './listen.js';
+import { didYouMean } from './suggest.js';
 
 const addFormats = addFormatsModule.default;
 
@@ -80,12 +81,16 @@ export function describeAjvError(error: ErrorObject): { message: string; key?: s
     };
   }
   switch (error.keyword) {
-    case 'additionalProperties':
+    case 'additionalProperties': {
+      const known = Object.keys(
+        (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {},
+      );
       return {
-        message: `unknown key "${String(p.additionalProperty)}"`,
+        message: `unknown key "${String(p.additionalProperty)}"${didYouMean(String(p.additionalProperty), known)}`,
         key: String(p.additionalProperty),
         atKey: true,
       };
+    }
     case 'required':
       return {
         message: `missing required option "${String(p.missingProperty)}"`,

@@ -5,6 +5,7 @@ import { resolve as resolveImport } from 'import-meta-resolve';
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import type { PluginDefinition, PluginKind } from '../plugin/types.js';
 import { createError, type SpoutError } from './errors.js';
+import { didYouMean } from '../config/suggest.js';
 
 const KINDS: PluginKind[] = ['input', 'detector', 'output', 'job'];
 
@@ -50,7 +51,7 @@ export async function resolvePlugin(kind: PluginKind, use: string, baseDir: stri
       const names = Object.keys(BUILTIN_PLUGINS[kind]).join(', ') || 'none yet';
       return fail(
         'SPOUT_PLUGIN_NOT_FOUND',
-        `unknown ${kind} plugin "${use}"; built-in ${kind}s: ${names}; or give a path (./my-plugin.js) or an installed npm package`,
+        `unknown ${kind} plugin "${use}"${didYouMean(use, Object.keys(BUILTIN_PLUGINS[kind]))}; built-in ${kind}s: ${names}; or give a path (./my-plugin.js) or an installed npm package`,
       );
     }
     return fail(

@@ -99,6 +99,8 @@ export interface OutboxRecord {
   lastStatus?: number;
   lastError?: string;
   deliveredAt?: string;
+  /** A test delivery (`spout test OUTPUT`): a marked sample, not an alert. Absent otherwise. */
+  test?: true;
 }
 
 /** One attempt (collection `deliveries`, key `${outboxId}#${attempt}`): the delivery log. */

@@ -1,5 +1,6 @@
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { WhaleSignal } from '../../../src/bus/events.js';
+import { isTestEnvelope } from '../test-marker.js';
 
 /** How a posted whale ended, as the chat message shows it. */
 export type ChatOutcome =
@@ -51,6 +52,8 @@ export interface ChatMessageRecord {
   targets: Record<string, TargetState>;
   createdAt: string;
   updatedAt: string;
+  /** A test alert (`spout test OUTPUT`): shown with the test label. Absent otherwise. */
+  test?: true;
 }
 
 /** Store key of an alert of an instance. */
@@ -102,6 +105,7 @@ export function applyEnvelope(
     targets: Object.fromEntries(chats.map((c) => [c, fresh(at)])),
     createdAt: at,
     updatedAt: at,
+    ...(isTestEnvelope(envelope) ? { test: true as const } : {}),
     ...change,
   });
   switch (envelope.type) {

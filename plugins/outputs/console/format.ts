@@ -1,5 +1,6 @@
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { WhaleSignal } from '../../../src/bus/events.js';
+import { isTestEnvelope, TEST_LABEL } from '../test-marker.js';
 
 const btc = (sats: number) =>
   (sats / 1e8).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 8 });
@@ -23,9 +24,13 @@ function whale(w: WhaleSignal): string {
   return parts.join('  ');
 }
 
-/** One readable line for an envelope (no trailing newline). */
+/**
+ * One readable line for an envelope (no trailing newline). A test envelope (`spout test`) says
+ * so after the time: `12:00:00 [TEST — sample alert from spout test] WHALE …`.
+ */
 export function formatLine(envelope: AnyEnvelope): string {
-  const time = envelope.time.slice(11, 19);
+  const clock = envelope.time.slice(11, 19);
+  const time = isTestEnvelope(envelope) ? `${clock} [${TEST_LABEL}]` : clock;
   switch (envelope.type) {
     case 'whale.detected':
       return `${time} ${whale(envelope.data)}`;

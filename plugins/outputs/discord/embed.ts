@@ -2,6 +2,7 @@ import { embedLength, escapeMarkdown, type APIEmbed, type APIEmbedField } from '
 import { fillTemplate, parseTemplate, type Template } from '../chat/template.js';
 import type { ChatMessageRecord } from '../chat/record.js';
 import { noticeText, recordView, type Placeholder, type View } from '../chat/view.js';
+import { TEST_LABEL } from '../test-marker.js';
 
 /** Discord's embed limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {
@@ -103,12 +104,14 @@ function fields(view: View): APIEmbedField[] {
 export function createDiscordFormatter(template: Template | null): (record: ChatMessageRecord) => APIEmbed {
   const layout = template ?? parseTemplate(DEFAULT_DISCORD_TEMPLATE);
   return (record) => {
+    // A test alert (`spout test`) says so on the first line of its description.
+    const label = record.test ? `🧪 **${md(TEST_LABEL)}**\n` : '';
     const view = recordView(record);
     if (!view) {
       const { title, lines } = noticeText(record.notice!);
       return fitEmbed({
         title,
-        description: lines.map(md).join('\n'),
+        description: label + lines.map(md).join('\n'),
         color: record.notice!.type === 'accuracy.degraded' ? COLOURS.high : COLOURS.none,
         timestamp: record.notice!.time,
         fields: [],
@@ -116,7 +119,7 @@ export function createDiscordFormatter(template: Template | null): (record: Chat
     }
     const outcome = record.outcome?.status;
     const colour = outcome ? COLOURS[outcome] : COLOURS[(view.urgency || 'none') as keyof typeof COLOURS];
-    const description = fillTemplate(layout, view, escape);
+    const description = label + fillTemplate(layout, view, escape);
     return fitEmbed({
       title: `🐋 ${view.amount} whale · ${view.status}`,
       url: view.link,

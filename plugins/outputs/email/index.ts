@@ -3,6 +3,7 @@ import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import { defineOutput } from '../../../src/plugin/define.js';
 import { createObserver } from '../outbox/observe.js';
 import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.js';
+import { isTestEnvelope } from '../test-marker.js';
 import { createDigest, isDigestEnvelope, renderDigest, type Digest, type DigestEnvelope } from './digest.js';
 import { EmailOptions, resolveOptions } from './options.js';
 import { renderEvent, type RenderedMail } from './render.js';
@@ -99,8 +100,11 @@ export default defineOutput({
     ctx.onStop(() => mailer.close());
     ctx.onStop(() => worker.stop());
     return {
+      // A test whale (`spout test`) is mailed at once, not collected for the next digest.
       deliver: (envelope) =>
-        digest && envelope.type.startsWith('whale.') ? digest.add(envelope) : worker.enqueue(envelope),
+        digest && envelope.type.startsWith('whale.') && !isTestEnvelope(envelope)
+          ? digest.add(envelope)
+          : worker.enqueue(envelope),
     };
   },
   start(ctx) {

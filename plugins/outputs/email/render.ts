@@ -2,6 +2,7 @@ import ms from 'ms';
 import { eventId, type AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { AccuracyChange, WhaleSignal } from '../../../src/bus/events.js';
 import { parseDuration } from '../../../src/config/durations.js';
+import { isTestEnvelope, TEST_LABEL } from '../test-marker.js';
 import { toHtml, toText, type MailContent } from './layout.js';
 
 /**
@@ -231,5 +232,15 @@ export function renderEvent(envelope: AnyEnvelope, ctx: RenderContext): Rendered
     envelope.type === 'whale.dropped'
       ? messageIdOf(eventId('whale.detected', envelope.data.txid), ctx.domain)
       : undefined;
-  return compose(envelope.id, envelope.type, describe(envelope), ctx, follows);
+  if (!isTestEnvelope(envelope)) return compose(envelope.id, envelope.type, describe(envelope), ctx, follows);
+  // A test mail (`spout test`) says so in its subject and first sentence, and in a header; it
+  // refers to no earlier mail.
+  const content = describe(envelope);
+  const mail = compose(
+    envelope.id,
+    envelope.type,
+    { ...content, subject: `TEST — ${content.subject}`, lead: `${TEST_LABEL}. ${content.lead}` },
+    ctx,
+  );
+  return { ...mail, headers: { ...mail.headers, 'X-Spout-Test': 'true' } };
 }

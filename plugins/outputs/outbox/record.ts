@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { factOf, type AnyEnvelope } from '../../../src/bus/envelope.js';
 import { EVENT_KEYS } from '../../../src/bus/events.js';
 import type { DeliveryAttempt, OutboxRecord } from '../../../src/store/records.js';
+import { isTestEnvelope } from '../test-marker.js';
 
 /** Outbox key of an event for an output instance: one record per event per endpoint. */
 export function outboxId(instance: string, eventId: string): string {
@@ -94,6 +95,7 @@ export function createRecord<E extends { id: string; type: string }>(
     createdAt: at,
     updatedAt: at,
     nextAttemptAt: status === 'pending' ? at : null,
+    ...(isTestEnvelope(envelope) ? { test: true as const } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { parseTemplate, fillTemplate, type Template } from '../chat/template.js';
 import { noticeText, recordView, type View } from '../chat/view.js';
 import type { ChatMessageRecord } from '../chat/record.js';
+import { TEST_LABEL } from '../test-marker.js';
 
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_MAX = 4096;
@@ -83,6 +84,13 @@ const cap = (view: View, max: number, link: boolean): View =>
 export function createTelegramFormatter(template: Template | null): (record: ChatMessageRecord) => string {
   const layout = template ?? parseTemplate(DEFAULT_TELEGRAM_TEMPLATE);
   return (record) => {
+    // A test alert (`spout test`) says so on its first line, whatever the template.
+    const label = record.test ? `🧪 <b>${escapeHtml(TEST_LABEL)}</b>\n` : '';
+    const max = TELEGRAM_MAX - label.length;
+    return label + body(record, max);
+  };
+
+  function body(record: ChatMessageRecord, limit: number): string {
     const view = recordView(record);
     if (!view) {
       const { title, lines } = noticeText(record.notice!);
@@ -91,7 +99,7 @@ export function createTelegramFormatter(template: Template | null): (record: Cha
           `<b>${escapeHtml(shorten(title, max))}</b>`,
           ...lines.map((l) => escapeHtml(shorten(l, max))),
         ].join('\n');
-        if (text.length <= TELEGRAM_MAX) return text;
+        if (text.length <= limit) return text;
       }
       return `<b>${escapeHtml(shorten(title, 200))}</b>`;
     }
@@ -103,9 +111,9 @@ export function createTelegramFormatter(template: Template | null): (record: Cha
       [1, true],
     ] as const) {
       const text = fillTemplate(layout, max === Infinity ? view : cap(view, max, link), escapeHtml);
-      if (text.length <= TELEGRAM_MAX) return text;
+      if (text.length <= limit) return text;
     }
     // Unreachable with a template of at most 3000 characters; never send markup cut in half.
     return escapeHtml(shorten(`${view.amount} whale ${view.status} ${view.link}`, 1000));
-  };
+  }
 }
