@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import type { InputState } from '../../../src/bus/events.js';
+import { createCancellableLookup } from '../../../src/net/lookup.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -80,6 +81,10 @@ export function classifyFailure(error: (Error & { code?: string; errors?: unknow
   if (status) return { reason: `http_${Number(status)}`, message: `HTTP ${status} to the upgrade` };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA')
     return { reason: 'dns', message };
+  // The DNS servers asked directly (c-ares): `queryA ETIMEOUT host`, `queryAaaa ECONNREFUSED host`.
+  const syscall =
+    (error as { syscall?: string }).syscall ?? (inner as { syscall?: string } | undefined)?.syscall;
+  if (syscall?.startsWith('query')) return { reason: 'dns', message };
   if (code === 'ECONNREFUSED') return { reason: 'refused', message };
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
     return { reason: 'unreachable', message };
@@ -138,6 +143,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   const random = options.random ?? Math.random;
   let socket: WebSocket | null = null;
   let stopped = true;
+  const names = createCancellableLookup();
   let attempt = 0;
   let opens = 0;
   let silence: NodeJS.Timeout | null = null;
@@ -208,6 +214,7 @@ export function createConnection(options: ConnectionOptions): Connection {
         perMessageDeflate: false,
         maxPayload: options.maxPayload ?? 64 * 2 ** 20,
         handshakeTimeout: options.handshakeTimeoutMs ?? 15_000,
+        lookup: names.lookup,
       });
     } catch {
       // A URL the schema let through but the WebSocket client refuses (its message echoes it).
@@ -267,6 +274,8 @@ export function createConnection(options: ConnectionOptions): Connection {
     send,
     async stop() {
       stopped = true;
+      // A pending name lookup would otherwise hold the process up at exit (see lookup.ts).
+      names.cancel();
       clear(retry);
       clear(silence);
       clear(flushTimer);

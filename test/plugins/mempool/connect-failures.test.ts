@@ -289,6 +289,10 @@ describe('mempool connection: backoff and causes', () => {
   it('classifies causes by code and by what ws says', () => {
     const e = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
     expect(classifyFailure(e('getaddrinfo EAI_AGAIN mempool.space', 'EAI_AGAIN')).reason).toBe('dns');
+    // The DNS servers asked directly: a refusal or timeout of the DNS, not of mempool.space.
+    const query = (message: string, code: string) => Object.assign(e(message, code), { syscall: 'queryA' });
+    expect(classifyFailure(query('queryA ECONNREFUSED mempool.space', 'ECONNREFUSED')).reason).toBe('dns');
+    expect(classifyFailure(query('queryA ETIMEOUT mempool.space', 'ETIMEOUT')).reason).toBe('dns');
     expect(classifyFailure(e('Unexpected server response: 502')).reason).toBe('http_502');
     expect(classifyFailure(e('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT')).reason).toBe('tls');
     expect(classifyFailure(e('Hostname/IP does not match', 'ERR_TLS_CERT_ALTNAME_INVALID')).reason).toBe(
