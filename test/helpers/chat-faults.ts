@@ -10,7 +10,7 @@ import {
   type FaultyHttp,
   type HttpFault,
 } from './faulty-server.js';
-import { runYaml } from './input-harness.js';
+import { runYaml } from './run-yaml.js';
 import { until } from './kernel.js';
 
 /** A fake chat API (the real fake server of a platform) as the fault suite sees it. */

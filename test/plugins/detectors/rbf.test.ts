@@ -3,7 +3,7 @@ import type { WhaleReplaced, WhaleSignal } from '../../../src/bus/events.js';
 import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
 import { scaleTx } from '../../helpers/fixtures.js';
-import { runYaml } from '../../helpers/input-harness.js';
+import { runYaml } from '../../helpers/run-yaml.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

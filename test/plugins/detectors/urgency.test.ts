@@ -3,7 +3,7 @@ import type { MempoolStats, WhaleSignal } from '../../../src/bus/events.js';
 import { feePercentile, predictBlocks, urgencyOf } from '../../../plugins/detectors/urgency/score.js';
 import { parseProjectedBlocks } from '../../../plugins/inputs/mempool/stats.js';
 import { hasFixtures, loadInitPayload } from '../../helpers/fixtures.js';
-import { runYaml } from '../../helpers/input-harness.js';
+import { runYaml } from '../../helpers/run-yaml.js';
 import { waitFor } from '../../helpers/fake-mempool.js';
 
 function realStats(): MempoolStats {

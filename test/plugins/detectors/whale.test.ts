@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleSignal } from '../../../src/bus/events.js';
 import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647 } from '../../helpers/fixtures.js';
-import { runYaml } from '../../helpers/input-harness.js';
+import { runYaml } from '../../helpers/run-yaml.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

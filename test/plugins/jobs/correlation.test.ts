@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
 import { scaleTx } from '../../helpers/fixtures.js';
-import { runYaml } from '../../helpers/input-harness.js';
+import { runYaml } from '../../helpers/run-yaml.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { fitEmbed, LIMITS } from '../../../plugins/outputs/discord/embed.js';
 import { embedLength } from 'discord.js';
 import { waitFor } from '../../helpers/fake-mempool.js';
 import { startFakeDiscord, type FakeDiscord } from '../../helpers/fake-discord.js';
-import { runYaml } from '../../helpers/input-harness.js';
+import { runYaml } from '../../helpers/run-yaml.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import type { ChatMessageRecord } from '../../../plugins/outputs/chat/record.js'
 import { startFakeMempool, waitFor, isTrackMempool, type FakeMempool } from '../../helpers/fake-mempool.js';
 import { startFakeTelegram, tooManyRequests, type FakeTelegram } from '../../helpers/fake-telegram.js';
 import { hasFixtures, loadBlock277647, scaleTx, type EsploraTx } from '../../helpers/fixtures.js';
-import { runYaml } from '../../helpers/input-harness.js';
+import { runYaml } from '../../helpers/run-yaml.js';
 import { newSecret, startReceiver } from '../../helpers/receiver.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];

@@ -7,12 +7,12 @@ import {
   classifyFailure,
   createConnection,
   type ConnectFailure,
-} from '../../../plugins/inputs/mempool/connection.js';
-import type { InputStatus } from '../../../src/bus/events.js';
-import { startFakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
-import { runYaml } from '../../helpers/input-harness.js';
-import { until } from '../../helpers/kernel.js';
-import { testScope } from '../../helpers/scope.js';
+} from '../../../../plugins/inputs/mempool/connection.js';
+import type { InputStatus } from '../../../../src/bus/events.js';
+import { startFakeMempool, isTrackMempool } from '../../../helpers/fake-mempool.js';
+import { runYaml } from '../../../helpers/run-yaml.js';
+import { until } from '../../../helpers/kernel.js';
+import { testScope } from '../../../helpers/scope.js';
 
 const scope = testScope();
 

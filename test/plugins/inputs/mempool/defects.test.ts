@@ -7,17 +7,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventMap, EventType, TxSeen, WhaleSignal } from '../../../src/bus/events.js';
-import { handleFrame, type FrameSink } from '../../../plugins/inputs/mempool/frames.js';
+import type { EventMap, EventType, TxSeen, WhaleSignal } from '../../../../src/bus/events.js';
+import { handleFrame, type FrameSink } from '../../../../plugins/inputs/mempool/frames.js';
 import {
   isTrackMempool,
   startFakeMempool,
   waitFor,
   type FakeMempool,
   type ProjectedTx,
-} from '../../helpers/fake-mempool.js';
-import { FIXTURES_DIR, hasFixtures, loadBlock277647 } from '../../helpers/fixtures.js';
-import { runYaml } from '../../helpers/input-harness.js';
+} from '../../../helpers/fake-mempool.js';
+import { FIXTURES_DIR, hasFixtures, loadBlock277647 } from '../../../helpers/fixtures.js';
+import { runYaml } from '../../../helpers/run-yaml.js';
 
 const NOW = Date.parse('2026-11-21T10:00:00Z');
 const BLOCK_ID = '00000000'.padEnd(64, 'a');
@@ -182,7 +182,7 @@ describe.skipIf(!hasFixtures)('the reported frames, through the running input', 
   it('rbfLatest, the answer to its own track-rbf, is not counted as an unknown key', async () => {
     const { f, rejected, settle } = await start();
     // The subscription's answer carried `rbfLatest`; a replacement makes the server send it again.
-    const [pair] = (await import('../../helpers/fixtures.js')).loadRbfPairs();
+    const [pair] = (await import('../../../helpers/fixtures.js')).loadRbfPairs();
     f.pushMempool({ added: [pair!.replaced] });
     f.pushMempool({ replaced: [{ replaced: pair!.replaced.txid, by: pair!.by }] });
     await settle();

@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { eventId } from '../../src/bus/envelope.js';
-import { parseConfig, type ConfigError } from '../../src/config/load.js';
-import { joinTokenHub } from '../../src/auth/hub.js';
-import { aggregate } from '../../src/stats/aggregate.js';
-import { createMemoryStore } from '../../src/store/memory.js';
+import { eventId } from '../../../../src/bus/envelope.js';
+import { parseConfig, type ConfigError } from '../../../../src/config/load.js';
+import { joinTokenHub } from '../../../../src/auth/hub.js';
+import { aggregate } from '../../../../src/stats/aggregate.js';
+import { createMemoryStore } from '../../../../src/store/memory.js';
 import {
   COLLECTIONS,
   type DeliveryAttempt,
   type OutboxRecord,
   type OutcomeRecord,
-} from '../../src/store/records.js';
-import { startSpout } from '../helpers/ws/server.js';
-import { txidOf, whale } from '../helpers/ws/whales.js';
+} from '../../../../src/store/records.js';
+import { startSpout } from '../../../helpers/ws/server.js';
+import { txidOf, whale } from '../../../helpers/ws/whales.js';
 
 // The REST API on a kernel's HTTP server on 127.0.0.1, asked with fetch.
 

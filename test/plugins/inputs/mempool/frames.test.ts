@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
-import type { EventMap, EventType } from '../../../src/bus/events.js';
-import { handleFrame, type FrameSink, type RejectReason } from '../../../plugins/inputs/mempool/frames.js';
+import type { EventMap, EventType } from '../../../../src/bus/events.js';
+import { handleFrame, type FrameSink, type RejectReason } from '../../../../plugins/inputs/mempool/frames.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/mempool-repo/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/mempool-repo/', import.meta.url));
 const hasFixtures = existsSync(FIXTURES);
 const fixture = (name: string) => readFileSync(FIXTURES + name, 'utf8');
 

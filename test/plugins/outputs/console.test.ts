@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEnvelope } from '../../src/bus/envelope.js';
-import { formatLine } from '../../plugins/outputs/console/format.js';
+import { createEnvelope } from '../../../src/bus/envelope.js';
+import { formatLine } from '../../../plugins/outputs/console/format.js';
 
 const at = new Date('2026-11-21T10:00:05.000Z');
 

@@ -1,18 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import simulator from '../../plugins/inputs/simulator/index.js';
+import simulator from '../../../plugins/inputs/simulator/index.js';
 import {
   createSimulation,
   MAX_BLOCK_VSIZE,
   type SimEvent,
   type SimulationOptions,
-} from '../../plugins/inputs/simulator/simulation.js';
-import type { AnyEnvelope } from '../../src/bus/envelope.js';
-import type { TxSeen } from '../../src/bus/events.js';
-import { createAjv } from '../../src/config/ajv.js';
-import { createKernel } from '../../src/kernel/kernel.js';
-import { createMemoryStore } from '../../src/store/memory.js';
-import { captureLog, config, instance, until } from '../helpers/kernel.js';
+} from '../../../plugins/inputs/simulator/simulation.js';
+import type { AnyEnvelope } from '../../../src/bus/envelope.js';
+import type { TxSeen } from '../../../src/bus/events.js';
+import { createAjv } from '../../../src/config/ajv.js';
+import { createKernel } from '../../../src/kernel/kernel.js';
+import { createMemoryStore } from '../../../src/store/memory.js';
+import { captureLog, config, instance, until } from '../../helpers/kernel.js';
 
 const START = '2026-03-01T12:00:00.000Z';
 const HOUR_MS = 3_600_000;

@@ -8,7 +8,7 @@
  */
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { MempoolTransactionExtended } from '../../helpers/fixtures.js';
+import type { MempoolTransactionExtended } from '../../../helpers/fixtures.js';
 
 export class Rand {
   private readonly rng;

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { SIGNALS } from '../../plugins/jobs/api/signals.js';
-import { createWhaleIndex } from '../../plugins/jobs/api/whale-index.js';
+import { SIGNALS } from '../../../../plugins/jobs/api/signals.js';
+import { createWhaleIndex } from '../../../../plugins/jobs/api/whale-index.js';
 import {
   pageOf,
   sortedWhales,
   type ApiStatus,
   type Row,
   type WhaleQuery,
-} from '../../plugins/jobs/api/whales.js';
-import { createMemoryStore } from '../../src/store/memory.js';
-import type { Collection, Store } from '../../src/store/port.js';
-import { COLLECTIONS, type OutcomeRecord } from '../../src/store/records.js';
-import { txidOf, whale } from '../helpers/ws/whales.js';
+} from '../../../../plugins/jobs/api/whales.js';
+import { createMemoryStore } from '../../../../src/store/memory.js';
+import type { Collection, Store } from '../../../../src/store/port.js';
+import { COLLECTIONS, type OutcomeRecord } from '../../../../src/store/records.js';
+import { txidOf, whale } from '../../../helpers/ws/whales.js';
 
 /** `store`, counting full scans (`entries()`) per collection. */
 function counting(store: Store) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createRejections } from '../../../plugins/inputs/mempool/rejections.js';
+import { createRejections } from '../../../../plugins/inputs/mempool/rejections.js';
 import {
   Check,
   createTipGuard,
@@ -9,8 +9,8 @@ import {
   MAX_SATS,
   REJECT_REASONS,
   type RejectReason,
-} from '../../../plugins/inputs/mempool/validate.js';
-import { captureLog } from '../../helpers/kernel.js';
+} from '../../../../plugins/inputs/mempool/validate.js';
+import { captureLog } from '../../../helpers/kernel.js';
 
 // A fixed clock: the bounds below are relative to it, never to today's date.
 const NOW = Date.parse('2026-11-21T10:00:00Z');
@@ -185,7 +185,7 @@ describe('rejections: counted per reason, logged at a bounded rate', () => {
   });
 
   it('docs/inputs.md lists every reason in its table', () => {
-    const doc = readFileSync(new URL('../../../docs/inputs.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../../../docs/inputs.md', import.meta.url), 'utf8');
     const table = doc.slice(doc.indexOf('| reason | refused |'));
     const listed = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z-]+)` \|/gm)].map(
       (m) => m[1],

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ApiError, admit } from '../../plugins/jobs/api/http.js';
-import { createRateLimiter } from '../../src/auth/rate-limit.js';
-import type { Verification } from '../../src/auth/tokens.js';
+import { ApiError, admit } from '../../../../plugins/jobs/api/http.js';
+import { createRateLimiter } from '../../../../src/auth/rate-limit.js';
+import type { Verification } from '../../../../src/auth/tokens.js';
 
 const request = (remoteAddress: string) =>
   ({ socket: { remoteAddress }, headers: { authorization: 'Bearer t' } }) as unknown as IncomingMessage;

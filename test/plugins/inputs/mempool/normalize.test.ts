@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAX_SATS, normalizeTx } from '../../../plugins/inputs/mempool/normalize.js';
+import { MAX_SATS, normalizeTx } from '../../../../plugins/inputs/mempool/normalize.js';
 
 const BLOCK = fileURLToPath(
-  new URL('../../../../shared/fixtures/mainnet-block-277647-esplora-full.json', import.meta.url),
+  new URL('../../../../../shared/fixtures/mainnet-block-277647-esplora-full.json', import.meta.url),
 );
 const hasFixture = existsSync(BLOCK);
 interface Vout {

@@ -9,27 +9,27 @@
  * refused item. Reproduce a run with SPOUT_FUZZ_SEED=<seed>.
  */
 import { describe, expect, it } from 'vitest';
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { BlockConnected, TxSeen, WhaleSignal } from '../../../src/bus/events.js';
-import { parseConfig } from '../../../src/config/load.js';
-import { createKernel } from '../../../src/kernel/kernel.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
-import { REJECT_REASONS } from '../../../plugins/inputs/mempool/validate.js';
+import type { AnyEnvelope } from '../../../../src/bus/envelope.js';
+import type { BlockConnected, TxSeen, WhaleSignal } from '../../../../src/bus/events.js';
+import { parseConfig } from '../../../../src/config/load.js';
+import { createKernel } from '../../../../src/kernel/kernel.js';
+import { createMemoryStore } from '../../../../src/store/memory.js';
+import { REJECT_REASONS } from '../../../../plugins/inputs/mempool/validate.js';
 import {
   isTrackMempool,
   startFakeMempool,
   waitFor,
   type FakeMempool,
   type ProjectedTx,
-} from '../../helpers/fake-mempool.js';
+} from '../../../helpers/fake-mempool.js';
 import {
   extendTx,
   hasFixtures,
   loadBlock277647,
   loadBlock277647Header,
   loadInitPayload,
-} from '../../helpers/fixtures.js';
-import { captureLog } from '../../helpers/kernel.js';
+} from '../../../helpers/fixtures.js';
+import { captureLog } from '../../../helpers/kernel.js';
 import {
   badCompressedEntries,
   connectionClosingFrame,
