@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { openLowdbStore } from '../src/store/lowdb.js';
-import type { OutboxRecord } from '../src/store/records.js';
+import type { OutboxRecord } from '../src/delivery/outbox/record.js';
 
 export interface StoreResult {
   records: number;

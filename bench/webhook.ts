@@ -12,7 +12,8 @@ import { createLogger } from '../src/log/logger.js';
 import { openLowdbStore } from '../src/store/lowdb.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import type { Store } from '../src/store/port.js';
-import { COLLECTIONS, type OutboxRecord } from '../src/store/records.js';
+import { COLLECTIONS } from '../src/store/records.js';
+import type { OutboxRecord } from '../src/delivery/outbox/record.js';
 
 export interface WebhookRow {
   concurrency: number;

@@ -26,7 +26,8 @@ import {
   type BackupRequest,
 } from '../store/backup.js';
 import type { Store } from '../store/port.js';
-import { COLLECTIONS, type OutboxRecord } from '../store/records.js';
+import { COLLECTIONS } from '../store/records.js';
+import type { OutboxRecord } from '../delivery/outbox/record.js';
 
 export interface ControlOptions {
   /** How often the folder is read (ms). */

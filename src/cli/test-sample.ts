@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TEST_LABEL } from '../../plugins/outputs/test-marker.js';
+import { TEST_LABEL } from '../delivery/test-marker.js';
 import { eventId, type AnyEnvelope, type Envelope } from '../bus/envelope.js';
 import type { EventMap, EventType } from '../bus/events.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import type { OutboxRecord } from './records.js';
+import type { OutboxRecord } from '../delivery/outbox/record.js';
 import { parseJsonObject } from './request-folder.js';
 
 /**

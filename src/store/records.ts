@@ -68,56 +68,6 @@ export interface OutcomeRecord {
   score: number | null;
 }
 
-/** Where a webhook or e-mail delivery stands. */
-export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'disabled';
-
-/**
- * One event to deliver to one endpoint (collection `outbox`, key `id`). Recorded, and flushed
- * to disk, before the first attempt; kept after delivery until retention removes it.
- */
-export interface OutboxRecord {
-  /** `${instance}/${eventId}`: one record per event per output instance. */
-  id: string;
-  /** The output instance (endpoint) it is for. */
-  instance: string;
-  channel: 'webhook' | 'email';
-  eventId: string;
-  eventType: string;
-  /** The exact body sent (and signed) on every attempt. */
-  body: string;
-  /**
-   * Hash of what the event says apart from its id (`fingerprintOf`): tells a replay of the same
-   * event from another event under the same id. Absent in records from before it was added.
-   */
-  fingerprint?: string;
-  status: DeliveryStatus;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  /** When the next attempt is due (pending), else null. */
-  nextAttemptAt: string | null;
-  lastStatus?: number;
-  lastError?: string;
-  deliveredAt?: string;
-  /** A test delivery (`spout test OUTPUT`): a marked sample, not an alert. Absent otherwise. */
-  test?: true;
-}
-
-/** One attempt (collection `deliveries`, key `${outboxId}#${attempt}`): the delivery log. */
-export interface DeliveryAttempt {
-  id: string;
-  outboxId: string;
-  instance: string;
-  attempt: number;
-  createdAt: string;
-  /** HTTP status, when a response came. */
-  statusCode?: number;
-  latencyMs: number;
-  error?: string;
-  outcome: 'delivered' | 'retry' | 'dead' | 'disabled';
-  nextAttemptAt?: string;
-}
-
 /**
  * An issued token (collection `tokens`, key `jti`). The token itself is never stored: it is a
  * bearer credential. A revoked token keeps its record with `revokedAt` set; a token revoked

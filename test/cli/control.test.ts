@@ -7,7 +7,8 @@ import { startControl } from '../../src/cli/control.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { requestsDir } from '../../src/store/outbox.js';
 import { awaitAnswer, writeRequest } from '../../src/store/request-folder.js';
-import { COLLECTIONS, type OutboxRecord } from '../../src/store/records.js';
+import { COLLECTIONS } from '../../src/store/records.js';
+import type { OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { steppedClock } from '../helpers/clock.js';
 import { captureLog, until } from '../helpers/kernel.js';
 

@@ -4,12 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStoreFiles, type Snapshot } from '../../src/store/file-format.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
-import {
-  COLLECTIONS,
-  type OutboxRecord,
-  type OutcomeRecord,
-  type PredictionRecord,
-} from '../../src/store/records.js';
+import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../src/store/records.js';
+import type { OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { run, start, type Running } from '../helpers/cli.js';
 import { newSecret, startReceiver, type Receiver } from '../helpers/receiver.js';
 

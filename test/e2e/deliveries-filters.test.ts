@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLowdbStore } from '../../src/store/lowdb.js';
-import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../src/store/records.js';
+import { COLLECTIONS } from '../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { run } from '../helpers/cli.js';
 
 // Dates relative to now (the CLI child shares the test's clock, faketime included).

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readStoreFiles } from '../../src/store/file-format.js';
 import { requestsDir } from '../../src/store/outbox.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
-import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../src/store/records.js';
+import { COLLECTIONS } from '../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { run, start } from '../helpers/cli.js';
 
 const record = (id: string, status: OutboxRecord['status'], attempts: number): OutboxRecord => ({

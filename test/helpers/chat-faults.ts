@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessageRecord } from '../../plugins/outputs/chat/record.js';
+import type { ChatMessageRecord } from '../../src/delivery/chat/record.js';
 import type { WhaleSignal } from '../../src/bus/events.js';
 import { COLLECTIONS } from '../../src/store/records.js';
 import { testScope } from './scope.js';

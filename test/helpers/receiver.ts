@@ -7,7 +7,8 @@ import type { Envelope } from '../../src/bus/envelope.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';
-import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../src/store/records.js';
+import { COLLECTIONS } from '../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { captureLog, config, instance } from './kernel.js';
 
 /** One request the receiver got, and what `standardwebhooks` said about it. */

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';
-import type { DeliveryAttempt, OutboxRecord } from '../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { captureLog } from './kernel.js';
 import { outboxReader } from './receiver.js';
 

@@ -1,12 +1,7 @@
 import type { WhaleSignal } from '../../../src/bus/events.js';
 import type { Store } from '../../../src/store/port.js';
-import {
-  COLLECTIONS,
-  type DeliveryAttempt,
-  type OutboxRecord,
-  type OutcomeRecord,
-  type PredictionRecord,
-} from '../../../src/store/records.js';
+import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../../src/delivery/outbox/record.js';
 import { eventId } from '../../../src/bus/envelope.js';
 import { SIGNALS } from './signals.js';
 

@@ -1,6 +1,6 @@
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { WhaleSignal } from '../../../src/bus/events.js';
-import { isTestEnvelope, TEST_LABEL } from '../test-marker.js';
+import { isTestEnvelope, TEST_LABEL } from '../../../src/delivery/test-marker.js';
 
 const btc = (sats: number) =>
   (sats / 1e8).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 8 });

@@ -1,5 +1,5 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatInstance, type ChatInstance } from '../chat/instance.js';
+import { createChatInstance, type ChatInstance } from '../../../src/delivery/chat/instance.js';
 import { createDiscordFormatter } from './embed.js';
 import { DiscordOptions, resolveDiscordOptions } from './options.js';
 import { createDiscordClient } from './transport.js';

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { problemList } from '../../../src/plugin/problems.js';
-import { chatOptions, resolveChatOptions } from '../chat/options.js';
-import type { Template } from '../chat/template.js';
+import { chatOptions, resolveChatOptions } from '../../../src/delivery/chat/options.js';
+import type { Template } from '../../../src/delivery/chat/template.js';
 
 export const DiscordOptions = Type.Object({
   webhookUrl: Type.Optional(

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createObserver } from '../outbox/observe.js';
-import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.js';
-import { isTestEnvelope } from '../test-marker.js';
+import { createObserver } from '../../../src/delivery/outbox/observe.js';
+import { createOutboxWorker, type OutboxWorker } from '../../../src/delivery/outbox/worker.js';
+import { isTestEnvelope } from '../../../src/delivery/test-marker.js';
 import { createDigest, isDigestEnvelope, renderDigest, type Digest, type DigestEnvelope } from './digest.js';
 import { EmailOptions, resolveOptions } from './options.js';
 import { renderEvent, type RenderedMail } from './render.js';

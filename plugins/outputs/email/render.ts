@@ -2,7 +2,7 @@ import ms from 'ms';
 import { eventId, type AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { AccuracyChange, WhaleSignal } from '../../../src/bus/events.js';
 import { parseDuration } from '../../../src/config/durations.js';
-import { isTestEnvelope, TEST_LABEL } from '../test-marker.js';
+import { isTestEnvelope, TEST_LABEL } from '../../../src/delivery/test-marker.js';
 import { toHtml, toText, type MailContent } from './layout.js';
 
 /**

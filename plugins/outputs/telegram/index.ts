@@ -1,5 +1,5 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatInstance, type ChatInstance } from '../chat/instance.js';
+import { createChatInstance, type ChatInstance } from '../../../src/delivery/chat/instance.js';
 import { createTelegramFormatter } from './format.js';
 import { TelegramOptions, resolveTelegramOptions } from './options.js';
 import { createTelegramClient } from './transport.js';

@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { Duration } from '../../../src/plugin/schema.js';
-import { chatOptions, optionError, resolveChatOptions } from '../chat/options.js';
+import { chatOptions, optionError, resolveChatOptions } from '../../../src/delivery/chat/options.js';
 import { problemList } from '../../../src/plugin/problems.js';
-import { fillTemplate, parseTemplate, type Template } from '../chat/template.js';
-import { SAMPLE_VIEW } from '../chat/view.js';
+import { fillTemplate, parseTemplate, type Template } from '../../../src/delivery/chat/template.js';
+import { SAMPLE_VIEW } from '../../../src/delivery/chat/view.js';
 import { escapeHtml, telegramHtmlProblem } from './format.js';
 
 const CHAT = '^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$';

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createObserver } from '../outbox/observe.js';
-import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.js';
+import { createObserver } from '../../../src/delivery/outbox/observe.js';
+import { createOutboxWorker, type OutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
 import { createSigner } from './sign.js';

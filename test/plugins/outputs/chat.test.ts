@@ -6,12 +6,12 @@ import type { WhaleSignal } from '../../../src/bus/events.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
-import type { ChatFailure } from '../../../plugins/outputs/chat/failure.js';
-import { createChatObserver } from '../../../plugins/outputs/chat/observe.js';
-import type { ChatMessageRecord } from '../../../plugins/outputs/chat/record.js';
-import { fillTemplate, parseTemplate } from '../../../plugins/outputs/chat/template.js';
-import { whaleView } from '../../../plugins/outputs/chat/view.js';
-import { createChatWorker } from '../../../plugins/outputs/chat/worker.js';
+import type { ChatFailure } from '../../../src/delivery/chat/failure.js';
+import { createChatObserver } from '../../../src/delivery/chat/observe.js';
+import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
+import { fillTemplate, parseTemplate } from '../../../src/delivery/chat/template.js';
+import { whaleView } from '../../../src/delivery/chat/view.js';
+import { createChatWorker } from '../../../src/delivery/chat/worker.js';
 import {
   createTelegramFormatter,
   escapeHtml,

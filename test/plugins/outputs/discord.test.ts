@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleSignal } from '../../../src/bus/events.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
-import type { ChatMessageRecord } from '../../../plugins/outputs/chat/record.js';
+import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
 import { fitEmbed, LIMITS } from '../../../plugins/outputs/discord/embed.js';
 import { embedLength } from 'discord.js';
 import { waitFor } from '../../helpers/fake-mempool.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import accuracy from '../../../plugins/jobs/accuracy/index.js';
-import { collisionId, fingerprintOf } from '../../../plugins/outputs/outbox/record.js';
+import { collisionId, fingerprintOf } from '../../../src/delivery/outbox/record.js';
 import webhook from '../../../plugins/outputs/webhook/index.js';
 import { createEnvelope, type AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { EventPattern } from '../../../src/plugin/types.js';
@@ -15,7 +15,8 @@ import { defineInput } from '../../../src/plugin/define.js';
 import { openLowdbStore } from '../../../src/store/lowdb.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS, type OutboxRecord, type OutcomeRecord } from '../../../src/store/records.js';
+import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
+import type { OutboxRecord } from '../../../src/delivery/outbox/record.js';
 import { captureLog, config, instance, NoOptions } from '../../helpers/kernel.js';
 import { hookOptions, newSecret, startReceiver, turns, type Receiver } from '../../helpers/receiver.js';
 

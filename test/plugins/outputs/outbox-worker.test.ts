@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createObserver } from '../../../plugins/outputs/outbox/observe.js';
-import { createOutboxWorker } from '../../../plugins/outputs/outbox/worker.js';
+import { createObserver } from '../../../src/delivery/outbox/observe.js';
+import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { createEnvelope } from '../../../src/bus/envelope.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
-import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../../src/store/records.js';
+import { COLLECTIONS } from '../../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../../src/delivery/outbox/record.js';
 import { captureLog, until } from '../../helpers/kernel.js';
 
 describe('outbox worker', () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WhaleSignal } from '../../../src/bus/events.js';
 import { openLowdbStore } from '../../../src/store/lowdb.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
-import type { ChatMessageRecord } from '../../../plugins/outputs/chat/record.js';
+import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
 import { startFakeMempool, waitFor, isTrackMempool, type FakeMempool } from '../../helpers/fake-mempool.js';
 import { startFakeTelegram, tooManyRequests, type FakeTelegram } from '../../helpers/fake-telegram.js';
 import { hasFixtures, loadBlock277647, scaleTx, type EsploraTx } from '../../helpers/fixtures.js';

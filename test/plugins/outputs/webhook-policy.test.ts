@@ -8,7 +8,7 @@ import {
   parseRetryAfter,
   plan,
   retryAfterCap,
-} from '../../../plugins/outputs/outbox/policy.js';
+} from '../../../src/delivery/outbox/policy.js';
 import { createSigner, isStandardSecret } from '../../../plugins/outputs/webhook/sign.js';
 import { createAjv } from '../../../src/config/ajv.js';
 import { secretOptionPaths } from '../../../src/config/build-schema.js';

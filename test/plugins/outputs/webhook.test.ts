@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GONE_REASON } from '../../../plugins/outputs/outbox/observe.js';
+import { GONE_REASON } from '../../../src/delivery/outbox/observe.js';
 import { newSecret, runWebhooks, startReceiver, turns, type Receiver } from '../../helpers/receiver.js';
 
 type Run = Awaited<ReturnType<typeof runWebhooks>>;

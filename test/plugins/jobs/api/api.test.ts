@@ -4,12 +4,8 @@ import { parseConfig, type ConfigError } from '../../../../src/config/load.js';
 import { joinTokenHub } from '../../../../src/auth/hub.js';
 import { aggregate } from '../../../../src/stats/aggregate.js';
 import { createMemoryStore } from '../../../../src/store/memory.js';
-import {
-  COLLECTIONS,
-  type DeliveryAttempt,
-  type OutboxRecord,
-  type OutcomeRecord,
-} from '../../../../src/store/records.js';
+import { COLLECTIONS, type OutcomeRecord } from '../../../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../../../src/delivery/outbox/record.js';
 import { startSpout } from '../../../helpers/ws/server.js';
 import { txidOf, whale } from '../../../helpers/ws/whales.js';
 

@@ -1,4 +1,4 @@
-import type { PluginContext } from '../../../src/plugin/types.js';
+import type { PluginContext } from '../../plugin/types.js';
 import { createChatObserver } from './observe.js';
 import type { ChatMessageRecord } from './record.js';
 import type { ChatTransport } from './transport.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { counter, gauge } from '../../../src/plugin/metrics.js';
-import type { HealthState } from '../../../src/plugin/types.js';
+import { counter, gauge } from '../../plugin/metrics.js';
+import type { HealthState } from '../../plugin/types.js';
 
 export type ChatAction = 'post' | 'edit';
 export type ChatOutcomeLabel = 'ok' | 'retry' | 'dead' | 'unknown' | 'skipped';

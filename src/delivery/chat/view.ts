@@ -1,5 +1,5 @@
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { WhaleSignal } from '../../../src/bus/events.js';
+import type { AnyEnvelope } from '../../bus/envelope.js';
+import type { WhaleSignal } from '../../bus/events.js';
 import type { ChatMessageRecord, ChatOutcome } from './record.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { Duration } from '../../../src/plugin/schema.js';
-import { problemList } from '../../../src/plugin/problems.js';
+import { parseDuration } from '../../config/durations.js';
+import { Duration } from '../../plugin/schema.js';
+import { problemList } from '../../plugin/problems.js';
 import { parseTemplate, type Template } from './template.js';
 
 /** Delays before each retry of a failed post or edit: alerts are worth little hours late. */

@@ -1,9 +1,9 @@
 import ms from 'ms';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { counter, gauge, histogram } from '../../../src/plugin/metrics.js';
-import type { HealthState } from '../../../src/plugin/types.js';
-import type { DeliveryAttempt, OutboxRecord } from '../../../src/store/records.js';
+import { counter, gauge, histogram } from '../../plugin/metrics.js';
+import type { HealthState } from '../../plugin/types.js';
+import type { DeliveryAttempt, OutboxRecord } from './record.js';
 
 /** The 410 reason shown by `/health` and logged. */
 export const GONE_REASON = 'endpoint answered 410 Gone: disabled; fix the URL and reload (SIGHUP)';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS } from '../../../src/store/records.js';
+import type { AnyEnvelope } from '../../bus/envelope.js';
+import type { Store } from '../../store/port.js';
+import { COLLECTIONS } from '../../store/records.js';
 import type { ChatFailure } from './failure.js';
 import type { ChatObserver } from './observe.js';
 import { settle } from './settle.js';

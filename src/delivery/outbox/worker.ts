@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS, type DeliveryAttempt, type OutboxRecord } from '../../../src/store/records.js';
+import type { AnyEnvelope } from '../../bus/envelope.js';
+import type { Store } from '../../store/port.js';
+import { COLLECTIONS } from '../../store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from './record.js';
 import type { Observer } from './observe.js';
 import { classify, plan, type AttemptResult, type Plan, type SendResult, type Verdict } from './policy.js';
 import { attemptId, createRecord, delivered, failed, logEntry, place } from './record.js';

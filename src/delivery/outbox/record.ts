@@ -1,8 +1,57 @@
 import { hash } from 'node:crypto';
-import { factOf, type AnyEnvelope } from '../../../src/bus/envelope.js';
-import { EVENT_KEYS } from '../../../src/bus/events.js';
-import type { DeliveryAttempt, OutboxRecord } from '../../../src/store/records.js';
+import { factOf, type AnyEnvelope } from '../../bus/envelope.js';
+import { EVENT_KEYS } from '../../bus/events.js';
 import { isTestEnvelope } from '../test-marker.js';
+
+/** Where a webhook or e-mail delivery stands. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'disabled';
+
+/**
+ * One event to deliver to one endpoint (collection `outbox`, key `id`). Recorded, and flushed
+ * to disk, before the first attempt; kept after delivery until retention removes it.
+ */
+export interface OutboxRecord {
+  /** `${instance}/${eventId}`: one record per event per output instance. */
+  id: string;
+  /** The output instance (endpoint) it is for. */
+  instance: string;
+  channel: 'webhook' | 'email';
+  eventId: string;
+  eventType: string;
+  /** The exact body sent (and signed) on every attempt. */
+  body: string;
+  /**
+   * Hash of what the event says apart from its id (`fingerprintOf`): tells a replay of the same
+   * event from another event under the same id. Absent in records from before it was added.
+   */
+  fingerprint?: string;
+  status: DeliveryStatus;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When the next attempt is due (pending), else null. */
+  nextAttemptAt: string | null;
+  lastStatus?: number;
+  lastError?: string;
+  deliveredAt?: string;
+  /** A test delivery (`spout test OUTPUT`): a marked sample, not an alert. Absent otherwise. */
+  test?: true;
+}
+
+/** One attempt (collection `deliveries`, key `${outboxId}#${attempt}`): the delivery log. */
+export interface DeliveryAttempt {
+  id: string;
+  outboxId: string;
+  instance: string;
+  attempt: number;
+  createdAt: string;
+  /** HTTP status, when a response came. */
+  statusCode?: number;
+  latencyMs: number;
+  error?: string;
+  outcome: 'delivered' | 'retry' | 'dead' | 'disabled';
+  nextAttemptAt?: string;
+}
 
 /** Outbox key of an event for an output instance: one record per event per endpoint. */
 export function outboxId(instance: string, eventId: string): string {
