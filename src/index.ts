@@ -13,6 +13,8 @@ export type {
   InputDefinition,
   DetectorDefinition,
   DetectorHooks,
+  InstanceHandle,
+  OptionsContext,
   OutputDefinition,
   OutputHooks,
   JobDefinition,
@@ -26,4 +28,5 @@ export type { Store, Collection } from './store/port.js';
 export type { Scheduler, Task } from './kernel/scheduler.js';
 export type { HttpRoutes, RouteHandler, UpgradeHandler } from './http/server.js';
 export { parseDuration } from './config/durations.js';
+export { optionError, problemList, type OptionProblem, type ProblemList } from './plugin/problems.js';
 export { createError, SpoutError, ERROR_CODES, type ErrorCode } from './kernel/errors.js';

@@ -23,6 +23,7 @@ export function assemble(
   secretValues: Set<string>,
   secretPaths: Array<Array<string | number>>,
   fromEnv: readonly EnvUse[] = [],
+  resolved: ReadonlyMap<string, unknown> = new Map(),
 ): SpoutConfig {
   const secrets = new Set(secretValues);
   const strict = new Set<string>();
@@ -50,6 +51,10 @@ export function assemble(
         plugin,
         secretOptions,
         fingerprint: JSON.stringify([value.use, value.enabled, value.events, value.filter, options]),
+        // Frozen shallowly: deepFreeze stops there, so what `resolve` made is the plugin's to use.
+        ...(resolved.has(`${section}.${name}`)
+          ? { resolved: Object.freeze({ value: resolved.get(`${section}.${name}`) }) }
+          : {}),
       });
     }
   }

@@ -3,8 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { createError, isSpoutError, SpoutError } from '../kernel/errors.js';
 import { resolvePlugin } from '../kernel/loader.js';
-import { problemsOf } from '../plugin/problems.js';
-import type { PluginDefinition } from '../plugin/types.js';
+import { optionOf, problemsOf } from '../plugin/problems.js';
+import type { OptionsContext, PluginDefinition } from '../plugin/types.js';
 import { createAjv, describeAjvError } from './ajv.js';
 import { buildSchema, INSTANCE_NAME, instanceSchema, looseInstanceSchema } from './build-schema.js';
 import { checkAliases, MAX_ALIASED_VALUES } from './aliases.js';
@@ -300,31 +300,33 @@ async function parse(
     problems.some((p) => p.path === prefix || p.path.startsWith(`${prefix}.`));
   // `auth:` is passed to the checks: a broken one would only make them report it again.
   const authBroken = failed('auth');
+  // What each plugin's `resolve` made of its options, by `section.name`: it becomes `ctx.options`.
+  const resolved = new Map<string, unknown>();
   for (const [key, plugin] of plugins) {
-    if (!plugin.validate || authBroken || failed(key)) continue;
+    if ((!plugin.validate && !plugin.resolve) || authBroken || failed(key)) continue;
     const [section, name] = key.split('.') as [string, string];
     const options = Object.fromEntries(
       Object.entries(((data[section] as Raw)[name] as Raw) ?? {}).filter(([k]) => !RESERVED.has(k)),
     );
+    const context: OptionsContext = {
+      instance: name,
+      resolve: (p) => resolve(dir, p),
+      auth: isObject(data.auth) ? (data.auth as { secret?: string }) : {},
+      httpEnabled: !(isObject(data.http) && (data.http as Raw).enabled === false),
+    };
     try {
-      await plugin.validate(options, {
-        instance: name,
-        resolve: (p) => resolve(dir, p),
-        auth: isObject(data.auth) ? (data.auth as { secret?: string }) : {},
-        httpEnabled: !(isObject(data.http) && (data.http as Raw).enabled === false),
-      });
+      await plugin.validate?.(options, context);
+      if (plugin.resolve) resolved.set(key, await plugin.resolve(options, context));
     } catch (thrown) {
       for (const error of problemsOf(thrown)) {
-        // An error may name the option it is about (`optionPath`): the problem is located there.
-        const optionPath = (error as { optionPath?: string }).optionPath;
+        // An error may name the option it is about (`optionError`): the problem is located there.
+        const optionPath = optionOf(error);
         const full = optionPath ? [section, name, ...optionPath.split('.')] : [section, name];
         // A plugin's message may quote an option: values from variables become their names.
-        const text = hideEnvValues(String(error.message), [
+        const message = hideEnvValues(String(error.message), [
           ...usesUnder(`${section}.${name}`, uses),
           ...usesUnder('auth', uses),
         ]);
-        const prefix = `${full.join('.')} `;
-        const message = text.startsWith(prefix) ? text.slice(prefix.length) : text;
         problems.push(at(doc, lines, file, full, message + envNote(full.join('.'), message, uses)));
       }
     }
@@ -335,7 +337,9 @@ async function parse(
     throw error;
   }
 
-  return deepFreeze(assemble(data, file, dir, plugins, subst.secretValues, subst.secretPaths, uses));
+  return deepFreeze(
+    assemble(data, file, dir, plugins, subst.secretValues, subst.secretPaths, uses, resolved),
+  );
 }
 
 function at(

@@ -20,6 +20,12 @@ export interface InstanceConfig {
   secretOptions: readonly string[];
   /** Equal fingerprints mean equal settings (SIGHUP restarts an instance only when it changed). */
   fingerprint: string;
+  /**
+   * What the plugin's `resolve` made of `options` when the configuration was loaded (it becomes
+   * `ctx.options`). Absent when the plugin has no `resolve` or the configuration was built in
+   * code: the kernel then resolves at setup.
+   */
+  resolved?: { readonly value: unknown };
 }
 
 /** The whole loaded configuration. Deep-frozen. */

@@ -64,6 +64,8 @@ export interface ErrorScope {
   instance?: string;
   phase?: 'load' | 'setup' | 'start' | 'stop' | 'drain' | 'reload';
   eventType?: string;
+  /** The option the error is about, dotted from the instance's options (`retry.2`, `server.url`). */
+  option?: string;
 }
 
 /** An error with a catalogue code. `exit` is the CLI exit status it leads to. */

@@ -6,8 +6,10 @@ import type { AnyEnvelope } from '../bus/envelope.js';
 import type { EventType } from '../bus/events.js';
 import type { InstanceConfig } from '../config/types.js';
 import type { HttpServer } from '../http/server.js';
+import { describeProblem, problemsOf } from '../plugin/problems.js';
 import type {
   DetectorHooks,
+  InstanceHandle,
   OutputHooks,
   PluginContext,
   PluginDefinition,
@@ -31,6 +33,8 @@ export interface Services {
   configDir: string;
   /** The configuration's `auth:` section (token verification). */
   auth?: Readonly<{ secret?: string }>;
+  /** False when `http.enabled: false` (told to a plugin's `resolve`). */
+  httpEnabled?: boolean;
 }
 
 export interface Timeouts {
@@ -44,8 +48,8 @@ export interface Runtime {
   readonly config: InstanceConfig;
   readonly plugin: PluginDefinition;
   readonly ctx: PluginContext<Record<string, unknown>>;
-  /** What setup returned: detector or output hooks (undefined for inputs and jobs). */
-  hooks: DetectorHooks | OutputHooks | undefined;
+  /** What setup returned: the instance's handle (detector or output hooks; maybe nothing for inputs and jobs). */
+  hooks: InstanceHandle | DetectorHooks | OutputHooks | undefined;
   setup(): Promise<void>;
   start(): Promise<void>;
   /** Stop producing: abort, stop scheduled tasks. Idempotent. */
@@ -85,6 +89,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
   const ctx: PluginContext<Record<string, unknown>> = {
     instance: name,
     kind: plugin.kind,
+    // Replaced by what the plugin's `resolve` makes of them before setup (see `runtime.setup`).
     options: config.options,
     log,
     bus,
@@ -99,6 +104,18 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     auth: services.auth ?? {},
   };
 
+  /** The options as the plugin works with them: resolved when the configuration loaded, else now. */
+  const resolveOptions = async (): Promise<unknown> => {
+    if (config.resolved) return config.resolved.value;
+    if (!plugin.resolve) return config.options;
+    return plugin.resolve(config.options, {
+      instance: name,
+      resolve: ctx.resolve,
+      auth: services.auth ?? {},
+      httpEnabled: services.httpEnabled ?? true,
+    });
+  };
+
   const phase = async (which: 'setup' | 'start', fn: () => unknown, ms: number, hint: string) => {
     try {
       return await withTimeout(fn, ms, { instance: name, phase: which }, hint);
@@ -107,7 +124,15 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
       // A plugin may fail with a coded error of its own (a malformed file it reads is a
       // configuration error, exit 2): keep its code, add where it happened.
       if (isSpoutError(error))
-        throw createError(error.code, error.message, { instance: name, phase: which }, error);
+        throw createError(
+          error.code,
+          // Option problems name their option from the top of the file, as `spout check` does.
+          problemsOf(error)
+            .map((e) => describeProblem(e, `${config.section}.${name}`))
+            .join('; '),
+          { instance: name, phase: which, ...(error.scope.option ? { option: error.scope.option } : {}) },
+          error,
+        );
       throw createError(
         'SPOUT_PLUGIN_FAILED',
         `${which} failed: ${(error as Error).message ?? String(error)}`,
@@ -126,7 +151,10 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
       services.health.set(name, 'healthy', undefined, 'setup');
       runtime.hooks = (await phase(
         'setup',
-        () => plugin.setup(ctx),
+        async () => {
+          (ctx as { options: unknown }).options = await resolveOptions();
+          return plugin.setup(ctx);
+        },
         timeouts.setup,
         'Raise kernel.setupTimeout if it needs longer.',
       )) as Runtime['hooks'];
@@ -143,7 +171,10 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     async start() {
       await phase(
         'start',
-        () => plugin.start?.(ctx),
+        async () => {
+          await runtime.hooks?.start?.();
+          await plugin.start?.(ctx);
+        },
         timeouts.start,
         'Raise kernel.startTimeout if it needs longer.',
       );
@@ -161,6 +192,8 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
       stopped ??= (async () => {
         await runtime.quiesce();
         const handlers = stopHandlers.splice(0).reverse();
+        const handle = runtime.hooks;
+        if (handle?.stop) handlers.unshift(() => handle.stop?.());
         const errors: unknown[] = [];
         try {
           await withTimeout(

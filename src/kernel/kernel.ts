@@ -101,6 +101,7 @@ export function createKernel(options: KernelOptions): Kernel {
     log,
     configDir: config.dir,
     auth: config.auth,
+    httpEnabled: config.http.enabled,
   };
   const runtimes = new Map<string, Runtime>();
   const slots = new Map<string, OutputSlot>();

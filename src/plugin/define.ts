@@ -1,31 +1,44 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { DetectorDefinition, InputDefinition, JobDefinition, OutputDefinition } from './types.js';
 
 type WithoutKind<D> = Omit<D, 'kind'>;
 
 /**
  * Define an input plugin. Identity helper for type inference: the options type comes from the
- * TypeBox schema.
+ * TypeBox schema, or from what `resolve` returns when the definition has one.
  * @example
- * export default defineInput({ name: 'ticker', options: Type.Object({}), setup() {}, start(ctx) { … } });
+ * export default defineInput({
+ *   name: 'ticker',
+ *   options: Type.Object({ every: Type.Number() }),
+ *   setup(ctx) {
+ *     let timer: NodeJS.Timeout | undefined;
+ *     return { start: () => void (timer = setInterval(tick, ctx.options.every)), stop: () => clearInterval(timer) };
+ *   },
+ * });
  */
-export function defineInput<S extends TSchema>(def: WithoutKind<InputDefinition<S>>): InputDefinition<S> {
+export function defineInput<S extends TSchema, R = Static<S>>(
+  def: WithoutKind<InputDefinition<S, R>>,
+): InputDefinition<S, R> {
   return Object.freeze({ ...def, kind: 'input' as const });
 }
 
 /** Define a detector plugin; see {@link DetectorDefinition}. */
-export function defineDetector<S extends TSchema>(
-  def: WithoutKind<DetectorDefinition<S>>,
-): DetectorDefinition<S> {
+export function defineDetector<S extends TSchema, R = Static<S>>(
+  def: WithoutKind<DetectorDefinition<S, R>>,
+): DetectorDefinition<S, R> {
   return Object.freeze({ ...def, kind: 'detector' as const });
 }
 
 /** Define an output plugin; see {@link OutputDefinition}. */
-export function defineOutput<S extends TSchema>(def: WithoutKind<OutputDefinition<S>>): OutputDefinition<S> {
+export function defineOutput<S extends TSchema, R = Static<S>>(
+  def: WithoutKind<OutputDefinition<S, R>>,
+): OutputDefinition<S, R> {
   return Object.freeze({ ...def, kind: 'output' as const });
 }
 
 /** Define a job plugin; see {@link JobDefinition}. */
-export function defineJob<S extends TSchema>(def: WithoutKind<JobDefinition<S>>): JobDefinition<S> {
+export function defineJob<S extends TSchema, R = Static<S>>(
+  def: WithoutKind<JobDefinition<S, R>>,
+): JobDefinition<S, R> {
   return Object.freeze({ ...def, kind: 'job' as const });
 }

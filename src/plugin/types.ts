@@ -35,7 +35,10 @@ export interface PluginContext<O> {
   /** The instance name (the key under its section in the YAML). */
   readonly instance: string;
   readonly kind: PluginKind;
-  /** Validated, defaulted and deep-frozen options (reserved keys removed). */
+  /**
+   * The instance's options: what the plugin's `resolve` made of them, or without one the
+   * schema-checked, defaulted and deep-frozen options (reserved keys removed).
+   */
   readonly options: Readonly<O>;
   /** Child logger; every line carries `instance`. Secrets are scrubbed before output. */
   readonly log: Logger;
@@ -68,7 +71,17 @@ export interface AuthSettings {
   secret?: string;
 }
 
-interface BaseDefinition<K extends PluginKind, S extends TSchema> {
+/** What a plugin's `validate` and `resolve` are told about the instance and the configuration. */
+export interface OptionsContext {
+  instance: string;
+  /** Resolve a path from the options: relative paths start at the config file's folder. */
+  resolve(path: string): string;
+  auth?: Readonly<AuthSettings>;
+  /** False when `http.enabled: false`: plugins that serve HTTP routes cannot work. */
+  httpEnabled?: boolean;
+}
+
+interface BaseDefinition<K extends PluginKind, S extends TSchema, R> {
   readonly kind: K;
   /** The name `use:` refers to; unique per kind. */
   readonly name: string;
@@ -86,33 +99,48 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema> {
    * Checks the schema cannot express (two options against each other, a file the options name).
    * Runs while the configuration loads — so `spout check` reports them too, with the instance's
    * line — after schema validation and defaults (for an instance whose options passed the
-   * schema, even when other parts of the file have problems). Throw an Error whose message says
-   * what is wrong and how to fix it (never a secret's value); give it an `optionPath` (dotted,
-   * e.g. `secret`) to have the problem located at that option. To report several problems in one
-   * pass, throw one whose `errors` lists them (an `AggregateError`, or what `problemList` from
-   * `src/plugin/problems.ts` throws): each is reported at its own option.
+   * schema, even when other parts of the file have problems). Throw what {@link optionError}
+   * makes to have the problem located at an option (a plain Error is located at the instance);
+   * to report several problems in one pass, throw one whose `errors` lists them (an
+   * `AggregateError`, or what `problemList` throws). Messages say what is wrong and how to fix
+   * it, never a secret's value. Use `resolve` instead when the check computes something setup
+   * needs.
    */
-  validate?(
-    options: Static<S>,
-    context: {
-      instance: string;
-      resolve(path: string): string;
-      auth?: Readonly<AuthSettings>;
-      /** False when `http.enabled: false`: plugins that serve HTTP routes cannot work. */
-      httpEnabled?: boolean;
-    },
-  ): void | Promise<void>;
+  validate?(options: Static<S>, context: OptionsContext): void | Promise<void>;
+  /**
+   * Turn the schema-checked options into what the instance works with (durations in ms, parsed
+   * URLs, compiled templates), checking what the schema cannot. Runs once per configuration
+   * load, after `validate`, with the same rules for errors; its result is `ctx.options`. Without
+   * it, `ctx.options` is the schema-checked options themselves.
+   */
+  resolve?(options: Static<S>, context: OptionsContext): R | Promise<R>;
+}
+
+/**
+ * What every instance is, as its `setup` returns it. Each member is optional. `start` is called
+ * after every instance's setup succeeded and consumers started (inputs begin producing there);
+ * `stop` when the instance stops, after its signal is aborted and its scheduled tasks ended and
+ * before the `onStop` handlers registered during setup (all time-boxed together by
+ * `kernel.stopTimeout`).
+ */
+export interface InstanceHandle {
+  start?(): void | Promise<void>;
+  stop?(): void | Promise<void>;
 }
 
 /** An input: produces events from the outside world, from `start` on. */
-export interface InputDefinition<S extends TSchema = TSchema> extends BaseDefinition<'input', S> {
-  setup(ctx: PluginContext<Static<S>>): void | Promise<void>;
-  /** Begin producing. Called after every instance's setup succeeded and consumers started. */
-  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+export interface InputDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
+  'input',
+  S,
+  R
+> {
+  setup(ctx: PluginContext<R>): InstanceHandle | void | Promise<InstanceHandle | void>;
+  /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
+  start?(ctx: PluginContext<R>): void | Promise<void>;
 }
 
 /** Returned by a detector's setup: how it takes part in the detector chain. */
-export interface DetectorHooks {
+export interface DetectorHooks extends InstanceHandle {
   /**
    * Admit a transaction as a whale: return the base signal, or null. The first admitting
    * detector in config order wins; later ones are not asked.
@@ -126,13 +154,18 @@ export interface DetectorHooks {
 }
 
 /** A detector: admits or annotates transactions in the detector chain. */
-export interface DetectorDefinition<S extends TSchema = TSchema> extends BaseDefinition<'detector', S> {
-  setup(ctx: PluginContext<Static<S>>): DetectorHooks | Promise<DetectorHooks>;
-  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+export interface DetectorDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
+  'detector',
+  S,
+  R
+> {
+  setup(ctx: PluginContext<R>): DetectorHooks | Promise<DetectorHooks>;
+  /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
+  start?(ctx: PluginContext<R>): void | Promise<void>;
 }
 
 /** Returned by an output's setup: what to do with each routed envelope. */
-export interface OutputHooks {
+export interface OutputHooks extends InstanceHandle {
   /**
    * Deliver one envelope. Called in publication order, one at a time per instance; a throw is
    * logged and counted and the next envelope is still delivered.
@@ -141,19 +174,32 @@ export interface OutputHooks {
 }
 
 /** An output: receives the events routed to it (its `events:` and `filter:`). */
-export interface OutputDefinition<S extends TSchema = TSchema> extends BaseDefinition<'output', S> {
+export interface OutputDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
+  'output',
+  S,
+  R
+> {
   /** Events routed to an instance whose YAML has no `events:`. */
   readonly defaultEvents: readonly EventPattern[];
-  setup(ctx: PluginContext<Static<S>>): OutputHooks | Promise<OutputHooks>;
-  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+  setup(ctx: PluginContext<R>): OutputHooks | Promise<OutputHooks>;
+  /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
+  start?(ctx: PluginContext<R>): void | Promise<void>;
 }
 
 /** A job: subscribes to events and runs on a schedule. */
-export interface JobDefinition<S extends TSchema = TSchema> extends BaseDefinition<'job', S> {
-  setup(ctx: PluginContext<Static<S>>): void | Promise<void>;
-  start?(ctx: PluginContext<Static<S>>): void | Promise<void>;
+export interface JobDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
+  'job',
+  S,
+  R
+> {
+  setup(ctx: PluginContext<R>): InstanceHandle | void | Promise<InstanceHandle | void>;
+  /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
+  start?(ctx: PluginContext<R>): void | Promise<void>;
 }
 
 /** Any plugin definition. */
 export type PluginDefinition =
-  InputDefinition<TSchema> | DetectorDefinition<TSchema> | OutputDefinition<TSchema> | JobDefinition<TSchema>;
+  | InputDefinition<TSchema, any>
+  | DetectorDefinition<TSchema, any>
+  | OutputDefinition<TSchema, any>
+  | JobDefinition<TSchema, any>;

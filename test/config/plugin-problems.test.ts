@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAjv, describeAjvError } from '../../src/config/ajv.js';
 import { buildSchema } from '../../src/config/build-schema.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
-import { problemList, problemsOf } from '../../src/plugin/problems.js';
+import { optionError, optionOf, problemList, problemsOf } from '../../src/plugin/problems.js';
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import { parseDiscordWebhookUrl } from '../../plugins/outputs/discord/options.js';
 
@@ -85,20 +85,20 @@ describe('plugin problems, all in one pass', () => {
   });
 
   it('problemList: one problem throws as itself; several as one error listing them in errors', () => {
-    const one = problemList('outputs.x');
+    const one = problemList();
     one.add('retry[2]', 'must be a duration');
     expect(() => one.throwIfAny()).toThrow(
       expect.objectContaining({
         code: 'SPOUT_CONFIG_INVALID',
-        message: 'outputs.x.retry[2] must be a duration',
-        optionPath: 'retry.2',
+        message: 'must be a duration',
+        scope: { option: 'retry.2' },
       }),
     );
-    const two = problemList('outputs.x');
+    const two = problemList();
     two.add('a', 'is wrong');
     expect(
       two.check(() => {
-        throw Object.assign(new Error('outputs.x.b is wrong too'), { optionPath: 'b' });
+        throw optionError('b', 'is wrong too');
       }),
     ).toBeUndefined();
     expect(two.check(() => 42)).toBe(42);
@@ -109,9 +109,9 @@ describe('plugin problems, all in one pass', () => {
     } catch (e) {
       thrown = e;
     }
-    expect((thrown as Error).message).toBe('outputs.x.a is wrong; outputs.x.b is wrong too');
-    expect(problemsOf(thrown).map((e) => (e as { optionPath?: string }).optionPath)).toEqual(['a', 'b']);
-    expect(() => problemList('outputs.y').throwIfAny()).not.toThrow();
+    expect((thrown as Error).message).toBe('a is wrong; b is wrong too');
+    expect(problemsOf(thrown).map(optionOf)).toEqual(['a', 'b']);
+    expect(() => problemList().throwIfAny()).not.toThrow();
   });
 });
 

@@ -203,17 +203,14 @@ export default defineInput({
       return connection.stop();
     });
     ctx.onStop(() => recovery.stop());
-    inputs.set(ctx, { connection, outages });
-  },
-  start(ctx) {
-    const input = inputs.get(ctx);
-    input?.outages.begin('input started');
-    input?.connection.start();
+    return {
+      start() {
+        outages.begin('input started');
+        connection.start();
+      },
+    };
   },
 });
-
-// setup and start receive the same context object: the connection made in setup is found here.
-const inputs = new WeakMap<object, { connection: { start(): void }; outages: Outages }>();
 
 /** A time without a connection: since when (wall clock, for display; measured on a monotonic one). */
 interface Outage {

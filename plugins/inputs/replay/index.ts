@@ -11,9 +11,6 @@ const Item = Type.Object(
 );
 type ReplayItem = { type: EventType; data: EventMap[EventType] };
 
-// Setup and start get the same context; the loaded items are kept per instance context.
-const loaded = new WeakMap<object, ReplayItem[]>();
-
 /**
  * `replay`: publishes a fixed list of events, given inline (`items:`) or as a file of JSON
  * lines (`file:`), then stays idle until stopped. For tests, demos and reproducing incidents.
@@ -37,34 +34,34 @@ export default defineInput({
     const items: ReplayItem[] = [...((ctx.options.items ?? []) as ReplayItem[])];
     if (ctx.options.file) items.push(...(await readLines(ctx.resolve(ctx.options.file))));
     ctx.onStop(() => ctx.log.debug('replay stopped'));
-    loaded.set(ctx, items);
-  },
-  start(ctx) {
-    const items = loaded.get(ctx) ?? [];
-    const pause = (ms: number) =>
-      ms === 0
-        ? Promise.resolve()
-        : new Promise<void>((r) => {
-            const t = setTimeout(r, ms);
-            ctx.signal.addEventListener(
-              'abort',
-              () => {
-                clearTimeout(t);
-                r();
-              },
-              { once: true },
-            );
-          });
-    void (async () => {
-      await pause(ctx.options.delayMs);
-      for (const [i, item] of items.entries()) {
-        if (ctx.signal.aborted) return;
-        if (i > 0) await pause(ctx.options.intervalMs);
-        if (ctx.signal.aborted) return;
-        ctx.bus.publish(item.type, item.data);
-      }
-      ctx.log.info({ count: items.length }, 'replay finished');
-    })();
+    return { start: () => play(items) };
+
+    function play(items: ReplayItem[]): void {
+      const pause = (ms: number) =>
+        ms === 0
+          ? Promise.resolve()
+          : new Promise<void>((r) => {
+              const t = setTimeout(r, ms);
+              ctx.signal.addEventListener(
+                'abort',
+                () => {
+                  clearTimeout(t);
+                  r();
+                },
+                { once: true },
+              );
+            });
+      void (async () => {
+        await pause(ctx.options.delayMs);
+        for (const [i, item] of items.entries()) {
+          if (ctx.signal.aborted) return;
+          if (i > 0) await pause(ctx.options.intervalMs);
+          if (ctx.signal.aborted) return;
+          ctx.bus.publish(item.type, item.data);
+        }
+        ctx.log.info({ count: items.length }, 'replay finished');
+      })();
+    }
   },
 });
 

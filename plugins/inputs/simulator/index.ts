@@ -108,24 +108,27 @@ export default defineInput({
   setup(ctx) {
     // Report bad options at boot rather than at the first timer.
     resolveSimulationOptions(simulationOptions(ctx, new Date()));
-  },
-  start(ctx) {
-    const options = simulationOptions(ctx, new Date());
-    const speed = ctx.options.speed ?? 1;
-    const seed = options.seed ?? randomInt(1, MAX_DRAWN_SEED);
-    const origin =
-      options.seed === undefined
-        ? `drawn for this run; set "seed: ${seed}" to repeat its transactions`
-        : 'from the configuration';
-    ctx.log.info(
-      { seed, startTime: options.startTime, speed },
-      `simulator seed ${seed} (${origin}); simulated clock from ${options.startTime}, ${speed}× real time`,
-    );
-    const simulation = createSimulation({ ...options, seed });
-    ctx.health.set('healthy');
-    pace(ctx, simulation, speed);
+    return { start: () => run(ctx) };
   },
 });
+
+/** Draw the seed, log it and play the simulation, on a clock that starts now. */
+function run(ctx: Ctx): void {
+  const options = simulationOptions(ctx, new Date());
+  const speed = ctx.options.speed ?? 1;
+  const seed = options.seed ?? randomInt(1, MAX_DRAWN_SEED);
+  const origin =
+    options.seed === undefined
+      ? `drawn for this run; set "seed: ${seed}" to repeat its transactions`
+      : 'from the configuration';
+  ctx.log.info(
+    { seed, startTime: options.startTime, speed },
+    `simulator seed ${seed} (${origin}); simulated clock from ${options.startTime}, ${speed}× real time`,
+  );
+  const simulation = createSimulation({ ...options, seed });
+  ctx.health.set('healthy');
+  pace(ctx, simulation, speed);
+}
 
 function simulationOptions(ctx: Ctx, now: Date): Partial<SimulationOptions> {
   const { speed: _speed, ...options } = ctx.options;

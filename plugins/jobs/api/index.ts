@@ -5,12 +5,11 @@ import { createRateLimiter } from '../../../src/auth/rate-limit.js';
 import { verifyToken } from '../../../src/auth/tokens.js';
 import { sendJson } from '../../../src/http/server.js';
 import { defineJob } from '../../../src/plugin/define.js';
-import { problemList } from '../../../src/plugin/problems.js';
 import { counter } from '../../../src/plugin/metrics.js';
 import { aggregate } from '../../../src/stats/aggregate.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
 import { ApiError, admit, parseTime, parseWhaleQuery, sendError, singleValues } from './http.js';
-import { ApiOptions, resolveApiOptions } from './options.js';
+import { ApiOptions, resolveOptions } from './options.js';
 import { SIGNALS } from './signals.js';
 import { createWhaleIndex } from './whale-index.js';
 import { encodeCursor } from './whales.js';
@@ -33,19 +32,10 @@ export default defineJob({
     'REST API: /api/whales, /api/whales/:txid, /api/stats (Bearer token with api:read, rate-limited).',
   options: ApiOptions,
   consumes: ['whale.detected'],
-  validate: (options, { instance, auth, httpEnabled }) => {
-    const problems = problemList(`jobs.${instance}`);
-    if (httpEnabled === false)
-      problems.add(
-        null,
-        'serves /api on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)',
-      );
-    problems.check(() => resolveApiOptions(options, instance, auth));
-    problems.throwIfAny();
-  },
+  resolve: (options, { auth, httpEnabled }) => resolveOptions(options, auth, httpEnabled),
   async setup(ctx) {
-    const o = resolveApiOptions(ctx.options, ctx.instance, ctx.auth);
-    const secret = ctx.auth?.secret as string; // checked by resolveApiOptions
+    const o = ctx.options;
+    const secret = ctx.auth?.secret as string; // checked by resolveOptions
     const signals = ctx.store.collection<WhaleSignal>(SIGNALS);
     const whales = createWhaleIndex(ctx.store);
     const { hub, release } = await joinTokenHub(ctx.store, ctx.log, () => 0);

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
-import { createError } from '../../../src/kernel/errors.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { secretProblem } from '../../../src/auth/secret.js';
+import { problemList } from '../../../src/plugin/problems.js';
 
 export const ApiOptions = Type.Object({
   rateLimit: Type.Integer({
@@ -26,28 +26,35 @@ export interface ResolvedApiOptions {
   keepMs: number;
 }
 
-/** Check what the schema cannot; `auth.secret` must be set and long enough. */
-export function resolveApiOptions(
+/**
+ * Check what the schema cannot: `auth.secret` set and long enough, HTTP on, durations of at
+ * least 1s. Throws every problem in one pass (see `problemList`).
+ */
+export function resolveOptions(
   options: Readonly<ApiOptionsType>,
-  instance: string,
   auth: Readonly<{ secret?: string }> | undefined,
+  httpEnabled = true,
 ): ResolvedApiOptions {
+  const problems = problemList();
+  if (!httpEnabled)
+    problems.add(
+      null,
+      'serves /api on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)',
+    );
   const problem = secretProblem(auth?.secret);
-  if (problem) throw createError('SPOUT_CONFIG_INVALID', `jobs.${instance} (REST API) ${problem}`);
+  if (problem) problems.add(null, `(REST API) ${problem}`);
   const duration = (key: string, value: string) => {
-    const ms = parseDuration(value);
-    if (ms < 1000)
-      throw Object.assign(
-        createError('SPOUT_CONFIG_INVALID', `jobs.${instance}.${key} must be at least 1s`),
-        {
-          optionPath: key,
-        },
-      );
-    return ms;
+    try {
+      const ms = parseDuration(value);
+      if (ms < 1000) problems.add(key, 'must be at least 1s');
+      return ms;
+    } catch (error) {
+      problems.add(key, `must be a duration: ${(error as Error).message}`);
+      return NaN;
+    }
   };
-  return {
-    rateLimit: options.rateLimit,
-    rateWindowMs: duration('rateWindow', options.rateWindow),
-    keepMs: duration('keep', options.keep),
-  };
+  const rateWindowMs = duration('rateWindow', options.rateWindow);
+  const keepMs = duration('keep', options.keep);
+  problems.throwIfAny();
+  return { rateLimit: options.rateLimit, rateWindowMs, keepMs };
 }

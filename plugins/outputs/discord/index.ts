@@ -1,7 +1,7 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatInstance, type ChatInstance } from '../../../src/delivery/chat/instance.js';
+import { createChatInstance } from '../../../src/delivery/chat/instance.js';
 import { createDiscordFormatter } from './embed.js';
-import { DiscordOptions, resolveDiscordOptions } from './options.js';
+import { DiscordOptions, resolveOptions } from './options.js';
 import { createDiscordClient } from './transport.js';
 
 /**
@@ -16,9 +16,9 @@ export default defineOutput({
   description: 'Posts alerts to Discord as embeds (webhook or bot) and edits them when the whale settles.',
   options: DiscordOptions,
   defaultEvents: ['whale.*'],
-  validate: (options, { instance }) => void resolveDiscordOptions(options, instance),
+  resolve: (options) => resolveOptions(options),
   setup(ctx) {
-    const o = resolveDiscordOptions(ctx.options, ctx.instance);
+    const o = ctx.options;
     const client = createDiscordClient({ ...o, instance: ctx.instance });
     const chat = createChatInstance(ctx, {
       channel: 'discord',
@@ -30,11 +30,6 @@ export default defineOutput({
       // discord.js paces by Discord's own rate-limit headers.
       pacing: { perChatMs: 0, globalMs: 0 },
     });
-    instances.set(ctx, chat);
-    return { deliver: chat.deliver };
+    return { start: chat.start, deliver: chat.deliver };
   },
-  start: (ctx) => instances.get(ctx)?.start(),
 });
-
-// setup and start receive the same context object.
-const instances = new WeakMap<object, ChatInstance>();

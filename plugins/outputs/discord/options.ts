@@ -107,12 +107,9 @@ export function parseDiscordWebhookUrl(
  * What the schema cannot check. Throws an Error located at the option, or one carrying every
  * problem found in `errors` (see `problemList`). Never shows a secret.
  */
-export function resolveDiscordOptions(
-  options: Readonly<DiscordOptionsType>,
-  instance: string,
-): ResolvedDiscordOptions {
-  const problems = problemList(`outputs.${instance}`);
-  const shared = problems.check(() => resolveChatOptions(options, instance));
+export function resolveOptions(options: Readonly<DiscordOptionsType>): ResolvedDiscordOptions {
+  const problems = problemList();
+  const shared = problems.check(() => resolveChatOptions(options));
   const base = options.apiBase.replace(/\/+$/, '');
   try {
     new URL(base);

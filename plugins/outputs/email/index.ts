@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import { defineOutput } from '../../../src/plugin/define.js';
 import { createObserver } from '../../../src/delivery/outbox/observe.js';
-import { createOutboxWorker, type OutboxWorker } from '../../../src/delivery/outbox/worker.js';
+import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { isTestEnvelope } from '../../../src/delivery/test-marker.js';
 import { createDigest, isDigestEnvelope, renderDigest, type Digest, type DigestEnvelope } from './digest.js';
 import { EmailOptions, resolveOptions } from './options.js';
@@ -26,9 +26,9 @@ export default defineOutput({
   description: 'Mails accuracy alerts (and optionally whales, one by one or as digests) over SMTP.',
   options: EmailOptions,
   defaultEvents: ['accuracy.*'],
-  validate: (options, { instance }) => void resolveOptions(options, instance),
+  resolve: (options) => resolveOptions(options),
   setup(ctx) {
-    const o = resolveOptions(ctx.options, ctx.instance);
+    const o = ctx.options;
     // Every mail in flight listens to the instance's abort signal (for its grace period).
     setMaxListeners(o.concurrency + 16, ctx.signal);
     const mailer = createMailer({ server: o.server, timeoutMs: o.timeoutMs, connections: o.concurrency });
@@ -83,7 +83,6 @@ export default defineOutput({
       else ctx.scheduler.cron(o.digest.cron, run, { name: 'email digest' });
       digest = d;
     }
-    instances.set(ctx, { worker, check: () => mailer.check() });
     ctx.log.debug(
       {
         host: o.server.host,
@@ -96,35 +95,27 @@ export default defineOutput({
       'e-mail output configured',
     );
     ctx.scheduler.every(RESCAN_MS, () => void worker.rescan(), { name: 'email outbox rescan' });
-    // Last in, first out: the worker settles its attempts before the pool closes.
+    // The handle's stop runs before onStop handlers: the worker settles its attempts before the pool closes.
     ctx.onStop(() => mailer.close());
-    ctx.onStop(() => worker.stop());
     return {
+      start() {
+        worker.start();
+        // Tell at start, not days later with the first alert, that the server or the login is wrong.
+        void mailer.check().then((problem) => {
+          if (problem && !ctx.signal.aborted)
+            ctx.log.warn(
+              { problem },
+              `SMTP server check failed: ${problem}; mails stay in the outbox and are retried`,
+            );
+          else if (!problem) ctx.log.debug('SMTP server reachable and login accepted');
+        });
+      },
       // A test whale (`spout test`) is mailed at once, not collected for the next digest.
       deliver: (envelope) =>
         digest && envelope.type.startsWith('whale.') && !isTestEnvelope(envelope)
           ? digest.add(envelope)
           : worker.enqueue(envelope),
+      stop: () => worker.stop(),
     };
   },
-  start(ctx) {
-    const it = instances.get(ctx);
-    if (!it) return;
-    it.worker.start();
-    // Tell at start, not days later with the first alert, that the server or the login is wrong.
-    void it.check().then((problem) => {
-      if (problem && !ctx.signal.aborted)
-        ctx.log.warn(
-          { problem },
-          `SMTP server check failed: ${problem}; mails stay in the outbox and are retried`,
-        );
-      else if (!problem) ctx.log.debug('SMTP server reachable and login accepted');
-    });
-  },
 });
-
-// setup and start receive the same context object: what setup made is found here.
-const instances = new WeakMap<
-  object,
-  { worker: OutboxWorker<AnyEnvelope | DigestEnvelope>; check(): Promise<string | null> }
->();

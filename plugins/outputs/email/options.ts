@@ -1,8 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { isCronExpression } from '../../../src/kernel/scheduler.js';
-import { createError } from '../../../src/kernel/errors.js';
-import { problemList } from '../../../src/plugin/problems.js';
+import { optionError, problemList } from '../../../src/plugin/problems.js';
 import { Duration, Secret, StringEnum } from '../../../src/plugin/schema.js';
 import { parseSmtpUrl, SmtpUrlError, type SmtpServer } from './smtp-url.js';
 
@@ -97,16 +96,12 @@ export function addressOf(value: string): string | null {
 
 /**
  * Check what the schema cannot (the SMTP URL, addresses, durations, the digest schedule) and
- * convert. Throws `SPOUT_CONFIG_INVALID` (exit status 2) with `optionPath`, one error per
+ * convert. Throws `SPOUT_CONFIG_INVALID` (exit status 2) located at the option, one error per
  * problem or one carrying all of them in `errors`; no message ever contains the SMTP URL (it
  * holds the password).
  */
-export function resolveOptions(options: Readonly<EmailOptionsType>, instance: string): ResolvedEmailOptions {
-  const problems = problemList(`outputs.${instance}`);
-  const invalid = (key: string, message: string) =>
-    Object.assign(createError('SPOUT_CONFIG_INVALID', `outputs.${instance}.${key} ${message}`), {
-      optionPath: key.replace(/\[(\d+)\]/g, '.$1'),
-    });
+export function resolveOptions(options: Readonly<EmailOptionsType>): ResolvedEmailOptions {
+  const problems = problemList();
   let server: SmtpServer | undefined;
   try {
     server = parseSmtpUrl(options.smtp, options.starttls);
@@ -142,7 +137,7 @@ export function resolveOptions(options: Readonly<EmailOptionsType>, instance: st
   const digest =
     options.digest === undefined
       ? null
-      : (problems.check(() => digestSchedule(options.digest as string, invalid)) ?? null);
+      : (problems.check(() => digestSchedule(options.digest as string)) ?? null);
   const scheduleMs = (options.retry ?? EMAIL_SCHEDULE).map((d, i) => duration(`retry[${i}]`, d));
   problems.throwIfAny();
   return {
@@ -158,19 +153,22 @@ export function resolveOptions(options: Readonly<EmailOptionsType>, instance: st
   };
 }
 
-function digestSchedule(value: string, invalid: (key: string, message: string) => Error): DigestSchedule {
+function digestSchedule(value: string): DigestSchedule {
   const v = value.trim();
   if (/^\d/.test(v) && !v.includes(' ')) {
     let every: number;
     try {
       every = parseDuration(v);
     } catch {
-      throw invalid('digest', `must be a duration (1h, 1d) or a cron expression ("0 8 * * *"), not "${v}"`);
+      throw optionError(
+        'digest',
+        `must be a duration (1h, 1d) or a cron expression ("0 8 * * *"), not "${v}"`,
+      );
     }
-    if (every <= 0) throw invalid('digest', 'must be longer than 0 (e.g. 1h)');
+    if (every <= 0) throw optionError('digest', 'must be longer than 0 (e.g. 1h)');
     return { every };
   }
   if (!isCronExpression(v))
-    throw invalid('digest', `must be a duration (1h, 1d) or a cron expression ("0 8 * * *"), not "${v}"`);
+    throw optionError('digest', `must be a duration (1h, 1d) or a cron expression ("0 8 * * *"), not "${v}"`);
   return { cron: v };
 }

@@ -1,7 +1,7 @@
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatInstance, type ChatInstance } from '../../../src/delivery/chat/instance.js';
+import { createChatInstance } from '../../../src/delivery/chat/instance.js';
 import { createTelegramFormatter } from './format.js';
-import { TelegramOptions, resolveTelegramOptions } from './options.js';
+import { TelegramOptions, resolveOptions } from './options.js';
 import { createTelegramClient } from './transport.js';
 
 /**
@@ -16,9 +16,9 @@ export default defineOutput({
   description: 'Posts alerts to Telegram chats (grammY) and edits them when the whale settles.',
   options: TelegramOptions,
   defaultEvents: ['whale.*'],
-  validate: (options, { instance }) => void resolveTelegramOptions(options, instance),
+  resolve: (options) => resolveOptions(options),
   setup(ctx) {
-    const o = resolveTelegramOptions(ctx.options, ctx.instance);
+    const o = ctx.options;
     const chat = createChatInstance(ctx, {
       channel: 'telegram',
       platform: 'Telegram',
@@ -28,11 +28,6 @@ export default defineOutput({
       scheduleMs: o.scheduleMs,
       pacing: { perChatMs: o.perChatMs, globalMs: o.globalMs },
     });
-    instances.set(ctx, chat);
-    return { deliver: chat.deliver };
+    return { start: chat.start, deliver: chat.deliver };
   },
-  start: (ctx) => instances.get(ctx)?.start(),
 });
-
-// setup and start receive the same context object.
-const instances = new WeakMap<object, ChatInstance>();

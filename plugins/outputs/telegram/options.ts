@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from '../../../src/config/durations.js';
 import { Duration } from '../../../src/plugin/schema.js';
-import { chatOptions, optionError, resolveChatOptions } from '../../../src/delivery/chat/options.js';
-import { problemList } from '../../../src/plugin/problems.js';
+import { chatOptions, resolveChatOptions } from '../../../src/delivery/chat/options.js';
+import { optionError, problemList } from '../../../src/plugin/problems.js';
 import { fillTemplate, parseTemplate, type Template } from '../../../src/delivery/chat/template.js';
 import { SAMPLE_VIEW } from '../../../src/delivery/chat/view.js';
 import { escapeHtml, telegramHtmlProblem } from './format.js';
@@ -66,11 +66,8 @@ export interface ResolvedTelegramOptions {
  * What the schema cannot check. Throws an Error located at the option, or one carrying every
  * problem found in `errors` (see `problemList`). Never shows the token.
  */
-export function resolveTelegramOptions(
-  options: Readonly<TelegramOptionsType>,
-  instance: string,
-): ResolvedTelegramOptions {
-  const problems = problemList(`outputs.${instance}`);
+export function resolveOptions(options: Readonly<TelegramOptionsType>): ResolvedTelegramOptions {
+  const problems = problemList();
   const list = (Array.isArray(options.chat) ? options.chat : [options.chat]).map(String);
   list.forEach((chat, i) => {
     if (!new RegExp(CHAT).test(chat))
@@ -83,7 +80,7 @@ export function resolveTelegramOptions(
   } catch {
     problems.add('apiRoot', 'must be an http(s) URL such as https://api.telegram.org');
   }
-  const shared = problems.check(() => resolveChatOptions(options, instance));
+  const shared = problems.check(() => resolveChatOptions(options));
   // Checked even when a placeholder is unknown: its markup is reported in the same pass.
   const template = options.template === undefined ? null : loosely(options.template);
   if (template) {
@@ -95,7 +92,7 @@ export function resolveTelegramOptions(
       try {
         return parseDuration(options.pacing[key]);
       } catch (error) {
-        throw optionError(instance, `pacing.${key}`, `must be a duration: ${(error as Error).message}`);
+        throw optionError(`pacing.${key}`, `must be a duration: ${(error as Error).message}`);
       }
     });
   const perChatMs = pacing('perChat');

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { defineOutput } from '../../../src/plugin/define.js';
 import { createObserver } from '../../../src/delivery/outbox/observe.js';
-import { createOutboxWorker, type OutboxWorker } from '../../../src/delivery/outbox/worker.js';
+import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
 import { createSigner } from './sign.js';
@@ -24,9 +24,9 @@ export default defineOutput({
   description: 'POSTs events as Standard Webhooks (signed JSON) from a durable, retrying outbox.',
   options: WebhookOptions,
   defaultEvents: ['whale.*'],
-  validate: (options, { instance }) => void resolveOptions(options, instance),
+  resolve: (options) => resolveOptions(options),
   setup(ctx) {
-    const o = resolveOptions(ctx.options, ctx.instance);
+    const o = ctx.options;
     // Every request in flight listens to the instance's abort signal (got adds one listener each).
     setMaxListeners(o.concurrency + 16, ctx.signal);
     const signer = createSigner(o.secrets);
@@ -54,19 +54,15 @@ export default defineOutput({
           signal,
         }),
     });
-    workers.set(ctx, worker);
     ctx.log.debug(
       { host: new URL(o.url).host, attempts: 1 + o.scheduleMs.length, secrets: o.secrets.length },
       'webhook endpoint configured',
     );
     ctx.scheduler.every(RESCAN_MS, () => void worker.rescan(), { name: 'webhook outbox rescan' });
-    ctx.onStop(() => worker.stop());
-    return { deliver: (envelope) => worker.enqueue(envelope) };
-  },
-  start(ctx) {
-    workers.get(ctx)?.start();
+    return {
+      start: () => worker.start(),
+      deliver: (envelope) => worker.enqueue(envelope),
+      stop: () => worker.stop(),
+    };
   },
 });
-
-// setup and start receive the same context object: the worker made in setup is found here.
-const workers = new WeakMap<object, OutboxWorker>();

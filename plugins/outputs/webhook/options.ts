@@ -74,8 +74,8 @@ export interface ResolvedOptions {
  * positive timeout) and convert durations. Throws `SPOUT_CONFIG_INVALID` (exit status 2), one
  * error per problem or one carrying all of them in `errors`; no message ever contains a secret.
  */
-export function resolveOptions(options: Readonly<WebhookOptionsType>, instance: string): ResolvedOptions {
-  const problems = problemList(`outputs.${instance}`);
+export function resolveOptions(options: Readonly<WebhookOptionsType>): ResolvedOptions {
+  const problems = problemList();
   const secrets = (Array.isArray(options.secret) ? [...options.secret] : [options.secret]) as unknown[];
   if (secrets.length === 0) problems.add('secret', SECRET_HELP);
   secrets.forEach((s, i) => {

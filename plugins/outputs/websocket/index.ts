@@ -6,7 +6,6 @@ import { joinTokenHub } from '../../../src/auth/hub.js';
 import { createRateLimiter } from '../../../src/auth/rate-limit.js';
 import { verifyToken } from '../../../src/auth/tokens.js';
 import { defineOutput } from '../../../src/plugin/define.js';
-import { problemList } from '../../../src/plugin/problems.js';
 import { acceptClient, type Client } from './client.js';
 import { createWsMetrics } from './metrics.js';
 import { WebSocketOptions, resolveOptions } from './options.js';
@@ -34,18 +33,9 @@ export default defineOutput({
     'Authenticated WebSocket feed of events (JWT from `spout token create`), with per-client filters.',
   options: WebSocketOptions,
   defaultEvents: ['whale.*', 'accuracy.*'],
-  validate: (options, { instance, auth, httpEnabled }) => {
-    const problems = problemList(`outputs.${instance}`);
-    if (httpEnabled === false)
-      problems.add(
-        null,
-        `serves ${options.path} on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
-      );
-    problems.check(() => resolveOptions(options, instance, auth));
-    problems.throwIfAny();
-  },
+  resolve: (options, { auth, httpEnabled }) => resolveOptions(options, auth, httpEnabled),
   async setup(ctx) {
-    const o = resolveOptions(ctx.options, ctx.instance, ctx.auth);
+    const o = ctx.options;
     const secret = ctx.auth?.secret as string; // checked by resolveOptions
     const metrics = createWsMetrics(ctx.metrics, ctx.instance);
     const limiter = createRateLimiter({ max: o.maxAuthFailures, windowMs: o.authFailureWindowMs });

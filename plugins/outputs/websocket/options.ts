@@ -85,15 +85,20 @@ export interface ResolvedOptions {
 
 /**
  * Check what the schema cannot and convert durations. Throws `SPOUT_CONFIG_INVALID` located at
- * the option (`optionPath`), or at the instance when `auth.secret` is missing or short; one error
+ * the option, or at the instance when `auth.secret` is missing or short or HTTP is off; one error
  * per problem, or one carrying all of them in `errors`.
  */
 export function resolveOptions(
   options: Readonly<WebSocketOptionsType>,
-  instance: string,
   auth: Readonly<{ secret?: string }> | undefined,
+  httpEnabled = true,
 ): ResolvedOptions {
-  const problems = problemList(`outputs.${instance}`);
+  const problems = problemList();
+  if (!httpEnabled)
+    problems.add(
+      null,
+      `serves ${options.path} on the HTTP server, but http.enabled is false: set http.enabled: true (and http.listen)`,
+    );
   const problem = secretProblem(auth?.secret);
   if (problem) problems.add(null, `(websocket output) ${problem}`);
   const duration = (key: string, value: string, min: number) => {

@@ -25,20 +25,16 @@ export const chatOptions = {
   timeout: Duration({ default: '30s', description: 'Time limit of one API request.' }),
 };
 
-/** A config problem located at an option (reported by `spout check` with its line). */
-export function optionError(instance: string, key: string, message: string): Error {
-  return Object.assign(new Error(`outputs.${instance}.${key} ${message}`), { optionPath: key });
-}
-
 /**
  * Parse the shared options; throws an option-located Error, or one carrying every problem found
  * in `errors` (see `problemList`).
  */
-export function resolveChatOptions(
-  options: { template?: string | undefined; retry: readonly string[]; timeout: string },
-  instance: string,
-): { template: Template | null; scheduleMs: number[]; timeoutMs: number } {
-  const problems = problemList(`outputs.${instance}`);
+export function resolveChatOptions(options: {
+  template?: string | undefined;
+  retry: readonly string[];
+  timeout: string;
+}): { template: Template | null; scheduleMs: number[]; timeoutMs: number } {
+  const problems = problemList();
   let template: Template | null = null;
   if (options.template !== undefined) {
     try {

@@ -182,24 +182,20 @@ describe('email output: settings', () => {
   ])('refuses the SMTP URL %s with a clear message that does not show it', (smtp, message) => {
     const error = (() => {
       try {
-        resolveOptions(
-          {
-            smtp,
-            from: 'a@example.com',
-            to: 'b@example.com',
-            subjectPrefix: '[Spout]',
-            retry: [],
-            timeout: '30s',
-            concurrency: 2,
-          },
-          'mail',
-        );
+        resolveOptions({
+          smtp,
+          from: 'a@example.com',
+          to: 'b@example.com',
+          subjectPrefix: '[Spout]',
+          retry: [],
+          timeout: '30s',
+          concurrency: 2,
+        });
       } catch (e) {
-        return e as Error & { optionPath?: string; code?: string };
+        return e as Error & { scope?: { option?: string }; code?: string };
       }
     })();
-    expect(error).toMatchObject({ code: 'SPOUT_CONFIG_INVALID', optionPath: 'smtp' });
-    expect(error!.message).toMatch(/^outputs\.mail\.smtp /);
+    expect(error).toMatchObject({ code: 'SPOUT_CONFIG_INVALID', scope: { option: 'smtp' } });
     expect(error!.message).toMatch(message);
     expect(error!.message).not.toContain('hunter2');
   });
