@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
 import { COLLECTIONS } from '../../store/records.js';
+import { createDueQueue } from '../due-queue.js';
 import type { ChatFailure } from './failure.js';
 import type { ChatObserver } from './observe.js';
 import { settle } from './settle.js';
@@ -15,7 +16,6 @@ import {
 } from './record.js';
 import type { ChatTransport } from './transport.js';
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** On stop, a call in flight gets this long to finish before it is aborted. */
 const STOP_GRACE_MS = 3000;
 
@@ -64,15 +64,9 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
   const messages = deps.store.collection<ChatMessageRecord>(COLLECTIONS.messages);
   const random = deps.random ?? Math.random;
   const chats = new Set(deps.chats);
-  /** `${recordId}\n${chat}` → due time (ms). */
-  const queue = new Map<string, number>();
   const chatFree = new Map<string, number>();
   let globalFree = 0;
-  let started = false;
-  let stopped = false;
   let disabled = false;
-  let inFlight: Promise<void> | null = null;
-  let timer: NodeJS.Timeout | null = null;
   const abort = new AbortController();
 
   const itemOf = (recordId: string, chat: string) => `${recordId}\n${chat}`;
@@ -80,11 +74,19 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     const i = item.lastIndexOf('\n');
     return { recordId: item.slice(0, i), chat: item.slice(i + 1) };
   };
+  /** Items are `${recordId}\n${chat}`; one call at a time, each chat and all of them paced. */
+  const queue = createDueQueue({
+    concurrency: 1,
+    run: (item) => attempt(item),
+    onError: (error) => log.error({ err: error }, `chat sync failed: ${String(error)}`),
+    readyAt: (item, due) => Math.max(due, chatFree.get(split(item).chat) ?? 0, globalFree),
+    onSettled: () => observer.pending(queue.size()),
+  });
   const dueOf = (t: TargetState) => (t.nextAttemptAt ? Date.parse(t.nextAttemptAt) || 0 : 0);
   const enqueue = (record: ChatMessageRecord) => {
     for (const [chat, target] of Object.entries(record.targets))
       if (chats.has(chat) && needsSync(record, target)) queue.set(itemOf(record.id, chat), dueOf(target));
-    observer.pending(queue.size);
+    observer.pending(queue.size());
   };
   /** Write the store; false (logged) when it failed. */
   const flush = async (): Promise<boolean> => {
@@ -108,33 +110,6 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     };
     messages.put(recordId, next);
     return next;
-  };
-
-  const pump = (): void => {
-    if (!started || stopped || disabled || inFlight) return;
-    if (timer) clearTimeout(timer);
-    timer = null;
-    const now = Date.now();
-    let best: string | null = null;
-    let bestAt = Infinity;
-    for (const [item, due] of queue) {
-      const at = Math.max(due, chatFree.get(split(item).chat) ?? 0, globalFree);
-      if (at < bestAt) ((best = item), (bestAt = at));
-    }
-    if (best === null) return;
-    if (bestAt > now) {
-      timer = setTimeout(pump, Math.min(bestAt - now, MAX_TIMER_MS));
-      timer.unref?.();
-      return;
-    }
-    const item = best;
-    inFlight = attempt(item)
-      .catch((error: unknown) => log.error({ err: error }, `chat sync failed: ${String(error)}`))
-      .finally(() => {
-        inFlight = null;
-        observer.pending(queue.size);
-        pump();
-      });
   };
 
   const attempt = async (item: string): Promise<void> => {
@@ -216,8 +191,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
   const disable = (reason: string) => {
     if (disabled) return;
     disabled = true;
-    if (timer) clearTimeout(timer);
-    timer = null;
+    queue.stop();
     observer.unhealthy(reason);
     log.error(
       `${reason}; nothing is sent until the configuration is fixed and reloaded (alerts are kept and sent then)`,
@@ -232,7 +206,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       messages.put(id, next);
       await flush();
       enqueue(next);
-      pump();
+      queue.pump();
     },
     start() {
       for (const [id, record] of messages.entries()) {
@@ -247,25 +221,24 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
         }
         enqueue(messages.get(id) ?? record);
       }
-      started = true;
-      if (queue.size > 0) log.info({ pending: queue.size }, `resuming ${queue.size} chat post(s)/edit(s)`);
+      const size = queue.size();
+      if (size > 0) log.info({ pending: size }, `resuming ${size} chat post(s)/edit(s)`);
       void flush();
-      pump();
+      queue.start();
     },
     disable,
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      const running = inFlight;
-      if (running) {
+      queue.stop();
+      const settled = queue.flush();
+      if (queue.inFlight() > 0) {
         let grace: NodeJS.Timeout | undefined;
-        await Promise.race([running, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
+        await Promise.race([settled, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
         clearTimeout(grace);
       }
       abort.abort();
-      await running;
+      await settled;
       await flush();
     },
-    pending: () => queue.size,
+    pending: () => queue.size(),
   };
 }

@@ -2,13 +2,11 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
 import { COLLECTIONS } from '../../store/records.js';
+import { createDueQueue } from '../due-queue.js';
 import type { DeliveryAttempt, OutboxRecord } from './record.js';
 import type { Observer } from './observe.js';
 import { classify, plan, type AttemptResult, type Plan, type SendResult, type Verdict } from './policy.js';
 import { attemptId, createRecord, delivered, failed, logEntry, place } from './record.js';
-
-/** Node's longest timer; a later due time is re-checked when this one fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the outbox keys and renders: a bus envelope, or an item shaped like one (a digest mail). */
 export interface Deliverable {
@@ -71,12 +69,14 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
   const outbox = deps.store.collection<OutboxRecord>(COLLECTIONS.outbox);
   const attemptsLog = deps.store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
   const random = deps.random ?? Math.random;
-  /** Pending record id → due time (ms). Records in flight stay here until they are settled. */
-  const pending = new Map<string, number>();
-  const running = new Map<string, Promise<void>>();
+  /** Pending record ids by due time. Records in flight stay queued until they are settled. */
+  const queue = createDueQueue({
+    concurrency: deps.concurrency,
+    run: (id) => attempt(id),
+    onError: (error, id) => log.error({ err: error, id }, `${deps.channel} attempt failed: ${String(error)}`),
+  });
   /** Records being written by `enqueue`: not attempted (nor found by a rescan) before they are on disk. */
   const recording = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
   let started = false;
   let stopped = false;
   let disabled = false;
@@ -86,8 +86,8 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     let found = 0;
     for (const [id, r] of outbox.entries())
       if (r.instance === instance && r.channel === deps.channel && r.status === 'pending')
-        if (!pending.has(id) && !running.has(id) && !recording.has(id)) (pending.set(id, dueOf(r)), found++);
-    observer.depth(pending.size);
+        if (!queue.has(id) && !queue.running(id) && !recording.has(id)) (queue.set(id, dueOf(r)), found++);
+    observer.depth(queue.size());
     return found;
   };
   scan();
@@ -99,68 +99,24 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
       log.error({ err: error }, `could not write the outbox: ${(error as Error).message}`);
     }
   };
-  const clearTimer = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-  };
-
-  const pump = (): void => {
-    if (!started || stopped || deps.signal.aborted) return;
-    // Every slot busy: the next completion pumps again (scanning now would only cost time).
-    if (running.size >= deps.concurrency) return;
-    clearTimer();
-    const now = Date.now();
-    let next = Infinity;
-    const due: Array<[string, number]> = [];
-    for (const [id, at] of pending) {
-      if (running.has(id)) continue;
-      if (at <= now) due.push([id, at]);
-      else if (at < next) next = at;
-    }
-    due.sort((a, b) => a[1] - b[1]);
-    let free = deps.concurrency - running.size;
-    for (const [id] of due) {
-      if (free-- <= 0) break;
-      run(id);
-    }
-    if (next !== Infinity) {
-      timer = setTimeout(pump, Math.min(Math.max(0, next - now), MAX_TIMER_MS));
-      timer.unref?.();
-    }
-  };
-
-  const run = (id: string) => {
-    const done = attempt(id)
-      .catch((error: unknown) =>
-        log.error({ err: error, id }, `${deps.channel} attempt failed: ${String(error)}`),
-      )
-      .finally(() => {
-        running.delete(id);
-        pump();
-      });
-    running.set(id, done);
-  };
-
   /** Disable the endpoint: every pending record not in flight becomes `disabled`. */
   const disableAll = (now: Date): number => {
     disabled = true;
     let n = 0;
-    for (const id of [...pending.keys()]) {
-      pending.delete(id);
+    for (const id of queue.clear()) {
       const r = outbox.get(id);
-      if (running.has(id) || r?.status !== 'pending') continue;
+      if (queue.running(id) || r?.status !== 'pending') continue;
       outbox.put(id, { ...r, status: 'disabled', nextAttemptAt: null, updatedAt: now.toISOString() });
       n++;
     }
-    clearTimer();
     return n;
   };
 
   const attempt = async (id: string): Promise<void> => {
     const record = outbox.get(id);
     if (!record || record.status !== 'pending' || disabled) {
-      pending.delete(id);
-      observer.depth(pending.size);
+      queue.delete(id);
+      observer.depth(queue.size());
       return;
     }
     const at = new Date();
@@ -185,23 +141,23 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     switch (decision.outcome) {
       case 'delivered':
         outbox.put(id, delivered(current, n, now, result.statusCode));
-        pending.delete(id);
+        queue.delete(id);
         observer.succeeded({ ...details, latencyMs: result.latencyMs });
         break;
       case 'retry':
         next = new Date(now.getTime() + decision.delayMs);
         outbox.put(id, failed(current, n, now, 'pending', result, next));
-        pending.set(id, next.getTime());
+        queue.set(id, next.getTime());
         observer.failed(why, details, next, decision.delayMs);
         break;
       case 'dead':
         outbox.put(id, failed(current, n, now, 'dead', result, null));
-        pending.delete(id);
+        queue.delete(id);
         observer.failed(why, details, null, 0);
         break;
       case 'disabled':
         outbox.put(id, failed(current, n, now, 'disabled', result, null));
-        pending.delete(id);
+        queue.delete(id);
         if (!disabled) {
           const others = disableAll(now);
           observer.outcome('disabled', others);
@@ -214,7 +170,7 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     while (attemptsLog.has(attemptId(id, ordinal))) ordinal++;
     attemptsLog.put(attemptId(id, ordinal), logEntry(current, ordinal, at, result, decision.outcome, next));
     observer.outcome(decision.outcome);
-    observer.depth(pending.size);
+    observer.depth(queue.size());
     await flush();
   };
 
@@ -245,17 +201,19 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
         await deps.store.flush();
       } finally {
         recording.delete(id);
-        pending.set(id, dueOf(record));
-        observer.depth(pending.size);
-        pump();
+        queue.set(id, dueOf(record));
+        observer.depth(queue.size());
+        queue.pump();
       }
     },
     start() {
       started = true;
-      deps.signal.addEventListener('abort', clearTimer, { once: true });
-      if (pending.size > 0)
-        log.info({ pending: pending.size }, `resuming ${pending.size} pending ${deps.channel} deliveries`);
-      pump();
+      // Aborted: in-flight requests are aborted by the signal itself, and nothing new starts.
+      if (deps.signal.aborted) queue.stop();
+      else deps.signal.addEventListener('abort', () => queue.stop(), { once: true });
+      const size = queue.size();
+      if (size > 0) log.info({ pending: size }, `resuming ${size} pending ${deps.channel} deliveries`);
+      queue.start();
     },
     rescan() {
       if (!started || stopped) return 0;
@@ -266,15 +224,15 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
         disabled = false;
         observer.reenabled();
       }
-      pump();
+      queue.pump();
       return found;
     },
     async stop() {
       stopped = true;
-      clearTimer();
-      await Promise.allSettled([...running.values()]);
+      queue.stop();
+      await queue.flush();
       await flush();
     },
-    depth: () => ({ pending: pending.size, inFlight: running.size }),
+    depth: () => ({ pending: queue.size(), inFlight: queue.inFlight() }),
   };
 }
