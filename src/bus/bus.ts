@@ -36,11 +36,28 @@ export interface BusOptions {
  * with each other. A handler that throws is reported through `onError` and the subscriber goes on
  * with its next envelope. `drain()` resolves when every queue is empty and no handler is running,
  * including events published by handlers while draining.
+ *
+ * Ordering holds within one subscription only (one `subscribe` call: every type it selects, in
+ * publication order). Between subscriptions — even two with the same subscriber name — there is
+ * none: an envelope published after another may be handled by one subscription before the
+ * earlier one reaches another, because a subscription whose queue is already being worked
+ * through takes later envelopes in the same turn, ahead of a subscription the earlier envelope
+ * woke. So what one subscription's handler records is not guaranteed to be visible to another
+ * subscription's handler of a later envelope; a consumer that needs it takes both types in one
+ * subscription.
  */
 export interface Bus {
+  /**
+   * Stamp an envelope and queue it for every subscription whose selector admits `type`; returns
+   * it at once. Handlers run later, never inside this call (see {@link Bus} for ordering).
+   */
   publish<K extends EventType>(type: K, data: EventMap[K], source: string): Envelope<K>;
   /** Publish an envelope as it is (its id and time kept), e.g. one restored from storage. */
   publishEnvelope(envelope: AnyEnvelope): void;
+  /**
+   * Deliver what `selector` admits to `handler`: asynchronously, one envelope at a time, in
+   * publication order within this subscription; no order relative to other subscriptions.
+   */
   subscribe(subscriber: string, selector: Selector, handler: Handler): Unsubscribe;
   /** Synchronous observer of every published envelope, for tracing and tests; not for routing. */
   tap(observer: (envelope: AnyEnvelope) => void): () => void;

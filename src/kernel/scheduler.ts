@@ -1,11 +1,29 @@
 import { createTask, validate, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import type { HealthState } from '../plugin/types.js';
 
 /** A scheduled task of one instance. */
 export interface Task {
   stop(): void;
   /** Next planned run, or null when stopped. */
   nextRun(): Date | null;
+}
+
+/** Where a task reports its runs: the instance's health (`ctx.health`). */
+export interface TaskHealth {
+  set(state: HealthState, reason?: string): void;
+}
+
+export interface TaskOptions {
+  /** Names the task in logs (and in health reasons); default: the expression or the interval. */
+  name?: string;
+  /**
+   * Tie the instance's health to the runs: a run that throws is logged as `<name> run failed:
+   * <message>` and sets `degraded` with the reason `last <name> run failed: <message>`; the next
+   * run that succeeds sets `healthy` again (a success after a success leaves health alone). Without
+   * it, a failing run is only logged.
+   */
+  health?: TaskHealth;
 }
 
 /**
@@ -18,10 +36,10 @@ export interface Scheduler {
   cron(
     expression: string,
     fn: () => void | Promise<void>,
-    options?: { name?: string; timezone?: string },
+    options?: TaskOptions & { timezone?: string },
   ): Task;
   /** Run `fn` every `ms` milliseconds. */
-  every(ms: number, fn: () => void | Promise<void>, options?: { name?: string }): Task;
+  every(ms: number, fn: () => void | Promise<void>, options?: TaskOptions): Task;
 }
 
 /** The kernel's handle on an instance scheduler. */
@@ -40,16 +58,27 @@ export function createScheduler(log: Logger): InstanceScheduler {
   let started = false;
 
   const inProgress = new Set<Promise<void>>();
-  const guarded = (name: string, fn: () => void | Promise<void>) => {
+  const guarded = (name: string, fn: () => void | Promise<void>, health?: TaskHealth) => {
     let busy = false;
+    let failing = false;
     return async () => {
       if (busy) return;
       busy = true;
       const run = (async () => {
         try {
           await fn();
+          if (failing) health?.set('healthy');
+          failing = false;
         } catch (error) {
-          log.error({ err: error, task: name }, `scheduled task "${name}" failed; it keeps its schedule`);
+          if (health) {
+            // Worded as the jobs logged their own failures before the scheduler did it for them.
+            failing = true;
+            const message = error instanceof Error ? error.message : String(error);
+            log.error({ err: error }, `${name} run failed: ${message}`);
+            health.set('degraded', `last ${name} run failed: ${message}`);
+          } else {
+            log.error({ err: error, task: name }, `scheduled task "${name}" failed; it keeps its schedule`);
+          }
         } finally {
           busy = false;
         }
@@ -68,7 +97,7 @@ export function createScheduler(log: Logger): InstanceScheduler {
   return {
     cron(expression, fn, options = {}) {
       const name = options.name ?? expression;
-      const run = guarded(name, fn);
+      const run = guarded(name, fn, options.health);
       const cronLogger = {
         info: () => {},
         debug: () => {},
@@ -102,7 +131,7 @@ export function createScheduler(log: Logger): InstanceScheduler {
       };
     },
     every(ms, fn, options = {}) {
-      const run = guarded(options.name ?? `every ${ms} ms`, fn);
+      const run = guarded(options.name ?? `every ${ms} ms`, fn, options.health);
       let timer: NodeJS.Timeout | null = null;
       let next: number | null = null;
       const entry: Entry = {

@@ -71,7 +71,6 @@ export default defineJob({
     };
     const outcomes = ctx.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
     const states = ctx.store.collection<AlertState>(COLLECTIONS.jobState);
-    let failing = false;
 
     const measure = async (): Promise<void> => {
       const now = new Date(Date.now());
@@ -105,20 +104,6 @@ export default defineJob({
       await ctx.store.flush();
     };
 
-    ctx.scheduler.cron(
-      o.schedule,
-      async () => {
-        try {
-          await measure();
-          if (failing) ctx.health.set('healthy');
-          failing = false;
-        } catch (error) {
-          failing = true;
-          ctx.log.error({ err: error }, `accuracy run failed: ${(error as Error).message}`);
-          ctx.health.set('degraded', `last accuracy run failed: ${(error as Error).message}`);
-        }
-      },
-      { name: 'accuracy' },
-    );
+    ctx.scheduler.cron(o.schedule, measure, { name: 'accuracy', health: ctx.health });
   },
 });

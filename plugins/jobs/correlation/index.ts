@@ -5,8 +5,7 @@ import { parseDuration } from '../../../src/config/durations.js';
 import { defineJob } from '../../../src/plugin/define.js';
 import { Duration } from '../../../src/plugin/schema.js';
 import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../../src/store/records.js';
-import { DROPPED_SCORE, REPLACED_SCORE, confirmedScore } from './score.js';
-import { waitedMinutes } from './waited.js';
+import { confirmed, dropped, replaced, settleBlock, type Settlement, type SettleRules } from './settle.js';
 
 interface ChainState {
   height: number | null;
@@ -19,7 +18,8 @@ interface ChainState {
  * wall clock, checked every `checkEvery`, and by block time against the transaction's first-seen
  * time, so a simulated or replayed feed settles on its own clock). Emits
  * `whale.confirmed|replaced|dropped` and stores each outcome with its score. `minutesWaited` is
- * measured on the feed's clock (block time − first seen, see {@link waitedMinutes}).
+ * measured on the feed's clock (block time − first seen, see `waitedMinutes`); settling itself is
+ * pure, in settle.ts.
  *
  * Predictions are flushed to the store before the next event is handled, so they survive a
  * crash; an outcome is recorded once (a txid with an outcome is never settled again). When
@@ -61,29 +61,16 @@ export default defineJob({
     });
     const recentlyRemoved = new LRUCache<string, { reason: string; at: string }>({ max: 10_000 });
 
-    const settle = (
-      p: PredictionRecord,
-      at: string,
-      outcome: Omit<
-        OutcomeRecord,
-        'txid' | 'detectedAt' | 'settledAt' | 'valueSats' | 'predictedBlocks' | 'urgencyLevel'
-      >,
-    ) => {
-      predictions.delete(p.txid);
-      outcomes.put(p.txid, {
-        txid: p.txid,
-        detectedAt: p.detectedAt,
-        settledAt: at,
-        valueSats: p.valueSats,
-        predictedBlocks: p.predictedBlocks,
-        urgencyLevel: p.urgencyLevel,
-        ...outcome,
-      });
+    const rules: SettleRules = {
+      dropAfter: ctx.options.dropAfter,
+      dropAfterMs,
+      unknownAfterBlocks: ctx.options.unknownAfterBlocks,
     };
 
-    const dropped = (p: PredictionRecord, at: string, reason: string) => {
-      settle(p, at, { status: 'dropped', reason, score: DROPPED_SCORE });
-      ctx.bus.publish('whale.dropped', { txid: p.txid, reason });
+    const apply = ({ outcome, event }: Settlement) => {
+      predictions.delete(outcome.txid);
+      outcomes.put(outcome.txid, outcome);
+      if (event) ctx.bus.publish(event.type, event.data);
     };
 
     const onDetected = (e: Envelope<'whale.detected'>) => {
@@ -108,84 +95,43 @@ export default defineJob({
       if (!p) return;
       const mined = recentlyMined.get(txid);
       if (mined)
-        return confirm({ ...p, tipHeight: mined.height - 1 }, mined.height, mined.at, mined.blockTime);
-      const replaced = recentlyReplaced.get(txid);
-      if (replaced) return replace(p, replaced.byTxid, replaced.fullRbf, replaced.at);
+        return apply(
+          confirmed({ ...p, tipHeight: mined.height - 1 }, mined.height, mined.at, mined.blockTime),
+        );
+      const replacedBy = recentlyReplaced.get(txid);
+      if (replacedBy) return apply(replaced(p, replacedBy.byTxid, replacedBy.fullRbf, replacedBy.at));
       const removed = recentlyRemoved.get(txid);
-      if (removed) dropped(p, removed.at, `removed from the mempool (${removed.reason})`);
-    };
-
-    const confirm = (p: PredictionRecord, height: number, at: string, blockTime: string) => {
-      const blocksWaited = p.tipHeight === null ? 1 : Math.max(1, height - p.tipHeight);
-      const minutesWaited = waitedMinutes(p, at, blockTime);
-      settle(p, at, {
-        status: 'confirmed',
-        height,
-        blocksWaited,
-        minutesWaited,
-        score: confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel),
-      });
-      ctx.bus.publish('whale.confirmed', {
-        txid: p.txid,
-        height,
-        blocksWaited,
-        minutesWaited,
-        predictedBlocks: p.predictedBlocks,
-      });
-    };
-
-    const replace = (p: PredictionRecord, byTxid: string, fullRbf: boolean, at: string) => {
-      settle(p, at, { status: 'replaced', byTxid, score: REPLACED_SCORE });
-      ctx.bus.publish('whale.replaced', { txid: p.txid, byTxid, fullRbf });
+      if (removed) apply(dropped(p, removed.at, `removed from the mempool (${removed.reason})`));
     };
 
     const onBlock = (e: Envelope<'block.connected'>) => {
-      const { height, txids } = e.data;
-      if (chain.height !== null && height > chain.height + 1) {
-        const from = chain.height + 1;
-        let marked = 0;
-        for (const [, p] of predictions.entries())
-          if (p.uncertainSince === undefined)
-            (predictions.put(p.txid, { ...p, uncertainSince: from }), marked++);
-        if (marked)
-          ctx.log.warn(
-            { from, to: height - 1 },
-            `blocks ${from}–${height - 1} were missed: ${marked} pending whale(s) may have confirmed unseen`,
-          );
+      for (const txid of e.data.txids)
+        recentlyMined.set(txid, { height: e.data.height, at: e.time, blockTime: e.data.time });
+      const pending = Array.from(predictions.entries(), ([, p]) => p);
+      const result = settleBlock(pending, { ...e.data, arrivedAt: e.time }, chain.height, rules);
+      if (result.missed) {
+        const { from, to, uncertain } = result.missed;
+        ctx.log.warn(
+          { from, to },
+          `blocks ${from}–${to} were missed: ${uncertain} pending whale(s) may have confirmed unseen`,
+        );
       }
-      const mined = new Set(txids);
-      for (const txid of txids) recentlyMined.set(txid, { height, at: e.time, blockTime: e.data.time });
-      for (const [txid, p] of [...predictions.entries()]) {
-        if (mined.has(txid)) {
-          confirm(p, height, e.time, e.data.time);
-        } else if (Date.parse(e.data.time) - Date.parse(p.firstSeen) >= dropAfterMs) {
-          // Judged on the chain's clock too, so a replayed or simulated feed settles by its own time.
-          dropped(p, e.time, `not confirmed within ${ctx.options.dropAfter}`);
-        } else if (p.tipHeight === null) {
-          // Detected before the first block this job saw: the chain tip then was this block's parent.
-          predictions.put(p.txid, { ...p, tipHeight: height - 1 });
-        } else if (
-          p.uncertainSince !== undefined &&
-          height - p.uncertainSince >= ctx.options.unknownAfterBlocks
-        ) {
-          settle(p, e.time, {
-            status: 'unknown',
-            reason: 'Spout missed blocks while it was down; this whale was not seen again',
-            score: null,
-          });
-          ctx.log.info({ txid }, 'outcome unknown: not seen since missed blocks');
-        }
+      for (const p of result.updated) predictions.put(p.txid, p);
+      for (const settlement of result.settled) {
+        apply(settlement);
+        if (settlement.outcome.status === 'unknown')
+          ctx.log.info({ txid: settlement.outcome.txid }, 'outcome unknown: not seen since missed blocks');
       }
-      if (chain.height === null || height > chain.height) {
-        chain.height = height;
-        states.put(ctx.instance, { height });
+      if (result.tip !== chain.height) {
+        chain.height = result.tip;
+        states.put(ctx.instance, { height: result.tip });
       }
     };
 
     const onReplaced = (e: Envelope<'tx.replaced'>) => {
       recentlyReplaced.set(e.data.txid, { byTxid: e.data.byTxid, fullRbf: e.data.fullRbf, at: e.time });
       const p = predictions.get(e.data.txid);
-      if (p) replace(p, e.data.byTxid, e.data.fullRbf, e.time);
+      if (p) apply(replaced(p, e.data.byTxid, e.data.fullRbf, e.time));
     };
 
     ctx.bus.subscribe(
@@ -204,7 +150,7 @@ export default defineJob({
           case 'tx.removed': {
             recentlyRemoved.set(e.data.txid, { reason: e.data.reason, at: e.time });
             const p = predictions.get(e.data.txid);
-            if (p) dropped(p, e.time, `removed from the mempool (${e.data.reason})`);
+            if (p) apply(dropped(p, e.time, `removed from the mempool (${e.data.reason})`));
             break;
           }
           case 'tx.seen': {
@@ -224,12 +170,12 @@ export default defineJob({
 
     ctx.scheduler.every(parseDuration(ctx.options.checkEvery), async () => {
       const now = Date.now();
-      let n = 0;
-      for (const [, p] of [...predictions.entries()]) {
-        if (now - Date.parse(p.detectedAt) >= dropAfterMs)
-          (dropped(p, new Date(now).toISOString(), `not confirmed within ${ctx.options.dropAfter}`), n++);
-      }
-      if (n) await ctx.store.flush();
+      const expired = Array.from(predictions.entries(), ([, p]) => p).filter(
+        (p) => now - Date.parse(p.detectedAt) >= dropAfterMs,
+      );
+      for (const p of expired)
+        apply(dropped(p, new Date(now).toISOString(), `not confirmed within ${ctx.options.dropAfter}`));
+      if (expired.length > 0) await ctx.store.flush();
     });
     ctx.onStop(() => ctx.store.flush());
   },

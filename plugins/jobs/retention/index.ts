@@ -22,26 +22,15 @@ export default defineJob({
     days: Type.Integer({ minimum: 1, default: 90, description: 'Keep records for this many days.' }),
   }),
   setup(ctx) {
-    let failing = false;
-    ctx.scheduler.cron(
-      ctx.options.schedule,
-      async () => {
-        const cutoff = Date.now() - ctx.options.days * DAY_MS;
-        try {
-          const counts = await prune(ctx.store, cutoff);
-          ctx.log.info(
-            { deleted: counts, days: ctx.options.days, before: new Date(cutoff).toISOString() },
-            `retention: deleted ${describeCounts(counts)} older than ${ctx.options.days} days`,
-          );
-          if (failing) ctx.health.set('healthy');
-          failing = false;
-        } catch (error) {
-          failing = true;
-          ctx.log.error({ err: error }, `retention run failed: ${(error as Error).message}`);
-          ctx.health.set('degraded', `last retention run failed: ${(error as Error).message}`);
-        }
-      },
-      { name: 'retention' },
-    );
+    const { days } = ctx.options;
+    const run = async () => {
+      const cutoff = Date.now() - days * DAY_MS;
+      const counts = await prune(ctx.store, cutoff);
+      ctx.log.info(
+        { deleted: counts, days, before: new Date(cutoff).toISOString() },
+        `retention: deleted ${describeCounts(counts)} older than ${days} days`,
+      );
+    };
+    ctx.scheduler.cron(ctx.options.schedule, run, { name: 'retention', health: ctx.health });
   },
 });

@@ -267,3 +267,48 @@ describe('accuracy job (fake time)', () => {
     });
   });
 });
+
+describe('accuracy job health (fake time)', () => {
+  it('a failing run is logged and marks the instance degraded; the next successful run makes it healthy', async () => {
+    vi.useFakeTimers({ now: T0 });
+    const memory = createMemoryStore();
+    let failing = true;
+    const store: Store = {
+      ...memory,
+      collections: () => memory.collections(),
+      flush: () => memory.flush(),
+      collection<T>(name: string) {
+        const c = memory.collection<T>(name);
+        if (name !== COLLECTIONS.outcomes) return c;
+        return {
+          get: (id: string) => c.get(id),
+          has: (id: string) => c.has(id),
+          put: (id: string, doc: T) => c.put(id, doc),
+          delete: (id: string) => c.delete(id),
+          get size() {
+            return c.size;
+          },
+          entries() {
+            if (failing) throw new Error('outcomes unreadable');
+            return c.entries();
+          },
+        };
+      },
+    };
+    const { kernel, log } = await startAccuracy(store);
+    await vi.advanceTimersByTimeAsync(5 * MIN);
+    expect(kernel.health.report().instances.acc).toMatchObject({
+      state: 'degraded',
+      reason: 'last accuracy run failed: outcomes unreadable',
+    });
+    const error = log.lines.find((l) => l.level === 'error');
+    expect(error).toMatchObject({ instance: 'acc', msg: 'accuracy run failed: outcomes unreadable' });
+    expect(error?.err).toMatchObject({ message: 'outcomes unreadable' });
+
+    failing = false;
+    await vi.advanceTimersByTimeAsync(5 * MIN);
+    expect(log.lines.at(-1)?.msg).toBe('not enough data (0 of 20)');
+    expect(kernel.health.report().instances.acc).toMatchObject({ state: 'healthy' });
+    await kernel.stop();
+  });
+});

@@ -401,3 +401,67 @@ describe("correlation: minutesWaited on the input's clock", () => {
     expect(perBlock).toBeLessThan(13);
   });
 });
+
+describe('correlation after missed blocks', () => {
+  // Fixed times: only distances between firstSeen and block times matter (dropAfter is 72h).
+  const T0 = Date.parse('2026-11-21T10:00:00.000Z');
+  const iso = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+  const whale = (txid: string) => ({
+    txid,
+    valueSats: 500e8,
+    feeSats: 2000,
+    vsize: 200,
+    feeRate: 10,
+    inputs: [],
+    outputs: [],
+    rbfSignaling: false,
+    firstSeen: iso(1),
+  });
+  const block = (height: number, txids: string[] = []) => ({
+    height,
+    hash: height.toString(16).padStart(64, '0'),
+    time: iso(10 * (height - 100)),
+    txids,
+  });
+
+  it('warns, keeps a whale seen again pending, confirms one a later block holds, marks the rest unknown', async () => {
+    const run = await runYaml(
+      'inputs:\n  feed: { use: replay }\ndetectors:\n  whales: { use: whale }\njobs:\n  correlation: { use: correlation, unknownAfterBlocks: 3 }\n',
+    );
+    cleanups.push(run.stop);
+    const [seen, mined, lost] = ['1', '2', '3'].map((c) => c.repeat(64)) as [string, string, string];
+    const predictions = run.store.collection<{ uncertainSince?: number }>(COLLECTIONS.predictions);
+    const outcomes = run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
+    run.kernel.bus.publish('block.connected', block(100), 'feed');
+    for (const txid of [seen, mined, lost]) run.kernel.bus.publish('tx.seen', whale(txid), 'feed');
+    await waitFor(() => predictions.size === 3, 5000, 'three predictions');
+
+    run.kernel.bus.publish('block.connected', block(103), 'feed'); // 101 and 102 missed
+    await waitFor(() => predictions.get(lost)?.uncertainSince === 101, 5000, 'uncertain');
+    expect(run.log.lines.find((l) => l.level === 'warn')).toMatchObject({
+      from: 101,
+      to: 102,
+      msg: 'blocks 101–102 were missed: 3 pending whale(s) may have confirmed unseen',
+    });
+    run.kernel.bus.publish('tx.seen', whale(seen), 'feed');
+    run.kernel.bus.publish('block.connected', block(104, [mined]), 'feed');
+    await waitFor(() => outcomes.has(mined), 5000, 'the confirmation');
+    expect(predictions.get(seen)?.uncertainSince).toBeUndefined();
+
+    run.kernel.bus.publish('block.connected', block(105), 'feed');
+    await waitFor(() => outcomes.has(lost), 5000, 'the unknown outcome');
+    await run.kernel.bus.drain();
+    expect(outcomes.get(mined)).toMatchObject({ status: 'confirmed', height: 104, blocksWaited: 4 });
+    expect(outcomes.get(lost)).toMatchObject({
+      status: 'unknown',
+      score: null,
+      settledAt: expect.any(String),
+    });
+    expect(predictions.has(seen)).toBe(true);
+    expect(run.log.lines.filter((l) => l.msg === 'outcome unknown: not seen since missed blocks')).toEqual([
+      expect.objectContaining({ txid: lost, level: 'info' }),
+    ]);
+    expect(run.of('whale.confirmed').map((e) => (e.data as WhaleConfirmed).txid)).toEqual([mined]);
+    expect(run.store.collection(COLLECTIONS.jobState).get('correlation')).toEqual({ height: 105 });
+  });
+});

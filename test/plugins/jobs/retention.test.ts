@@ -197,3 +197,41 @@ describe('retention job (fake time)', () => {
     expect([...store.collection('outcomes').entries()].map(([id]) => id)).toEqual(['young']);
   });
 });
+
+describe('retention job health (fake time)', () => {
+  it('a failing run is logged and marks the instance degraded; the next successful run makes it healthy', async () => {
+    vi.useFakeTimers({ now: T0 });
+    const memory = createMemoryStore();
+    memory.collection('outcomes').put('old', { settledAt: iso(T0 - 95 * DAY) }); // so the run flushes
+    let failing = true;
+    const store: Store = {
+      ...memory,
+      collection: (name) => memory.collection(name),
+      collections: () => memory.collections(),
+      flush: () => (failing ? Promise.reject(new Error('disk full')) : memory.flush()),
+    };
+    const log = captureLog();
+    const kernel = createKernel({
+      config: config([
+        instance('ret', retention, { options: options({ schedule: '*/10 * * * * *', days: 30 }) }),
+      ]),
+      log: log.log,
+      store,
+    });
+    await kernel.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(kernel.health.report().instances.ret).toMatchObject({
+      state: 'degraded',
+      reason: 'last retention run failed: disk full',
+    });
+    const error = log.lines.find((l) => l.level === 'error');
+    expect(error).toMatchObject({ instance: 'ret', msg: 'retention run failed: disk full' });
+    expect(error?.err).toMatchObject({ message: 'disk full' });
+
+    failing = false;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(kernel.health.report().instances.ret).toMatchObject({ state: 'healthy' });
+    expect(kernel.health.report().instances.ret?.reason).toBeUndefined();
+    await kernel.stop();
+  });
+});
