@@ -1,11 +1,19 @@
 /**
- * Spout's public API for plugin authors and embedders.
+ * Spout's public API, grouped by who needs it (as grammY's `mod.ts` is). Everything a built-in
+ * plugin uses is here: a third-party plugin can do what the webhook or websocket output does
+ * (a test keeps `plugins/**` importing `src/` through this file only).
  * @example
  * import { defineOutput, Type } from 'spout';
  */
+
+// ── For every plugin author ───────────────────────────────────────────────────────────────────
+// Defining a plugin, its options and its errors.
 export { defineInput, defineDetector, defineOutput, defineJob } from './plugin/define.js';
 export { StringEnum, Secret, Duration, Cron } from './plugin/schema.js';
 export { Type } from '@sinclair/typebox';
+export { optionError, problemList, type OptionProblem, type ProblemList } from './plugin/problems.js';
+export { createError, SpoutError, ERROR_CODES, type ErrorCode } from './kernel/errors.js';
+export { parseDuration } from './config/durations.js';
 export type {
   PluginKind,
   PluginContext,
@@ -22,11 +30,69 @@ export type {
   EventPattern,
   HealthState,
 } from './plugin/types.js';
+// The events, their envelopes and ids.
 export type * from './bus/events.js';
-export type { Envelope, AnyEnvelope } from './bus/envelope.js';
+export { EVENT_TYPES } from './bus/events.js';
+export { eventId, type Envelope, type AnyEnvelope } from './bus/envelope.js';
+// What the context hands out.
 export type { Store, Collection } from './store/port.js';
 export type { Scheduler, Task } from './kernel/scheduler.js';
+export { isCronExpression } from './kernel/scheduler.js';
 export type { HttpRoutes, RouteHandler, UpgradeHandler } from './http/server.js';
-export { parseDuration } from './config/durations.js';
-export { optionError, problemList, type OptionProblem, type ProblemList } from './plugin/problems.js';
-export { createError, SpoutError, ERROR_CODES, type ErrorCode } from './kernel/errors.js';
+export { sendJson } from './http/server.js';
+export { counter, gauge, histogram } from './plugin/metrics.js';
+
+// ── For outputs: routing, and delivering as the built-ins do ──────────────────────────────────
+export { createFilter, eventMatcher } from './kernel/routing.js';
+export { EVENT_PATTERNS, FilterSchema, type Filter } from './config/kernel-schema.js';
+// The durable outbox (webhook, e-mail): at-least-once, retried, dead letters.
+export { createOutboxWorker } from './delivery/outbox/worker.js';
+export { createOutboxObserver } from './delivery/outbox/observe.js';
+export {
+  DEFAULT_SCHEDULE,
+  type AttemptResult,
+  type SendResult,
+  type Verdict,
+} from './delivery/outbox/policy.js';
+export type { DeliveryAttempt, DeliveryStatus, OutboxRecord } from './delivery/outbox/record.js';
+// Chat messages (Telegram, Discord): posted once, edited in place when the whale settles.
+export { createChatInstance, type ChatClient } from './delivery/chat/instance.js';
+export { networkFailure, type ChatFailure } from './delivery/chat/failure.js';
+export { chatOptions, resolveChatOptions } from './delivery/chat/options.js';
+export type { ChatMessageRecord } from './delivery/chat/record.js';
+export { fillTemplate, parseTemplate, type Template } from './delivery/chat/template.js';
+export {
+  noticeText,
+  recordView,
+  SAMPLE_VIEW,
+  type Placeholder,
+  type View,
+} from './delivery/chat/view.js';
+// `spout test OUTPUT` marks its sample events.
+export { isTestEnvelope, TEST_LABEL } from './delivery/test-marker.js';
+
+// ── For plugins that serve subscribers (tokens, rate limits) ──────────────────────────────────
+export {
+  verifyToken,
+  type RefusalReason,
+  type TokenClaims,
+  type Verification,
+} from './auth/tokens.js';
+export { secretProblem } from './auth/secret.js';
+export { addressKey } from './auth/address.js';
+export { createRateLimiter, type RateLimiter } from './auth/rate-limit.js';
+export { joinTokenHub } from './auth/hub.js';
+
+// ── For jobs: the records the built-in jobs keep, and statistics ──────────────────────────────
+export {
+  COLLECTIONS,
+  type OutcomeRecord,
+  type OutcomeStatus,
+  type PredictionRecord,
+  type TokenRecord,
+} from './store/records.js';
+export { aggregate } from './stats/aggregate.js';
+export { parseSince } from './stats/since.js';
+
+// ── Advanced: networking helpers the live inputs use ──────────────────────────────────────────
+export { createCancellableLookup, type CancellableLookup } from './net/lookup.js';

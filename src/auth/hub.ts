@@ -1,22 +1,11 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
-import { writePidFile } from '../store/outbox.js';
-import {
-  answerRequest,
-  createFileAges,
-  readRequest,
-  removeStaleAnswers,
-  REQUEST_GRACE_MS,
-  REQUEST_STALE_MS,
-  requestNames,
-} from '../store/request-folder.js';
+import { createRequestReader, defineRequestHandler } from '../control/reader.js';
 import type { Store } from '../store/port.js';
 import { createTokenRegistry, type TokenRegistry } from './registry.js';
 import {
-  parseTokenRequest,
   tokenConsumerFile,
+  tokenRequestOf,
   tokenRequestsDir,
   type TokenRequest,
   type TokenRequestResult,
@@ -72,7 +61,7 @@ export async function joinTokenHub(
 ): Promise<{ hub: TokenHub; release: () => Promise<void> }> {
   let shared = hubs.get(store);
   if (!shared) {
-    shared = startHub(store, log, { graceMs: REQUEST_GRACE_MS, staleMs: REQUEST_STALE_MS, ...folder });
+    shared = startHub(store, log, folder);
     hubs.set(store, shared);
     // A failed start must not be cached for the next instance.
     shared.catch(() => hubs.delete(store));
@@ -95,11 +84,7 @@ export async function joinTokenHub(
   };
 }
 
-async function startHub(
-  store: Store,
-  log: Logger,
-  folder: RequestFolderOptions & { graceMs: number; staleMs: number },
-): Promise<Shared> {
+async function startHub(store: Store, log: Logger, folder: RequestFolderOptions): Promise<Shared> {
   const registry = createTokenRegistry(store);
   const listeners = new Set<RevocationListener>();
   const revoke = (jti: string, now = new Date()): TokenRequestResult => {
@@ -121,13 +106,7 @@ async function startHub(
   const shared: Shared = { hub, listeners, users: 0, stop: async () => {} };
   if (!isAbsolute(store.location)) return shared; // a memory store: no other process can reach it
 
-  const dir = tokenRequestsDir(store.location);
-  const consumer = tokenConsumerFile(store.location);
-  const ages = createFileAges(folder.now);
-  await mkdir(dir, { recursive: true });
-  await writePidFile(consumer);
-
-  const apply = (request: TokenRequest): TokenRequestResult => {
+  const applyRequest = (request: TokenRequest): TokenRequestResult => {
     if (request.type === 'token.issued') {
       registry.record(request.record);
       return {};
@@ -144,55 +123,25 @@ async function startHub(
     );
     return result;
   };
-
-  let running = false;
-  let again = false;
-  const drain = async () => {
-    if (running) return void (again = true);
-    running = true;
-    try {
-      do {
-        again = false;
-        const all = await readdir(dir);
-        for (const name of requestNames(all)) {
-          const file = join(dir, name);
-          let result: TokenRequestResult;
-          try {
-            // A file that does not parse yet may still be being written in place: next time.
-            const read = await readRequest(file, parseTokenRequest, ages, folder.graceMs);
-            if (read === 'later' || read === 'gone') continue; // 'gone': taken meanwhile
-            result = 'error' in read ? { error: 'not a token request' } : apply(read.request);
-            await store.flush();
-          } catch (error) {
-            result = { error: (error as Error).message };
-            log.error({ err: error, request: name }, `could not apply ${name}: ${(error as Error).message}`);
-          }
-          await answerRequest(file, result).catch(() => rm(file, { force: true }));
-        }
-        await removeStaleAnswers(dir, all, ages, folder.staleMs);
-      } while (again);
-    } catch (error) {
-      log.warn({ err: error }, `cannot read ${dir}: ${(error as Error).message}`);
-    } finally {
-      running = false;
-    }
-  };
-
-  let watcher: FSWatcher | null = null;
-  try {
-    watcher = watch(dir, () => void drain());
-    watcher.on('error', () => {}); // the poll below still runs
-  } catch {
-    // Some file systems cannot be watched: polling alone still meets the second.
-  }
-  const timer = setInterval(() => void drain(), POLL_MS);
-  timer.unref();
-  await drain(); // requests left while no consumer was running
-  shared.stop = async () => {
-    clearInterval(timer);
-    watcher?.close();
-    const holder = await readFile(consumer, 'utf8').catch(() => '');
-    if (holder === String(process.pid)) await rm(consumer, { force: true });
-  };
+  const handler = defineRequestHandler<TokenRequest>({
+    parse: tokenRequestOf,
+    async apply(request) {
+      const result = applyRequest(request);
+      await store.flush();
+      return result;
+    },
+  });
+  const reader = createRequestReader({
+    ...folder,
+    dir: tokenRequestsDir(store.location),
+    pidFile: tokenConsumerFile(store.location),
+    handlers: { 'token.issued': handler, 'token.revoke': handler },
+    invalid: 'not a token request',
+    intervalMs: POLL_MS,
+    watch: true,
+    log,
+  });
+  await reader.start(); // applies requests left while no consumer was running
+  shared.stop = reader.stop;
   return shared;
 }

@@ -1,12 +1,12 @@
+import { parseJsonObject, type JsonObject } from '../control/channel.js';
 import type { TokenRecord } from '../store/records.js';
-import { parseJsonObject } from '../store/request-folder.js';
 
 /**
  * While `spout run` owns the store, `spout token create|revoke` leave their changes as request
  * files in this folder beside the store; the running process applies them (and closes revoked
- * connections) at once. A folder of its own: the deliveries folder's reader would take these
- * files for delivery retries. Written, read, answered and cleaned up as every request folder is
- * (see `writeRequest`, `readRequest`, `answerRequest` in src/store/outbox.ts).
+ * connections) at once. A folder of its own: only a process with a websocket output or the API
+ * applies token requests (see {@link tokenConsumerFile}), and requests left while none runs wait
+ * for one. Written, read, answered and cleaned up as every request folder is (src/control/).
  */
 export const tokenRequestsDir = (storePath: string): string => `${storePath}.token-requests`;
 
@@ -36,10 +36,8 @@ export interface TokenRequestResult {
   error?: string;
 }
 
-/** A request file's content, or null when it is not one. */
-export function parseTokenRequest(text: string): TokenRequest | null {
-  const r = parseJsonObject(text);
-  if (r === null) return null;
+/** A {@link TokenRequest} from a request file's object, or null when it is not one. */
+export function tokenRequestOf(r: JsonObject): TokenRequest | null {
   if (
     r.type === 'token.revoke' &&
     typeof r.jti === 'string' &&
@@ -55,4 +53,10 @@ export function parseTokenRequest(text: string): TokenRequest | null {
   )
     return { type: 'token.issued', record: r.record as TokenRecord };
   return null;
+}
+
+/** A {@link TokenRequest} from a request file's text, or null when it is not one. */
+export function parseTokenRequest(text: string): TokenRequest | null {
+  const r = parseJsonObject(text);
+  return r && tokenRequestOf(r);
 }

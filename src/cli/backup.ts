@@ -1,11 +1,11 @@
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pidFile, processAlive } from '../control/pid.js';
+import { sendRequest, withdrawRequest } from '../control/writer.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { backupText, readBackupFile, restoreStore, writeFileAtomic } from '../store/backup.js';
 import { journalPath, readStoreFiles } from '../store/file-format.js';
-import { pidFile, processAlive, requestsDir } from '../store/outbox.js';
-import { awaitAnswer, writeRequest } from '../store/request-folder.js';
-import type { BackupAnswer } from './control.js';
+import { requestsDir, type BackupAnswer, type BackupRequest } from './control.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
@@ -98,10 +98,10 @@ const running = (store: string): boolean => processAlive(pidFile(store));
 /** Ask the running process for the snapshot, then move it to `target`. Returns an error sentence on failure. */
 async function viaRunningProcess(store: string, target: string): Promise<true | string> {
   const dir = requestsDir(store);
-  const file = await writeRequest(dir, { type: 'backup' });
-  const answer = await awaitAnswer<BackupAnswer | { error: string }>(file, WAIT_MS);
+  const request: BackupRequest = { type: 'backup' };
+  const { file, answer } = await sendRequest<BackupAnswer | { error: string }>(dir, request, WAIT_MS);
   if (!answer) {
-    await rm(file, { force: true });
+    await withdrawRequest(file);
     return `the running spout did not answer within ${WAIT_MS / 1000} s (is it stuck, or older than spout backup?); nothing was written`;
   }
   if ('error' in answer) return `the running spout could not write the backup: ${answer.error}`;

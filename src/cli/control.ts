@@ -1,33 +1,16 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  parseRetryRequest,
-  pidFile,
-  requestsDir,
-  requeue,
-  writePidFile,
-  type RetryRequest,
-} from '../store/outbox.js';
-import {
-  answerRequest,
-  createFileAges,
-  readRequest,
-  removeStaleAnswers,
-  REQUEST_GRACE_MS,
-  REQUEST_STALE_MS,
-  requestNames,
-} from '../store/request-folder.js';
-import {
-  backupText,
-  parseBackupRequest,
-  snapshotOf,
-  writeFileAtomic,
-  type BackupRequest,
-} from '../store/backup.js';
+import { parseJsonObject, type JsonObject } from '../control/channel.js';
+import { pidFile } from '../control/pid.js';
+import { createRequestReader, defineRequestHandler } from '../control/reader.js';
+import { requeue } from '../delivery/outbox/requeue.js';
+import type { OutboxRecord } from '../delivery/outbox/record.js';
+import { backupText, snapshotOf, writeFileAtomic } from '../store/backup.js';
 import type { Store } from '../store/port.js';
 import { COLLECTIONS } from '../store/records.js';
-import type { OutboxRecord } from '../delivery/outbox/record.js';
+
+/** Folder where other commands leave requests for the running process (`spout deliveries retry`, `spout backup`). */
+export const requestsDir = (storePath: string): string => `${storePath}.requests`;
 
 export interface ControlOptions {
   /** How often the folder is read (ms). */
@@ -42,13 +25,11 @@ export interface ControlOptions {
 
 /**
  * While `spout run` runs it owns the store (lowdb is single-process): it writes a pid file, and
- * other commands leave requests in a folder beside the store instead of writing it. This picks
- * them up every `intervalMs` (`deliveries.retry`; `backup`, which writes the store's snapshot
- * beside the request for `spout backup`), applies them to the store, answers each
- * (`<request>.done`, which the command reads and removes) and removes the request. Only complete `*.json` files are
- * taken (commands write aside and rename); one that does not parse is retried until it has not
- * changed for `graceMs`, then answered with an error. Returns a stop function that also removes
- * the pid file.
+ * other commands leave requests in {@link requestsDir} instead of writing it. This applies them
+ * to the store (`deliveries.retry`; `backup`, which writes the store's snapshot beside the
+ * request for `spout backup`) and answers each, through the request channel (src/control/):
+ * requests left before it started are applied before it resolves, later ones as they come.
+ * Returns a stop function that also removes the pid file.
  */
 export async function startControl(
   storePath: string,
@@ -56,69 +37,76 @@ export async function startControl(
   log: Logger,
   options: ControlOptions = {},
 ): Promise<() => Promise<void>> {
-  const { intervalMs = 300, graceMs = REQUEST_GRACE_MS, staleMs = REQUEST_STALE_MS } = options;
-  const ages = createFileAges(options.now);
-  const dir = requestsDir(storePath);
-  await mkdir(dir, { recursive: true });
-  await writePidFile(pidFile(storePath));
-  let busy = false;
-  const poll = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const all = await readdir(dir);
-      for (const name of requestNames(all)) {
-        const file = join(dir, name);
-        let answer: { requeued: number } | BackupAnswer | { error: string };
-        try {
-          const read = await readRequest(file, parseControlRequest, ages, graceMs);
-          if (read === 'later' || read === 'gone') continue;
-          if ('error' in read) throw new Error(read.error);
-          if (read.request.type === 'backup') {
-            answer = await writeBackup(store, file);
-            log.info(
-              { request: name, documents: answer.documents, bytes: answer.bytes },
-              `backup: snapshot of ${answer.documents} document(s) written for spout backup`,
-            );
-          } else {
-            const n = applyRetry(store, read.request, new Date());
-            await store.flush();
-            log.info({ request: name, requeued: n }, `deliveries retry: ${n} delivery(ies) queued again`);
-            answer = { requeued: n };
-          }
-        } catch (error) {
-          log.error(
-            { err: error, request: name },
-            `could not apply the request ${name}: ${(error as Error).message}`,
-          );
-          answer = { error: (error as Error).message };
-        }
-        await answerRequest(file, answer).catch(async (error: unknown) => {
-          log.warn({ err: error, request: name }, `cannot answer ${name}: ${(error as Error).message}`);
-          await rm(file, { force: true });
-        });
-      }
-      await removeStaleAnswers(dir, all, ages, staleMs);
-    } catch (error) {
-      log.warn({ err: error }, `cannot read ${dir}: ${(error as Error).message}`);
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void poll(), intervalMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await rm(pidFile(storePath), { force: true });
-  };
+  const retry = defineRequestHandler<RetryRequest>({
+    parse: retryRequestOf,
+    async apply(request, name) {
+      const n = applyRetry(store, request, new Date());
+      await store.flush();
+      log.info({ request: name, requeued: n }, `deliveries retry: ${n} delivery(ies) queued again`);
+      return { requeued: n };
+    },
+  });
+  const backup = defineRequestHandler<BackupRequest>({
+    parse: backupRequestOf,
+    async apply(_request, name) {
+      const answer = await writeBackup(store, join(requestsDir(storePath), name));
+      log.info(
+        { request: name, documents: answer.documents, bytes: answer.bytes },
+        `backup: snapshot of ${answer.documents} document(s) written for spout backup`,
+      );
+      return answer;
+    },
+  });
+  const reader = createRequestReader({
+    ...options,
+    dir: requestsDir(storePath),
+    pidFile: pidFile(storePath),
+    handlers: { 'deliveries.retry': retry, backup },
+    log,
+  });
+  await reader.start();
+  return reader.stop;
+}
+
+/** A request in {@link requestsDir}: retry these deliveries, or every dead one. */
+export interface RetryRequest {
+  type: 'deliveries.retry';
+  ids?: string[];
+  dead?: boolean;
+}
+
+/** A request in {@link requestsDir}: write the store's snapshot for `spout backup`. */
+export interface BackupRequest {
+  type: 'backup';
 }
 
 /** A request in the control folder: retry deliveries, or take a backup. */
 export type ControlRequest = RetryRequest | BackupRequest;
 
+/** A {@link RetryRequest} from a request file's object, or null when it is not one. */
+export function retryRequestOf(r: JsonObject): RetryRequest | null {
+  if (r.type !== 'deliveries.retry') return null;
+  if (r.dead === true) return { type: 'deliveries.retry', dead: true };
+  if (Array.isArray(r.ids) && r.ids.every((id) => typeof id === 'string'))
+    return { type: 'deliveries.retry', ids: r.ids as string[] };
+  return null;
+}
+
+/** A {@link BackupRequest} from a request file's object, or null when it is not one. */
+export const backupRequestOf = (r: JsonObject): BackupRequest | null =>
+  r.type === 'backup' ? { type: 'backup' } : null;
+
+/** A {@link BackupRequest} from a request file's text, or null when it is not one. */
+export function parseBackupRequest(text: string): BackupRequest | null {
+  const r = parseJsonObject(text);
+  return r && backupRequestOf(r);
+}
+
 /** A {@link ControlRequest} from a request file's text, or null when it is not one. */
-export const parseControlRequest = (text: string): ControlRequest | null =>
-  parseRetryRequest(text) ?? parseBackupRequest(text);
+export function parseControlRequest(text: string): ControlRequest | null {
+  const r = parseJsonObject(text);
+  return r && (retryRequestOf(r) ?? backupRequestOf(r));
+}
 
 /** The answer to a backup request: where the backup waits for the command that asked for it. */
 export interface BackupAnswer {

@@ -1,11 +1,11 @@
+import { pidFile, processAlive } from '../control/pid.js';
+import { sendRequest } from '../control/writer.js';
 import { parseSince } from '../stats/since.js';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
-import { pidFile, processAlive, requestsDir, type RetryRequest } from '../store/outbox.js';
-import { awaitAnswer, writeRequest } from '../store/request-folder.js';
 import { COLLECTIONS } from '../store/records.js';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';
-import { applyRetry } from './control.js';
+import { applyRetry, requestsDir, type RetryRequest } from './control.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
@@ -217,9 +217,7 @@ const running = (path: string): boolean => processAlive(pidFile(path));
 
 async function viaRunningProcess(path: string, request: RetryRequest): Promise<number | string> {
   const dir = requestsDir(path);
-  // Written aside and renamed: the running process never reads half a request.
-  const file = await writeRequest(dir, request);
-  const done = await awaitAnswer<{ requeued?: number; error?: string }>(file, WAIT_MS);
+  const { answer: done } = await sendRequest<{ requeued?: number; error?: string }>(dir, request, WAIT_MS);
   if (!done)
     return `the running spout did not pick the request up within ${WAIT_MS / 1000} s (is it stuck?); it stays queued in ${dir}`;
   return done.error ?? done.requeued ?? 0;

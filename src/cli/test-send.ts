@@ -11,7 +11,7 @@ import { createRedactor } from '../log/redact.js';
 import type { OutputDefinition } from '../plugin/types.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { createMemoryStore } from '../store/memory.js';
-import { pidFile, processAlive } from '../store/outbox.js';
+import { pidFile, processAlive } from '../control/pid.js';
 import type { Collection, Store } from '../store/port.js';
 import { COLLECTIONS } from '../store/records.js';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createTokenRegistry, recordOf, tokenState } from '../auth/registry.js';
 import {
-  parseTokenRequest,
   tokenConsumerFile,
+  tokenRequestOf,
   tokenRequestsDir,
   type TokenRequest,
   type TokenRequestResult,
@@ -13,12 +10,12 @@ import { DEFAULT_SCOPES, SCOPES, parseScopes } from '../auth/scopes.js';
 import { secretProblem } from '../auth/secret.js';
 import { MAX_TOKEN_AGE_S, createToken } from '../auth/tokens.js';
 import { isDuration, parseDuration } from '../config/durations.js';
+import { pidFile, processAlive } from '../control/pid.js';
+import { awaitAnswer, queuedRequests, writeRequest } from '../control/writer.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createRedactor } from '../log/redact.js';
 import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
-import { pidFile, processAlive } from '../store/outbox.js';
-import { awaitAnswer, requestNames, writeRequest } from '../store/request-folder.js';
 import { COLLECTIONS, type TokenRecord } from '../store/records.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
@@ -164,10 +161,8 @@ async function listTokens(path: string): Promise<TokenRecord[]> {
       r,
     ]),
   );
-  const dir = tokenRequestsDir(path);
-  const names = existsSync(dir) ? requestNames(await readdir(dir)) : [];
-  for (const name of names) {
-    const request = parseTokenRequest(await readFile(join(dir, name), 'utf8').catch(() => ''));
+  for (const queued of await queuedRequests(tokenRequestsDir(path))) {
+    const request = tokenRequestOf(queued);
     if (request?.type === 'token.issued')
       byJti.set(request.record.jti, { ...byJti.get(request.record.jti), ...request.record });
     if (request?.type === 'token.revoke')
@@ -214,7 +209,6 @@ async function submit(
     if (!Object.hasOwn(stored, request.jti) && !(await queuedIssue(request.jti)))
       return { ...refused, running: true };
   }
-  // Written aside and renamed: the running process never reads half a request.
   const file = await writeRequest(dir, request);
   if (!consumer) return { result: {}, running: true, queued: true };
   const result = await awaitAnswer<TokenRequestResult>(file, WAIT_MS);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { pidFile, processAlive } from '../control/pid.js';
 import { createError } from '../kernel/errors.js';
 import { isSnapshot, journalPath, type Snapshot } from './file-format.js';
-import { pidFile, processAlive } from './outbox.js';
 import type { Store } from './port.js';
 
 /*
@@ -28,23 +28,6 @@ export interface BackupHeader {
 
 export interface BackupFile extends Snapshot {
   backup: BackupHeader;
-}
-
-/** The request a command leaves in the running process's request folder. */
-export interface BackupRequest {
-  type: 'backup';
-}
-
-/** A {@link BackupRequest} from a request file's text, or null when it is not one. */
-export function parseBackupRequest(text: string): BackupRequest | null {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'backup'
-      ? { type: 'backup' }
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The snapshot of a store as it is in memory now (taken synchronously: nothing changes meanwhile). */

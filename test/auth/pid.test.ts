@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureCli } from '../helpers/cli.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tokenCommand } from '../../src/cli/token.js';
+import { pidFile } from '../../src/control/pid.js';
 import { readStoreFiles } from '../../src/store/file-format.js';
-import { pidFile, processAlive, writePidFile } from '../../src/store/outbox.js';
 
 // The pid files that tell the CLI whether `spout run` owns the store (and whether something
 // applies token requests): a wrong answer makes the CLI write a store another process owns.
@@ -31,38 +31,6 @@ function otherUsersProcess(pid: number) {
     return kill(target, signal);
   });
 }
-
-describe('processAlive', () => {
-  it('only a positive integer is a pid: an empty, zero, negative or torn file names no process', async () => {
-    const dir = await folder();
-    const file = join(dir, 'x.pid');
-    expect(processAlive(file)).toBe(false); // no file
-    for (const text of ['', '\n', '0', '-1', `-${process.pid}`, 'abc', `${process.pid}abc`, '1e3', '1.5'])
-      await writeFile(file, text).then(() =>
-        expect({ text, alive: processAlive(file) }).toEqual({ text, alive: false }),
-      );
-    await writeFile(file, `${process.pid}\n`);
-    expect(processAlive(file)).toBe(true);
-  });
-
-  it('a process that has exited is not alive; one of another user (EPERM) is', async () => {
-    const dir = await folder();
-    const file = join(dir, 'x.pid');
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
-    await writeFile(file, String(gone));
-    expect(processAlive(file)).toBe(false);
-    otherUsersProcess(gone);
-    expect(processAlive(file)).toBe(true);
-  });
-
-  it('writePidFile leaves the whole pid and no temporary file', async () => {
-    const dir = await folder();
-    const file = join(dir, 'spout.json.pid');
-    await writePidFile(file);
-    expect(await readFile(file, 'utf8')).toBe(String(process.pid));
-    expect(await readdir(dir)).toEqual(['spout.json.pid']);
-  });
-});
 
 describe('spout token with a pid file', () => {
   async function workspace() {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { joinTokenHub } from '../../src/auth/hub.js';
 import { parseTokenRequest, tokenRequestsDir } from '../../src/auth/requests.js';
+import { awaitAnswer, writeRequest } from '../../src/control/writer.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
-import { awaitAnswer, writeRequest } from '../../src/store/request-folder.js';
 import { captureLog } from '../helpers/kernel.js';
 
 const cleanups: Array<() => unknown> = [];

@@ -3,19 +3,20 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseControlRequest, startControl, stagedBackup, type BackupAnswer } from '../../src/cli/control.js';
 import {
-  backupText,
   parseBackupRequest,
-  readBackupFile,
-  restoreStore,
-  snapshotOf,
-} from '../../src/store/backup.js';
+  parseControlRequest,
+  requestsDir,
+  startControl,
+  stagedBackup,
+  type BackupAnswer,
+} from '../../src/cli/control.js';
+import { pidFile } from '../../src/control/pid.js';
+import { awaitAnswer, writeRequest } from '../../src/control/writer.js';
+import { backupText, readBackupFile, restoreStore, snapshotOf } from '../../src/store/backup.js';
 import { readStoreFiles } from '../../src/store/file-format.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { pidFile, requestsDir } from '../../src/store/outbox.js';
-import { awaitAnswer, writeRequest } from '../../src/store/request-folder.js';
 import { captureLog } from '../helpers/kernel.js';
 
 const cleanups: Array<() => unknown> = [];

@@ -1,6 +1,6 @@
 import { defineOutput } from '../../../src/plugin/define.js';
 import { createChatInstance } from '../../../src/delivery/chat/instance.js';
-import { createDiscordFormatter } from './embed.js';
+import { createDiscordFormatter } from './format.js';
 import { DiscordOptions, resolveOptions } from './options.js';
 import { createDiscordClient } from './transport.js';
 

@@ -4,7 +4,7 @@ import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { Store } from '../../../src/store/port.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
 import type { Cell } from './layout.js';
-import { btcShort, compose, shortTxid, usd, utc, type RenderContext, type RenderedMail } from './render.js';
+import { btcShort, compose, shortTxid, usd, utc, type RenderContext, type RenderedMail } from './format.js';
 
 /** Store collection of the digests being collected: one document per output instance. */
 export const DIGEST_COLLECTION = COLLECTIONS.emailDigest;
@@ -211,7 +211,7 @@ export function lastPeriod(spanMs: number): string {
  * The digest mail: "[Spout] 3 whales in the last hour", the whales as a table (largest first)
  * and the updates (confirmed, replaced, dropped) of the period.
  */
-export function renderDigest(d: SealedDigest, ctx: RenderContext): RenderedMail {
+export function formatDigest(d: SealedDigest, ctx: RenderContext): RenderedMail {
   const detected = d.items.filter((i) => i.type === 'whale.detected');
   const updates = d.items.filter((i) => i.type !== 'whale.detected');
   const whales = detected.length + d.overflow.whales;

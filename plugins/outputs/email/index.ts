@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createObserver } from '../../../src/delivery/outbox/observe.js';
+import { createOutboxObserver } from '../../../src/delivery/outbox/observe.js';
 import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { isTestEnvelope } from '../../../src/delivery/test-marker.js';
-import { createDigest, isDigestEnvelope, renderDigest, type Digest, type DigestEnvelope } from './digest.js';
+import { createDigest, isDigestEnvelope, formatDigest, type Digest, type DigestEnvelope } from './digest.js';
 import { EmailOptions, resolveOptions } from './options.js';
-import { renderEvent, type RenderedMail } from './render.js';
+import { formatEvent, type RenderedMail } from './format.js';
 import { classifyMail, createMailer, type MailResult } from './send.js';
 
 /** How often the outbox looks for deliveries made pending by `spout deliveries retry`. */
@@ -39,7 +39,7 @@ export default defineOutput({
         subjectPrefix: o.subjectPrefix,
         now: new Date(),
       };
-      const mail = isDigestEnvelope(e) ? renderDigest(e.data, context) : renderEvent(e, context);
+      const mail = isDigestEnvelope(e) ? formatDigest(e.data, context) : formatEvent(e, context);
       return JSON.stringify(mail);
     };
     const worker = createOutboxWorker<AnyEnvelope | DigestEnvelope>({
@@ -50,7 +50,7 @@ export default defineOutput({
       signal: ctx.signal,
       concurrency: o.concurrency,
       scheduleMs: o.scheduleMs,
-      observer: createObserver({
+      observer: createOutboxObserver({
         instance: ctx.instance,
         channel: 'email',
         metrics: ctx.metrics,

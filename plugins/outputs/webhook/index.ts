@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { defineOutput } from '../../../src/plugin/define.js';
-import { createObserver } from '../../../src/delivery/outbox/observe.js';
+import { createOutboxObserver } from '../../../src/delivery/outbox/observe.js';
 import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
@@ -38,7 +38,7 @@ export default defineOutput({
       signal: ctx.signal,
       concurrency: o.concurrency,
       scheduleMs: o.scheduleMs,
-      observer: createObserver({
+      observer: createOutboxObserver({
         instance: ctx.instance,
         channel: 'webhook',
         metrics: ctx.metrics,

@@ -34,7 +34,7 @@ export interface Observer {
   collision(incoming: { id: string; type: string }, existing: OutboxRecord, deliveredAs: string): void;
 }
 
-export function createObserver(deps: {
+export function createOutboxObserver(deps: {
   instance: string;
   /** Names the metrics (`spout_<channel>_…`) and log lines. */
   channel: 'webhook' | 'email';

@@ -3,7 +3,7 @@ import type { WhaleSignal } from '../../../src/bus/events.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
 import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
-import { fitEmbed, LIMITS } from '../../../plugins/outputs/discord/embed.js';
+import { fitEmbed, LIMITS } from '../../../plugins/outputs/discord/format.js';
 import { embedLength } from 'discord.js';
 import { waitFor } from '../../helpers/fake-mempool.js';
 import { startFakeDiscord, type FakeDiscord } from '../../helpers/fake-discord.js';
@@ -137,7 +137,7 @@ describe('discord output against a fake Discord API', () => {
     );
     expect(
       run.log.lines.some(
-        (l) => (l.level === 50 || l.level === 'error') && /Unknown Webhook/.test(String(l.msg)),
+        (l) => l.level === 'error' && /Unknown Webhook/.test(String(l.msg)),
       ),
     ).toBe(true);
     run.kernel.bus.publish('whale.detected', whale(txid(4)), 'test');

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createObserver } from '../../../src/delivery/outbox/observe.js';
+import { createOutboxObserver } from '../../../src/delivery/outbox/observe.js';
 import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
 import { createEnvelope } from '../../../src/bus/envelope.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
@@ -26,7 +26,7 @@ describe('outbox worker', () => {
         calls++;
         throw new Error('cannot render the record');
       },
-      observer: createObserver({
+      observer: createOutboxObserver({
         instance: 'hook',
         channel: 'webhook',
         metrics: new Registry(),

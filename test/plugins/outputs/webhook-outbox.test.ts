@@ -10,7 +10,7 @@ import { readStoreFiles } from '../../../src/store/file-format.js';
 import { openLowdbStore } from '../../../src/store/lowdb.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import type { Store } from '../../../src/store/port.js';
-import { requeue } from '../../../src/store/outbox.js';
+import { requeue } from '../../../src/delivery/outbox/requeue.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
 import type { OutboxRecord } from '../../../src/delivery/outbox/record.js';
 import { newSecret, runWebhooks, startReceiver, turns, type Receiver } from '../../helpers/receiver.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { lastPeriod, renderDigest, type SealedDigest } from '../../../plugins/outputs/email/digest.js';
+import { lastPeriod, formatDigest, type SealedDigest } from '../../../plugins/outputs/email/digest.js';
 import { addressOf, resolveOptions } from '../../../plugins/outputs/email/options.js';
-import { renderEvent, type RenderContext } from '../../../plugins/outputs/email/render.js';
+import { formatEvent, type RenderContext } from '../../../plugins/outputs/email/format.js';
 import { classifyMail, describeError } from '../../../plugins/outputs/email/send.js';
 import { parseSmtpUrl } from '../../../plugins/outputs/email/smtp-url.js';
 import { createEnvelope, eventId } from '../../../src/bus/envelope.js';
@@ -48,10 +48,10 @@ describe('email output: rendering', () => {
       { accuracy: 0.8, window: '7d', threshold: 0.75, level: 'warning', sample: 50 },
       'accuracy',
     );
-    expect(renderEvent(degraded, ctx).subject).toBe('[Spout] accuracy warning: 71% over 7 days');
-    expect(renderEvent(critical, ctx).subject).toBe('[Spout] accuracy critical: 65.4% over 1 day');
-    expect(renderEvent(recovered, ctx).subject).toBe('[Spout] accuracy recovered: 80% over 7 days');
-    const mail = renderEvent(degraded, ctx);
+    expect(formatEvent(degraded, ctx).subject).toBe('[Spout] accuracy warning: 71% over 7 days');
+    expect(formatEvent(critical, ctx).subject).toBe('[Spout] accuracy critical: 65.4% over 1 day');
+    expect(formatEvent(recovered, ctx).subject).toBe('[Spout] accuracy recovered: 80% over 7 days');
+    const mail = formatEvent(degraded, ctx);
     expect(mail.text).toContain('Threshold:');
     expect(mail.text).toContain('75% (warning)');
     expect(mail.html).toContain('42');
@@ -60,8 +60,8 @@ describe('email output: rendering', () => {
 
   it('derives the Message-ID from the event id: the same on every rendering', () => {
     const e = createEnvelope('whale.detected', whale(1, 927), 'whales');
-    const a = renderEvent(e, ctx);
-    const b = renderEvent(e, { ...ctx, now: new Date() });
+    const a = formatEvent(e, ctx);
+    const b = formatEvent(e, { ...ctx, now: new Date() });
     expect(a.messageId).toBe(`<${e.id}@example.com>`);
     expect(b.messageId).toBe(a.messageId);
     expect(a.headers).toMatchObject({
@@ -78,7 +78,7 @@ describe('email output: rendering', () => {
       { txid: txid(1), height: 870_000, blocksWaited: 2, minutesWaited: 17, predictedBlocks: 1 },
       'correlation',
     );
-    const mail = renderEvent(confirmed, ctx);
+    const mail = formatEvent(confirmed, ctx);
     const detection = `<${eventId('whale.detected', txid(1))}@example.com>`;
     expect(mail.headers).toMatchObject({ 'In-Reply-To': detection, References: detection });
     expect(mail.subject).toBe('[Spout] whale confirmed: 00000000…0001 in block 870,000');
@@ -87,7 +87,7 @@ describe('email output: rendering', () => {
   it('escapes every value in the HTML body, and keeps the text body as it is', () => {
     const reason = '<script>alert("x")</script> & <b>co</b>';
     const e = createEnvelope('whale.dropped', { txid: txid(2), reason }, 'correlation');
-    const mail = renderEvent(e, ctx);
+    const mail = formatEvent(e, ctx);
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).not.toContain('<b>co</b>');
     expect(mail.html).toContain(
@@ -99,15 +99,15 @@ describe('email output: rendering', () => {
 
   it('links only http(s) URLs: a javascript: URL in event data stays text', () => {
     const e = createEnvelope('whale.detected', whale(3, 150, { url: 'javascript:alert(1)' }), 'whales');
-    const mail = renderEvent(e, ctx);
+    const mail = formatEvent(e, ctx);
     expect(mail.html).not.toContain('href="javascript:');
-    const safe = renderEvent(createEnvelope('whale.detected', whale(4, 150), 'whales'), ctx);
+    const safe = formatEvent(createEnvelope('whale.detected', whale(4, 150), 'whales'), ctx);
     expect(safe.html).toContain(`href="https://mempool.space/tx/${txid(4)}"`);
   });
 
   it('makes a readable mail of an event without a layout of its own', () => {
     const e = createEnvelope('input.status', { state: 'degraded', reason: 'no <frames> for 60s' }, 'mempool');
-    const mail = renderEvent(e, ctx);
+    const mail = formatEvent(e, ctx);
     expect(mail.subject).toBe('[Spout] input.status from mempool');
     expect(mail.text).toContain('reason:');
     expect(mail.html).toContain('no &lt;frames&gt; for 60s');
@@ -147,7 +147,7 @@ describe('email output: rendering', () => {
       ],
       overflow: { whales: 1, updates: 0 },
     };
-    const mail = renderDigest(d, ctx);
+    const mail = formatDigest(d, ctx);
     expect(mail.subject).toBe('[Spout] 3 whales in the last hour');
     expect(mail.messageId).toBe('<dig_0123456789abcdef0123456789abcdef@example.com>');
     expect(mail.text.indexOf('900 BTC')).toBeLessThan(mail.text.indexOf('120 BTC'));

@@ -225,7 +225,7 @@ export function compose(
  * `Auto-Submitted: auto-generated`. A whale's later news (confirmed, replaced, dropped) refers to
  * the mail of its detection, so mail clients thread them.
  */
-export function renderEvent(envelope: AnyEnvelope, ctx: RenderContext): RenderedMail {
+export function formatEvent(envelope: AnyEnvelope, ctx: RenderContext): RenderedMail {
   const follows =
     envelope.type === 'whale.confirmed' ||
     envelope.type === 'whale.replaced' ||
