@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../plugins/index.js';
 import { LRUCache } from 'lru-cache';
 import { parseConfig } from '../src/config/load.js';
 import { createKernel } from '../src/kernel/kernel.js';
@@ -23,7 +24,7 @@ const CHAIN =
   'detectors:\n  whales: { use: whale, thresholdBtc: 100 }\n  urgency: { use: urgency }\n  rbf: { use: rbf }\n';
 
 async function run(yaml: string, frames: string[], rounds: number, latencies?: number[]) {
-  const config = await parseConfig(yaml, 'bench.yaml', process.cwd(), {});
+  const config = await parseConfig(yaml, 'bench.yaml', process.cwd(), {}, BUILTIN_PLUGINS);
   const kernel = createKernel({
     config,
     log: createLogger({ level: 'silent', format: 'json' }).log,

@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../plugins/index.js';
 import { whale } from './whale.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -167,6 +168,7 @@ export async function benchFanout(sizes = [1_000, 10_000]): Promise<FanoutRow[]>
       'bench.yaml',
       process.cwd(),
       {},
+      BUILTIN_PLUGINS,
     );
     const kernel = createKernel({
       config,

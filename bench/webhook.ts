@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../plugins/index.js';
 import { whale } from './whale.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -111,7 +112,7 @@ async function throughSpout(
     `    concurrency: ${concurrency}`,
     '    events: [whale.detected]',
   ].join('\n');
-  const config = await parseConfig(yaml, 'bench.yaml', process.cwd(), {});
+  const config = await parseConfig(yaml, 'bench.yaml', process.cwd(), {}, BUILTIN_PLUGINS);
   const kernel = createKernel({ config, log: createLogger({ level: 'silent', format: 'json' }).log, store });
   await kernel.start();
   const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);

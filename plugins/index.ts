@@ -1,12 +1,10 @@
-import type { PluginDefinition, PluginKind } from '../src/plugin/types.js';
-
-type Loader = () => Promise<{ default: PluginDefinition }>;
+import type { PluginCatalogue } from '../src/index.js';
 
 /**
  * The built-in plugins, by kind and name. Loaded lazily: only what a config uses is imported.
  * Each lives in `plugins/<kind>s/<name>/`.
  */
-export const BUILTIN_PLUGINS: Record<PluginKind, Record<string, Loader>> = {
+export const BUILTIN_PLUGINS: PluginCatalogue = {
   input: {
     mempool: () => import('./inputs/mempool/index.js'),
     replay: () => import('./inputs/replay/index.js'),

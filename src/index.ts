@@ -81,7 +81,7 @@ export {
 export { secretProblem } from './auth/secret.js';
 export { addressKey } from './auth/address.js';
 export { createRateLimiter, type RateLimiter } from './auth/rate-limit.js';
-export { joinTokenHub } from './auth/hub.js';
+export type { RevocationListener, TokenHub, TokenService } from './auth/hub.js';
 
 // ── For jobs: the records the built-in jobs keep, and statistics ──────────────────────────────
 export {
@@ -94,5 +94,9 @@ export {
 export { aggregate } from './stats/aggregate.js';
 export { parseSince } from './stats/since.js';
 
-// ── Advanced: networking helpers the live inputs use ──────────────────────────────────────────
+// ── Advanced: catalogues of plugins by name, networking helpers the live inputs use ───────────
+export { EMPTY_CATALOGUE, type PluginCatalogue, type PluginLoader } from './plugin/catalogue.js';
 export { createCancellableLookup, type CancellableLookup } from './net/lookup.js';
+
+// ── Advanced: embedding the kernel (see docs/embedding.md) ────────────────────────────────────
+export type { KernelEventMap, KernelEvents, KernelListener } from './kernel/events.js';

@@ -37,8 +37,6 @@ interface Shared {
   stop: () => Promise<void>;
 }
 
-const hubs = new WeakMap<Store, Promise<Shared>>();
-
 /** How the request folder is read (tests shorten the waits and drive the clock). */
 export interface RequestFolderOptions {
   /** How long a file that is not a valid request may still be being written (ms). */
@@ -50,36 +48,52 @@ export interface RequestFolderOptions {
 }
 
 /**
- * Join the hub of `store` (started on first use, with `folder`) with a revocation listener.
- * Each caller must call `release` when it stops; the watcher ends with the last one.
+ * The token service of one kernel (`ctx.tokens` for plugins, `kernel.tokens` for embedders): one
+ * {@link TokenHub} over the kernel's store, shared by every instance that checks tokens.
  */
-export async function joinTokenHub(
+export interface TokenService {
+  /**
+   * Join the hub (started on first use, with the request folder) with a revocation listener.
+   * Each caller must call `release` when it stops (`ctx.tokens` does it at the instance's stop);
+   * the folder watcher ends with the last one, and the next `join` starts it again.
+   */
+  join(listener?: RevocationListener): Promise<{ hub: TokenHub; release: () => Promise<void> }>;
+}
+
+/** A {@link TokenService} over `store`; nothing runs until the first `join`. */
+export function createTokenService(
   store: Store,
   log: Logger,
-  listener: RevocationListener,
   folder: RequestFolderOptions = {},
-): Promise<{ hub: TokenHub; release: () => Promise<void> }> {
-  let shared = hubs.get(store);
-  if (!shared) {
-    shared = startHub(store, log, folder);
-    hubs.set(store, shared);
-    // A failed start must not be cached for the next instance.
-    shared.catch(() => hubs.delete(store));
-  }
-  const s = await shared;
-  s.users++;
-  s.listeners.add(listener);
-  let released = false;
+): TokenService {
+  let shared: Promise<Shared> | null = null;
   return {
-    hub: s.hub,
-    release: async () => {
-      if (released) return;
-      released = true;
-      s.listeners.delete(listener);
-      if (--s.users === 0) {
-        hubs.delete(store);
-        await s.stop();
+    async join(listener = () => 0) {
+      if (!shared) {
+        const starting = startHub(store, log, folder);
+        shared = starting;
+        // A failed start must not be kept for the next instance.
+        starting.catch(() => {
+          if (shared === starting) shared = null;
+        });
       }
+      const current = shared;
+      const s = await current;
+      s.users++;
+      s.listeners.add(listener);
+      let released = false;
+      return {
+        hub: s.hub,
+        release: async () => {
+          if (released) return;
+          released = true;
+          s.listeners.delete(listener);
+          if (--s.users === 0) {
+            if (shared === current) shared = null;
+            await s.stop();
+          }
+        },
+      };
     },
   };
 }

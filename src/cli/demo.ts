@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import { parseConfig } from '../config/load.js';
 import { isSpoutError } from '../kernel/errors.js';
 import type { CliEnv } from './io.js';
@@ -21,7 +22,7 @@ outputs:
 /** `spout demo`: the whole pipeline offline on the built-in simulator, nothing to configure. */
 export async function demoCommand(cli: CliEnv): Promise<number> {
   try {
-    const config = await parseConfig(DEMO_CONFIG, 'demo', cli.cwd, cli.env);
+    const config = await parseConfig(DEMO_CONFIG, 'demo', cli.cwd, cli.env, BUILTIN_PLUGINS);
     return await runConfig(config, cli, {
       memoryStore: true,
       banner: 'Spout demo on the simulator (Ctrl-C to stop)',

@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import { EVENT_TYPES, type EventType } from '../bus/events.js';
 import { unreachableEvents, type UnreachableEvents } from '../config/reachability.js';
 import type { InstanceConfig, SpoutConfig } from '../config/types.js';
@@ -19,7 +20,7 @@ export interface GraphNode {
 
 /** The wired plugin graph of a config, plus the outputs and jobs waiting for events nothing produces. */
 export function buildGraph(config: SpoutConfig): { nodes: GraphNode[]; warnings: UnreachableEvents[] } {
-  return { nodes: config.instances.map(node), warnings: unreachableEvents(config.instances) };
+  return { nodes: config.instances.map(node), warnings: unreachableEvents(config.instances, BUILTIN_PLUGINS) };
 }
 
 function node(i: InstanceConfig): GraphNode {

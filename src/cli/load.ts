@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { SpoutConfig } from '../config/types.js';
@@ -19,7 +20,7 @@ export function configFile(flag: string | undefined, cli: CliEnv): { shownAs: st
 export async function loadForCommand(flag: string | undefined, cli: CliEnv): Promise<SpoutConfig | number> {
   const { shownAs, path } = configFile(flag, cli);
   try {
-    return await loadConfig({ file: path, shownAs, env: cli.env });
+    return await loadConfig({ file: path, shownAs, env: cli.env, catalogue: BUILTIN_PLUGINS });
   } catch (error) {
     if (!isSpoutError(error)) {
       // Not expected (loading turns every problem into a coded error): one line, no stack trace.

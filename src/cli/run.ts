@@ -1,3 +1,4 @@
+import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 import { hideEnvValues, variablesAt } from '../config/env-values.js';
 import { unsetOnReload } from '../config/interpolate.js';
 import { formatListen } from '../config/listen.js';
@@ -20,7 +21,7 @@ export async function runCommand(flags: { config?: string }, cli: CliEnv): Promi
   if (typeof config === 'number') return config;
   const file = configFile(flags.config, cli);
   return runConfig(config, cli, {
-    reload: () => loadConfig({ file: file.path, shownAs: file.shownAs, env: cli.env }),
+    reload: () => loadConfig({ file: file.path, shownAs: file.shownAs, env: cli.env, catalogue: BUILTIN_PLUGINS }),
     warnUnreachable: true,
   });
 }
@@ -50,7 +51,7 @@ export async function runConfig(
   });
   const log = root.log;
   if (options.warnUnreachable)
-    for (const w of unreachableEvents(config.instances)) log.warn({ events: w.events }, w.message);
+    for (const w of unreachableEvents(config.instances, BUILTIN_PLUGINS)) log.warn({ events: w.events }, w.message);
   let store;
   try {
     store = options.memoryStore

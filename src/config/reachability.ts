@@ -1,7 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../bus/events.js';
 import { eventMatcher } from '../kernel/routing.js';
-import type { EventPattern, OutputDefinition, PluginKind } from '../plugin/types.js';
-import { BUILTIN_PLUGINS } from '../../plugins/index.js';
+import type { DetectorDefinition, EventPattern, OutputDefinition, PluginKind } from '../plugin/types.js';
+import type { PluginCatalogue } from '../plugin/catalogue.js';
 import type { Section } from './kernel-schema.js';
 import type { InstanceConfig } from './types.js';
 
@@ -60,14 +60,20 @@ export interface UnreachableEvents {
 }
 
 /** The event types the enabled instances of a configuration publish. */
-export function producedEvents(instances: readonly InstanceConfig[]): Set<EventType> {
+export function producedEvents(
+  instances: readonly InstanceConfig[],
+  catalogue: PluginCatalogue,
+): Set<EventType> {
   const produced = new Set<EventType>();
   for (const i of instances) {
     if (!i.enabled || !i.plugin) continue;
     for (const type of i.plugin.emits ?? []) produced.add(type);
-    // A detector of one's own may admit whales without declaring it; the built-in ones declare
-    // what they emit (only `whale` admits).
-    if (i.kind === 'detector' && BUILTIN_PLUGINS.detector[i.use] === undefined)
+    // The kernel publishes whale.detected for a detector that admits. One of one's own may admit
+    // without saying so; the catalogue's say (only `whale` admits).
+    if (
+      i.kind === 'detector' &&
+      ((i.plugin as DetectorDefinition).admits ?? catalogue.detector[i.use] === undefined)
+    )
       produced.add('whale.detected');
   }
   return produced;
@@ -82,8 +88,11 @@ export function producedEvents(instances: readonly InstanceConfig[]): Set<EventT
  * never get settlements. A job: each type it consumes. Pure: the same configuration gives the
  * same list, in instance order.
  */
-export function unreachableEvents(instances: readonly InstanceConfig[]): UnreachableEvents[] {
-  const produced = producedEvents(instances);
+export function unreachableEvents(
+  instances: readonly InstanceConfig[],
+  catalogue: PluginCatalogue,
+): UnreachableEvents[] {
+  const produced = producedEvents(instances, catalogue);
   const out: UnreachableEvents[] = [];
   for (const i of instances) {
     if (!i.enabled || !i.plugin) continue;

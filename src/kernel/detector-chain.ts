@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
-import type { TxSeen, WhaleSignal } from '../bus/events.js';
+import type { EventType, TxSeen, WhaleSignal } from '../bus/events.js';
 import type { DetectorHooks } from '../plugin/types.js';
 import { createGate } from './gate.js';
 import type { Runtime } from './instance.js';
@@ -14,6 +14,12 @@ export type DetectorFailure = (instance: string, envelope: AnyEnvelope, error: u
  * adds its fields, in config order; then exactly one `whale.detected` is published, with the
  * admitting instance as its source. A detector that throws is reported and skipped for that
  * transaction; the others and later transactions go on.
+ *
+ * Every other envelope whose type a detector with an `observe` hook lists in its definition's
+ * `consumes` is handed to those detectors' `observe`, in config order. The chain takes `tx.seen`
+ * and those types in one bus subscription and handles one envelope at a time, so detectors see
+ * them all in publication order: a `tx.seen` is admitted and annotated after everything
+ * published before it has been observed, and before anything published after it.
  */
 export interface DetectorChain {
   /** Replace the detectors (config order). */
@@ -48,6 +54,28 @@ async function bounded<T>(value: T | Promise<T>): Promise<T> {
   }
 }
 
+/** A detector's `observe` hook, for one of the types it consumes. */
+interface Observer {
+  name: string;
+  hooks: DetectorHooks & Required<Pick<DetectorHooks, 'observe'>>;
+}
+
+/** Per event type, the detectors observing it, in config order (`tx.seen` goes to `admit`). */
+function observersOf(detectors: readonly Runtime[]): Map<EventType, Observer[]> {
+  const map = new Map<EventType, Observer[]>();
+  for (const d of detectors) {
+    const hooks = d.hooks as DetectorHooks | undefined;
+    if (!hooks?.observe) continue;
+    for (const type of new Set(d.plugin.consumes ?? [])) {
+      if (type === 'tx.seen') continue;
+      const list = map.get(type) ?? [];
+      list.push({ name: d.config.name, hooks: hooks as Observer['hooks'] });
+      map.set(type, list);
+    }
+  }
+  return map;
+}
+
 export function createDetectorChain(
   bus: Bus,
   onFailure: DetectorFailure,
@@ -55,6 +83,7 @@ export function createDetectorChain(
 ): DetectorChain {
   const gate = createGate();
   let detectors: Runtime[] = [];
+  let observers = new Map<EventType, Observer[]>();
   let inflight: Promise<unknown> | null = null;
   // Detection latency runs from the moment tx.seen is published (queueing included). The chain
   // receives tx.seen in publication order, so publish times wait in a ring in that order: far
@@ -146,6 +175,41 @@ export function createDetectorChain(
     if (started !== undefined) onDetected((performance.now() - started) / 1000);
   };
 
+  const observe = (envelope: AnyEnvelope): void | Promise<void> => {
+    const list = observers.get(envelope.type);
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i] as Observer;
+      let result: void | Promise<void>;
+      try {
+        result = o.hooks.observe(envelope);
+      } catch (error) {
+        onFailure(o.name, envelope, error);
+        continue;
+      }
+      if (isPromise(result)) return observeAsync(envelope, list, i, result);
+    }
+  };
+
+  const observeAsync = async (
+    envelope: AnyEnvelope,
+    list: Observer[],
+    from: number,
+    first: Promise<void>,
+  ): Promise<void> => {
+    for (let i = from; i < list.length; i++) {
+      const o = list[i] as Observer;
+      try {
+        await bounded(i === from ? first : o.hooks.observe(envelope));
+      } catch (error) {
+        onFailure(o.name, envelope, error);
+      }
+    }
+  };
+
+  const handle = (envelope: AnyEnvelope): void | Promise<void> =>
+    envelope.type === 'tx.seen' ? run(envelope) : observe(envelope);
+
   const track = (work: void | Promise<void>): void | Promise<void> => {
     if (!work) return;
     inflight = work;
@@ -156,13 +220,16 @@ export function createDetectorChain(
 
   const off = bus.subscribe(
     'detectors',
-    (type) => type === 'tx.seen' && detectors.length > 0,
-    (envelope) => (gate.isOpen() ? track(run(envelope)) : gate.wait().then(() => track(run(envelope)))),
+    // While paused for a reload every type waits in the queue: the detectors set before resuming
+    // may observe types the current ones do not, and must see them in order with tx.seen.
+    (type) => (type === 'tx.seen' ? detectors.length > 0 : observers.has(type) || !gate.isOpen()),
+    (envelope) => (gate.isOpen() ? track(handle(envelope)) : gate.wait().then(() => track(handle(envelope)))),
   );
 
   return {
     set(next) {
       detectors = next;
+      observers = observersOf(next);
     },
     async pause() {
       gate.close();

@@ -19,6 +19,20 @@ export interface HealthReport {
   instances: Record<string, InstanceHealth>;
 }
 
+/**
+ * An instance's entry was created (no `previous`) or its state, phase or reason changed. The
+ * reason is scrubbed of secrets, as `/health` shows it.
+ */
+export interface HealthChange {
+  instance: string;
+  kind: PluginKind;
+  plugin: string;
+  state: HealthState;
+  phase: Phase;
+  reason?: string;
+  previous?: { state: HealthState; phase: Phase; reason?: string };
+}
+
 /** Health of every instance; the kernel and the instances themselves write it. */
 export interface HealthBoard {
   register(name: string, kind: PluginKind, plugin: string): void;
@@ -34,16 +48,43 @@ export interface HealthBoard {
   report(): HealthReport;
 }
 
-/** `now`: the wall clock, only to show `since` (nothing is measured with it). */
-export function createHealthBoard(redact: () => Redactor, now: () => number = Date.now): HealthBoard {
+/**
+ * `now`: the wall clock, only to show `since` (nothing is measured with it). `onChange` is
+ * called synchronously on every registration and every change of state, phase or reason; a
+ * `set` or `remove` that changes nothing calls nothing.
+ */
+export function createHealthBoard(
+  redact: () => Redactor,
+  now: () => number = Date.now,
+  onChange: (change: HealthChange) => void = () => {},
+): HealthBoard {
   const entries = new Map<string, InstanceHealth>();
+  const told = (name: string, e: InstanceHealth, before?: InstanceHealth) => {
+    const scrub = redact();
+    const shown = (x: InstanceHealth) => ({
+      state: x.state,
+      phase: x.phase,
+      ...(x.reason !== undefined ? { reason: scrub(x.reason) } : {}),
+    });
+    onChange({
+      instance: name,
+      kind: e.kind,
+      plugin: e.plugin,
+      ...shown(e),
+      ...(before ? { previous: shown(before) } : {}),
+    });
+  };
   return {
     register(name, kind, plugin) {
-      entries.set(name, { kind, plugin, phase: 'setup', state: 'healthy' });
+      const before = entries.get(name);
+      const entry: InstanceHealth = { kind, plugin, phase: 'setup', state: 'healthy' };
+      entries.set(name, entry);
+      told(name, entry, before);
     },
     set(name, state, reason, phase) {
       const entry = entries.get(name);
       if (!entry) return;
+      const before = { ...entry };
       if (state !== undefined) {
         if (state === 'healthy') delete entry.since;
         else if (entry.state === 'healthy') entry.since = new Date(now()).toISOString();
@@ -52,6 +93,8 @@ export function createHealthBoard(redact: () => Redactor, now: () => number = Da
       }
       if (reason !== undefined) entry.reason = reason;
       if (phase !== undefined) entry.phase = phase;
+      if (entry.state !== before.state || entry.phase !== before.phase || entry.reason !== before.reason)
+        told(name, entry, before);
     },
     remove(name) {
       entries.delete(name);

@@ -1,3 +1,4 @@
+import type { TokenService } from '../auth/hub.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -35,6 +36,8 @@ export interface Services {
   auth?: Readonly<{ secret?: string }>;
   /** False when `http.enabled: false` (told to a plugin's `resolve`). */
   httpEnabled?: boolean;
+  /** The shared token registry (`ctx.tokens`). */
+  tokens: TokenService;
 }
 
 export interface Timeouts {
@@ -102,6 +105,13 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     onStop: (fn) => void stopHandlers.push(fn),
     resolve: (path) => resolvePath(services.configDir, path),
     auth: services.auth ?? {},
+    tokens: {
+      async join(onRevoke) {
+        const { hub, release } = await services.tokens.join(onRevoke);
+        stopHandlers.push(release);
+        return hub;
+      },
+    },
   };
 
   /** The options as the plugin works with them: resolved when the configuration loaded, else now. */

@@ -1,3 +1,4 @@
+import { createTokenService, type TokenService } from '../auth/hub.js';
 import type { Logger } from 'pino';
 import { createBus, type Bus } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
@@ -6,6 +7,7 @@ import { createHttpServer, sendJson, type HttpServer } from '../http/server.js';
 import type { Redactor } from '../log/redact.js';
 import type { Store } from '../store/port.js';
 import { createDetectorChain } from './detector-chain.js';
+import { createKernelEmitter, type HandlerPhase, type KernelEvents } from './events.js';
 import { createHealthBoard, type HealthBoard } from './health.js';
 import { createRuntime, type Runtime, type Services } from './instance.js';
 import { createKernelMetrics, type KernelMetrics } from './metrics.js';
@@ -16,6 +18,7 @@ import { applyReload, type ReloadReport } from './reload.js';
 import { parseDuration } from '../config/durations.js';
 
 export type { ReloadReport } from './reload.js';
+export type { KernelEventMap, KernelEvents } from './events.js';
 
 export type KernelState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -34,13 +37,23 @@ export interface KernelOptions {
  * inputs); stop producers first (inputs), stop job schedules, drain the bus, then stop every
  * other instance last-in-first-out. Every phase is time-boxed. A failure at boot stops what was
  * set up and rejects `start()` with a coded error; at run time failures are logged, counted and
- * isolated.
+ * isolated, and told to `events` listeners.
  */
 export interface Kernel {
   readonly bus: Bus;
+  /**
+   * For embedders: handler failures, instance health changes, reload outcomes and state
+   * changes, as typed events (see {@link KernelEvents} for when listeners run).
+   */
+  readonly events: KernelEvents;
   readonly health: HealthBoard;
   readonly metrics: KernelMetrics;
   readonly http: HttpServer;
+  /**
+   * The token registry plugins share (`ctx.tokens`): an embedder may revoke a token in process
+   * (`(await kernel.tokens.join()).hub.revoke(jti)`, then `release`).
+   */
+  readonly tokens: TokenService;
   state(): KernelState;
   /**
    * Resolves with the HTTP address (null when `http.enabled` is false). A kernel starts once:
@@ -66,6 +79,12 @@ export function createKernel(options: KernelOptions): Kernel {
   const log = options.log;
   const redact = options.redact ?? (() => (t: string) => t);
   let state: KernelState = 'created';
+  const emitter = createKernelEmitter(log);
+  const setState = (to: KernelState) => {
+    const from = state;
+    state = to;
+    emitter.emit('state', { from, to });
+  };
   /** The start (once called), the shutdown (once begun) and what `stop()` returns. */
   let starting: Promise<unknown> | null = null;
   let shutdownDone: Promise<unknown[]> | null = null;
@@ -74,20 +93,29 @@ export function createKernel(options: KernelOptions): Kernel {
   let reloads: Promise<unknown> = Promise.resolve();
   let reloadsInFlight = 0;
 
-  const failure = (instance: string, envelope: AnyEnvelope, error: unknown): void => {
+  const failure = (phase: HandlerPhase, instance: string, envelope: AnyEnvelope, error: unknown): void => {
     metrics.failures.inc({ instance, event: envelope.type });
     log.error(
       { instance, event: envelope.type, eventId: envelope.id, err: error },
       `[${instance}] failed on ${envelope.type}: ${(error as Error)?.message ?? String(error)}`,
     );
+    const kind = runtimes.get(instance)?.plugin.kind;
+    emitter.emit('handlerError', {
+      instance,
+      ...(kind ? { kind } : {}),
+      phase,
+      eventType: envelope.type,
+      eventId: envelope.id,
+      error,
+    });
   };
   const bus = createBus({
-    onError: ({ subscriber, envelope, error }) => failure(subscriber, envelope, error),
+    onError: ({ subscriber, envelope, error }) => failure('subscribe', subscriber, envelope, error),
     onOverflow: (subscriber) => metrics.overflow.inc({ subscriber }),
   });
   const metrics = createKernelMetrics(() => bus);
   bus.tap((envelope) => metrics.published.inc({ type: envelope.type }));
-  const health = createHealthBoard(redact);
+  const health = createHealthBoard(redact, Date.now, (change) => emitter.emit('health', change));
   const http = createHttpServer({
     listen: config.http.listen,
     onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
@@ -102,10 +130,15 @@ export function createKernel(options: KernelOptions): Kernel {
     configDir: config.dir,
     auth: config.auth,
     httpEnabled: config.http.enabled,
+    tokens: createTokenService(options.store, log),
   };
   const runtimes = new Map<string, Runtime>();
   const slots = new Map<string, OutputSlot>();
-  const chain = createDetectorChain(bus, failure, (seconds) => metrics.detectionLatency.observe(seconds));
+  const chain = createDetectorChain(
+    bus,
+    (instance, envelope, error) => failure('detect', instance, envelope, error),
+    (seconds) => metrics.detectionLatency.observe(seconds),
+  );
 
   const kernelRoutes = http.routes('kernel');
   kernelRoutes.route('GET', '/health', (_req, res) => {
@@ -134,7 +167,9 @@ export function createKernel(options: KernelOptions): Kernel {
     const runtime = createRuntime(instance, services, timeouts());
     runtimes.set(instance.name, runtime);
     if (instance.kind === 'output' && !slots.has(instance.name)) {
-      const slot = createOutputSlot(instance.name, bus);
+      const slot = createOutputSlot(instance.name, bus, (envelope, error) =>
+        failure('deliver', instance.name, envelope, error),
+      );
       slots.set(instance.name, slot);
       await slot.pause();
     }
@@ -165,7 +200,7 @@ export function createKernel(options: KernelOptions): Kernel {
     [...list].sort((a, b) => START_ORDER[a.plugin.kind] - START_ORDER[b.plugin.kind]);
 
   const shutdown = async (): Promise<unknown[]> => {
-    state = 'stopping';
+    setState('stopping');
     const errors: unknown[] = [];
     const all = [...runtimes.values()];
     for (const runtime of all.filter((r) => r.plugin.kind === 'input').reverse())
@@ -195,14 +230,14 @@ export function createKernel(options: KernelOptions): Kernel {
       errors.push(error);
       log.error({ err: error }, (error as Error).message);
     });
-    state = 'stopped';
+    setState('stopped');
     return errors;
   };
 
   const shutdownOnce = () => (shutdownDone ??= shutdown());
 
   const boot = async (): Promise<{ host: string; port: number } | null> => {
-    state = 'starting';
+    setState('starting');
     const enabled = config.instances.filter((i) => i.enabled);
     try {
       const started: Runtime[] = [];
@@ -210,7 +245,7 @@ export function createKernel(options: KernelOptions): Kernel {
       chain.set(detectorsInOrder());
       const address = config.http.enabled ? await http.listen() : null;
       for (const runtime of byStartOrder(started)) await startOne(runtime);
-      state = 'running';
+      setState('running');
       return address;
     } catch (error) {
       const name = (error as { scope?: { instance?: string } }).scope?.instance;
@@ -240,6 +275,15 @@ export function createKernel(options: KernelOptions): Kernel {
       next,
     );
 
+  /** Tell listeners how a reload settled, before its caller hears of it. */
+  const told = (result: Promise<ReloadReport>): Promise<ReloadReport> => {
+    result.then(
+      (report) => emitter.emit('reload', { ok: true, ...report }),
+      (error: unknown) => emitter.emit('reload', { ok: false, error }),
+    );
+    return result;
+  };
+
   /** Why `what` may not happen now (a coded error), or null when it may. */
   const refusal = (what: 'start' | 'reload'): SpoutError | null => {
     const refuse = (why: string) => createError('SPOUT_KERNEL_STATE', why, { phase: what });
@@ -262,9 +306,11 @@ export function createKernel(options: KernelOptions): Kernel {
 
   return {
     bus,
+    events: emitter.events,
     health,
     metrics,
     http,
+    tokens: services.tokens,
     state: () => state,
     start() {
       // Starting twice would set every instance up again, and nothing would stop the first ones.
@@ -285,7 +331,7 @@ export function createKernel(options: KernelOptions): Kernel {
     },
     reload(next) {
       const refused = refusal('reload');
-      if (refused) return Promise.reject(refused);
+      if (refused) return told(Promise.reject(refused));
       // Checked again when its turn comes: a stop may have been asked for meanwhile.
       const run = async (): Promise<ReloadReport> => {
         const late = refusal('reload');
@@ -299,7 +345,7 @@ export function createKernel(options: KernelOptions): Kernel {
         () => void reloadsInFlight--,
         () => void reloadsInFlight--,
       );
-      return result;
+      return told(result);
     },
   };
 }

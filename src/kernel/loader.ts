@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolveImport } from 'import-meta-resolve';
-import { BUILTIN_PLUGINS } from '../../plugins/index.js';
+import type { PluginCatalogue } from '../plugin/catalogue.js';
 import type { PluginDefinition, PluginKind } from '../plugin/types.js';
 import { createError, type SpoutError } from './errors.js';
 import { didYouMean } from '../config/suggest.js';
@@ -21,10 +21,15 @@ const isPath = (use: string) =>
  * config file's folder), else an installed npm package (looked up from the config file's folder,
  * then from Spout's own). Never throws: problems come back as coded errors.
  */
-export async function resolvePlugin(kind: PluginKind, use: string, baseDir: string): Promise<Resolution> {
-  const builtin = BUILTIN_PLUGINS[kind][use];
+export async function resolvePlugin(
+  kind: PluginKind,
+  use: string,
+  baseDir: string,
+  catalogue: PluginCatalogue,
+): Promise<Resolution> {
+  const builtin = catalogue[kind][use];
   if (builtin) return check(kind, use, (await builtin()).default, `built-in ${kind} "${use}"`);
-  const other = KINDS.find((k) => k !== kind && BUILTIN_PLUGINS[k][use]);
+  const other = KINDS.find((k) => k !== kind && catalogue[k][use]);
   if (other) {
     return fail(
       'SPOUT_PLUGIN_WRONG_KIND',
@@ -48,10 +53,10 @@ export async function resolvePlugin(kind: PluginKind, use: string, baseDir: stri
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${use}'`)) {
-      const names = Object.keys(BUILTIN_PLUGINS[kind]).join(', ') || 'none yet';
+      const names = Object.keys(catalogue[kind]).join(', ') || 'none yet';
       return fail(
         'SPOUT_PLUGIN_NOT_FOUND',
-        `unknown ${kind} plugin "${use}"${didYouMean(use, Object.keys(BUILTIN_PLUGINS[kind]))}; built-in ${kind}s: ${names}; or give a path (./my-plugin.js) or an installed npm package`,
+        `unknown ${kind} plugin "${use}"${didYouMean(use, Object.keys(catalogue[kind]))}; built-in ${kind}s: ${names}; or give a path (./my-plugin.js) or an installed npm package`,
       );
     }
     return fail(

@@ -1,4 +1,5 @@
 import type { Bus } from '../bus/bus.js';
+import type { AnyEnvelope } from '../bus/envelope.js';
 import type { EventType } from '../bus/events.js';
 import type { EventPattern, OutputDefinition, OutputHooks } from '../plugin/types.js';
 import { createGate } from './gate.js';
@@ -24,7 +25,15 @@ export interface OutputSlot {
   close(): Promise<void>;
 }
 
-export function createOutputSlot(name: string, bus: Bus): OutputSlot {
+/**
+ * `onFailure` hears each `deliver` that throws or rejects (the slot then goes on with the next
+ * envelope), so a delivery failure is told apart from a failure of the output's own subscriptions.
+ */
+export function createOutputSlot(
+  name: string,
+  bus: Bus,
+  onFailure: (envelope: AnyEnvelope, error: unknown) => void,
+): OutputSlot {
   const gate = createGate();
   let runtime: Runtime | null = null;
   // What the attached instance takes, and what is queued (wider while a swap is under way).
@@ -39,10 +48,17 @@ export function createOutputSlot(name: string, bus: Bus): OutputSlot {
     async (envelope) => {
       await gate.wait();
       if (!runtime || !routes(envelope.type) || !passes(envelope)) return;
-      const delivery = Promise.resolve((runtime.hooks as OutputHooks).deliver(envelope));
+      let delivery: Promise<unknown>;
+      try {
+        delivery = Promise.resolve((runtime.hooks as OutputHooks).deliver(envelope));
+      } catch (error) {
+        delivery = Promise.reject(error);
+      }
       inflight = delivery.catch(() => {});
       try {
         await delivery;
+      } catch (error) {
+        onFailure(envelope, error);
       } finally {
         inflight = null;
       }

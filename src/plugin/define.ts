@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { EventType } from '../bus/events.js';
 import type { DetectorDefinition, InputDefinition, JobDefinition, OutputDefinition } from './types.js';
 
 type WithoutKind<D> = Omit<D, 'kind'>;
@@ -16,29 +17,29 @@ type WithoutKind<D> = Omit<D, 'kind'>;
  *   },
  * });
  */
-export function defineInput<S extends TSchema, R = Static<S>>(
-  def: WithoutKind<InputDefinition<S, R>>,
-): InputDefinition<S, R> {
+export function defineInput<S extends TSchema, R = Static<S>, const E extends EventType = EventType>(
+  def: WithoutKind<InputDefinition<S, R, E>>,
+): InputDefinition<S, R, E> {
   return Object.freeze({ ...def, kind: 'input' as const });
 }
 
 /** Define a detector plugin; see {@link DetectorDefinition}. */
-export function defineDetector<S extends TSchema, R = Static<S>>(
-  def: WithoutKind<DetectorDefinition<S, R>>,
-): DetectorDefinition<S, R> {
+export function defineDetector<S extends TSchema, R = Static<S>, const E extends EventType = EventType>(
+  def: WithoutKind<DetectorDefinition<S, R, E>>,
+): DetectorDefinition<S, R, E> {
   return Object.freeze({ ...def, kind: 'detector' as const });
 }
 
 /** Define an output plugin; see {@link OutputDefinition}. */
-export function defineOutput<S extends TSchema, R = Static<S>>(
-  def: WithoutKind<OutputDefinition<S, R>>,
-): OutputDefinition<S, R> {
+export function defineOutput<S extends TSchema, R = Static<S>, const E extends EventType = EventType>(
+  def: WithoutKind<OutputDefinition<S, R, E>>,
+): OutputDefinition<S, R, E> {
   return Object.freeze({ ...def, kind: 'output' as const });
 }
 
 /** Define a job plugin; see {@link JobDefinition}. */
-export function defineJob<S extends TSchema, R = Static<S>>(
-  def: WithoutKind<JobDefinition<S, R>>,
-): JobDefinition<S, R> {
+export function defineJob<S extends TSchema, R = Static<S>, const E extends EventType = EventType>(
+  def: WithoutKind<JobDefinition<S, R, E>>,
+): JobDefinition<S, R, E> {
   return Object.freeze({ ...def, kind: 'job' as const });
 }

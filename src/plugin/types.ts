@@ -1,3 +1,4 @@
+import type { RevocationListener, TokenHub } from '../auth/hub.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -17,9 +18,12 @@ export type EventPattern = EventType | `${string}.*` | '*';
 export type HealthState = 'healthy' | 'degraded' | 'unhealthy';
 
 /** The bus as one plugin instance sees it: publications are stamped with the instance name. */
-export interface ScopedBus {
-  /** Publish an event; returns the envelope (its id is stable for the same fact). */
-  publish<K extends EventType>(type: K, data: EventMap[K]): Envelope<K>;
+export interface ScopedBus<E extends EventType = EventType> {
+  /**
+   * Publish an event; returns the envelope (its id is stable for the same fact). Only the types
+   * the plugin declares in `emits` type-check (any type when it declares none).
+   */
+  publish<K extends E>(type: K, data: EventMap[K]): Envelope<K>;
   /**
    * Receive envelopes of the given types, asynchronously and in order. Removed automatically
    * when the instance stops; the returned function removes it earlier.
@@ -31,7 +35,7 @@ export interface ScopedBus {
 }
 
 /** Everything a plugin instance gets from the kernel. Valid from `setup` until its stop ends. */
-export interface PluginContext<O> {
+export interface PluginContext<O, E extends EventType = EventType> {
   /** The instance name (the key under its section in the YAML). */
   readonly instance: string;
   readonly kind: PluginKind;
@@ -42,7 +46,7 @@ export interface PluginContext<O> {
   readonly options: Readonly<O>;
   /** Child logger; every line carries `instance`. Secrets are scrubbed before output. */
   readonly log: Logger;
-  readonly bus: ScopedBus;
+  readonly bus: ScopedBus<E>;
   readonly store: Store;
   /** Routes on the shared HTTP server; removed when the instance stops. */
   readonly http: HttpRoutes;
@@ -58,6 +62,13 @@ export interface PluginContext<O> {
   onStop(fn: () => void | Promise<void>): void;
   /** Resolve a path from the options: relative paths start at the config file's folder. */
   resolve(path: string): string;
+  /**
+   * The subscriber and API tokens issued with `spout token create`, shared by every instance of
+   * the process: `await ctx.tokens.join(onRevoke)` gives the hub (`registry.isRevoked(jti)`,
+   * `revoke(jti)`); `onRevoke(jti)` is told of each revocation (also one made by the CLI while
+   * the process runs) and returns how many connections it closed. Left at the instance's stop.
+   */
+  readonly tokens: { join(onRevoke?: RevocationListener): Promise<TokenHub> };
   /**
    * The configuration's `auth:` section (`secret`: the HS256 key of subscriber and API tokens).
    * For verifying tokens only: never log it. Changes need a restart, like `auth:` itself.
@@ -81,7 +92,7 @@ export interface OptionsContext {
   httpEnabled?: boolean;
 }
 
-interface BaseDefinition<K extends PluginKind, S extends TSchema, R> {
+interface BaseDefinition<K extends PluginKind, S extends TSchema, R, E extends EventType> {
   readonly kind: K;
   /** The name `use:` refers to; unique per kind. */
   readonly name: string;
@@ -91,10 +102,16 @@ interface BaseDefinition<K extends PluginKind, S extends TSchema, R> {
    * with `secret: true` so they are masked everywhere.
    */
   readonly options: S;
-  /** Event types this plugin subscribes to (shown by `spout check`). */
+  /**
+   * Event types this plugin subscribes to (shown by `spout check`). For a detector with an
+   * `observe` hook, also the types the chain hands it, in order with the transactions.
+   */
   readonly consumes?: readonly EventType[];
-  /** Event types this plugin publishes (shown by `spout check`). */
-  readonly emits?: readonly EventType[];
+  /**
+   * Event types this plugin publishes (shown by `spout check`, which warns of outputs waiting for
+   * events nothing publishes). `ctx.bus.publish` accepts only these.
+   */
+  readonly emits?: readonly E[];
   /**
    * Checks the schema cannot express (two options against each other, a file the options name).
    * Runs while the configuration loads — so `spout check` reports them too, with the instance's
@@ -129,14 +146,14 @@ export interface InstanceHandle {
 }
 
 /** An input: produces events from the outside world, from `start` on. */
-export interface InputDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
-  'input',
-  S,
-  R
-> {
-  setup(ctx: PluginContext<R>): InstanceHandle | void | Promise<InstanceHandle | void>;
+export interface InputDefinition<
+  S extends TSchema = TSchema,
+  R = Static<S>,
+  E extends EventType = EventType,
+> extends BaseDefinition<'input', S, R, E> {
+  setup(ctx: PluginContext<R, E>): InstanceHandle | void | Promise<InstanceHandle | void>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
-  start?(ctx: PluginContext<R>): void | Promise<void>;
+  start?(ctx: PluginContext<R, E>): void | Promise<void>;
 }
 
 /** Returned by a detector's setup: how it takes part in the detector chain. */
@@ -146,22 +163,43 @@ export interface DetectorHooks extends InstanceHandle {
    * detector in config order wins; later ones are not asked.
    */
   admit?(tx: TxSeen): WhaleSignal | null | Promise<WhaleSignal | null>;
-  /** Add fields to an admitted whale's signal (urgency, rbf, flow, …). */
+  /**
+   * Add fields to an admitted whale's signal (urgency, rbf, flow, …). Called for every admitted
+   * whale, in config order, just before its `whale.detected` is published: a detector that needs
+   * to know which whales were detected records them here.
+   */
   annotate?(
     tx: TxSeen,
     signal: Readonly<WhaleSignal>,
   ): Partial<WhaleSignal> | void | Promise<Partial<WhaleSignal> | void>;
+  /**
+   * Take an envelope of a type the definition lists in `consumes` (other than `tx.seen`), to
+   * keep state `admit` and `annotate` read (prices, mempool stats, replacements). The chain calls
+   * it in publication order relative to `tx.seen`: what was published before a transaction has
+   * been observed when that transaction is admitted and annotated, and nothing published after it
+   * has. The chain waits for it (time-boxed like the other hooks; a throw is reported and the
+   * envelope skipped for this detector only), so keep it quick. Use this rather than
+   * `ctx.bus.subscribe` for such state: a separate subscription has no order relative to the
+   * chain's `tx.seen`.
+   */
+  observe?(envelope: AnyEnvelope): void | Promise<void>;
 }
 
 /** A detector: admits or annotates transactions in the detector chain. */
-export interface DetectorDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
-  'detector',
-  S,
-  R
-> {
-  setup(ctx: PluginContext<R>): DetectorHooks | Promise<DetectorHooks>;
+export interface DetectorDefinition<
+  S extends TSchema = TSchema,
+  R = Static<S>,
+  E extends EventType = EventType,
+> extends BaseDefinition<'detector', S, R, E> {
+  /**
+   * True when its setup returns `admit`: the kernel then publishes `whale.detected` for the whales
+   * it admits (so it is not in `emits`), and `spout check` counts it as a producer of them. Unset
+   * for a plugin not in the catalogue: assumed to admit.
+   */
+  readonly admits?: boolean;
+  setup(ctx: PluginContext<R, E>): DetectorHooks | Promise<DetectorHooks>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
-  start?(ctx: PluginContext<R>): void | Promise<void>;
+  start?(ctx: PluginContext<R, E>): void | Promise<void>;
 }
 
 /** Returned by an output's setup: what to do with each routed envelope. */
@@ -174,32 +212,32 @@ export interface OutputHooks extends InstanceHandle {
 }
 
 /** An output: receives the events routed to it (its `events:` and `filter:`). */
-export interface OutputDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
-  'output',
-  S,
-  R
-> {
+export interface OutputDefinition<
+  S extends TSchema = TSchema,
+  R = Static<S>,
+  E extends EventType = EventType,
+> extends BaseDefinition<'output', S, R, E> {
   /** Events routed to an instance whose YAML has no `events:`. */
   readonly defaultEvents: readonly EventPattern[];
-  setup(ctx: PluginContext<R>): OutputHooks | Promise<OutputHooks>;
+  setup(ctx: PluginContext<R, E>): OutputHooks | Promise<OutputHooks>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
-  start?(ctx: PluginContext<R>): void | Promise<void>;
+  start?(ctx: PluginContext<R, E>): void | Promise<void>;
 }
 
 /** A job: subscribes to events and runs on a schedule. */
-export interface JobDefinition<S extends TSchema = TSchema, R = Static<S>> extends BaseDefinition<
-  'job',
-  S,
-  R
-> {
-  setup(ctx: PluginContext<R>): InstanceHandle | void | Promise<InstanceHandle | void>;
+export interface JobDefinition<
+  S extends TSchema = TSchema,
+  R = Static<S>,
+  E extends EventType = EventType,
+> extends BaseDefinition<'job', S, R, E> {
+  setup(ctx: PluginContext<R, E>): InstanceHandle | void | Promise<InstanceHandle | void>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
-  start?(ctx: PluginContext<R>): void | Promise<void>;
+  start?(ctx: PluginContext<R, E>): void | Promise<void>;
 }
 
 /** Any plugin definition. */
 export type PluginDefinition =
-  | InputDefinition<TSchema, any>
-  | DetectorDefinition<TSchema, any>
-  | OutputDefinition<TSchema, any>
-  | JobDefinition<TSchema, any>;
+  | InputDefinition<TSchema, any, any>
+  | DetectorDefinition<TSchema, any, any>
+  | OutputDefinition<TSchema, any, any>
+  | JobDefinition<TSchema, any, any>;

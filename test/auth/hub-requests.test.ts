@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { joinTokenHub } from '../../src/auth/hub.js';
+import { createTokenService } from '../../src/auth/hub.js';
 import { tokenRequestsDir } from '../../src/auth/requests.js';
 import { awaitAnswer } from '../../src/control/writer.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
@@ -24,7 +24,7 @@ async function startHub() {
   cleanups.push(() => store.close());
   const log = captureLog();
   const clock = steppedClock();
-  const { hub, release } = await joinTokenHub(store, log.log, () => 0, { now: clock.now });
+  const { hub, release } = await createTokenService(store, log.log, { now: clock.now }).join();
   cleanups.push(release);
   return { dir, hub, log, clock };
 }

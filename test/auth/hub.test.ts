@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { joinTokenHub } from '../../src/auth/hub.js';
+import { createTokenService } from '../../src/auth/hub.js';
 import { tokenConsumerFile, tokenRequestsDir } from '../../src/auth/requests.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
 import { steppedClock } from '../helpers/clock.js';
@@ -25,7 +25,7 @@ describe('token hub (file store)', () => {
     const store = await openLowdbStore({ path });
     cleanups.push(() => store.close());
     const clock = steppedClock();
-    const { release } = await joinTokenHub(store, captureLog().log, () => 0, { now: clock.now });
+    const { release } = await createTokenService(store, captureLog().log, { now: clock.now }).join();
     cleanups.push(release);
     expect(clock.reads).toBe(2); // looked at once, at start: left alone
     expect((await readdir(requests)).sort()).toEqual(['1-1-a.json.done', '1-1-b.json.tmp', 'consumer.pid']);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { joinTokenHub } from '../../src/auth/hub.js';
+import { createTokenService } from '../../src/auth/hub.js';
 import { parseTokenRequest, tokenRequestsDir } from '../../src/auth/requests.js';
 import { awaitAnswer, writeRequest } from '../../src/control/writer.js';
 import { openLowdbStore } from '../../src/store/lowdb.js';
@@ -43,7 +43,9 @@ describe('token revoke requests and --force', () => {
     const store = await openLowdbStore({ path });
     cleanups.push(() => store.close());
     const told: string[] = [];
-    const { hub, release } = await joinTokenHub(store, captureLog().log, (jti) => (told.push(jti), 1));
+    const { hub, release } = await createTokenService(store, captureLog().log).join(
+      (jti) => (told.push(jti), 1),
+    );
     cleanups.push(release);
 
     const refused = await writeRequest(dir, { type: 'token.revoke', jti: 'unknown', at, force: false });

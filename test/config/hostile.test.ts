@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MAX_ALIASED_VALUES, MAX_ANCHORS_AND_ALIASES } from '../../src/config/aliases.js';
-import { ConfigError, loadConfig, MAX_CONFIG_BYTES, parseConfig } from '../../src/config/load.js';
+import { ConfigError, MAX_CONFIG_BYTES } from '../../src/config/load.js';
+import { loadConfig, parseConfig } from '../helpers/builtins.js';
 import { MAX_FLOW_NESTING } from '../../src/config/nesting.js';
 import { BILLION_LAUGHS } from '../helpers/hostile.js';
 

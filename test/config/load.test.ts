@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseListen } from '../../src/config/listen.js';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/load.js';
+import { parseConfig } from '../helpers/builtins.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const load = (yaml: string, env: Record<string, string> = {}) =>

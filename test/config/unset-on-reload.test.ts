@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unsetOnReload } from '../../src/config/interpolate.js';
-import { parseConfig, ConfigError } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/load.js';
+import { parseConfig } from '../helpers/builtins.js';
 
 const yaml =
   'inputs:\n  feed: { use: replay }\noutputs:\n  out: { use: console, format: "${SPOUT_FORMAT}" }\n';

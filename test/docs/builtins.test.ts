@@ -25,7 +25,7 @@ describe('docs/configuration.md', () => {
     const text = await read('configuration.md');
     const quoted = /`(unknown output plugin "x"; [^`]*)`/.exec(text)?.[1];
     expect(quoted).toBeDefined();
-    const resolution = await resolvePlugin('output', 'x', process.cwd());
+    const resolution = await resolvePlugin('output', 'x', process.cwd(), BUILTIN_PLUGINS);
     expect(resolution.ok).toBe(false);
     if (!resolution.ok) expect(resolution.error.message).toBe(quoted);
   });

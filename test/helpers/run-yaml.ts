@@ -1,6 +1,6 @@
 import type { AnyEnvelope } from '../../src/bus/envelope.js';
 import type { EventType } from '../../src/bus/events.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from './builtins.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AnyEnvelope } from '../../src/bus/envelope.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from './builtins.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../helpers/builtins.js';
 import { createKernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { isTrackMempool, startFakeMempool } from '../helpers/fake-mempool.js';

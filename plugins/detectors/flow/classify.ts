@@ -1,4 +1,4 @@
-import type { Flow, FlowType, TxSeen } from '../../../src/bus/events.js';
+import type { Flow, FlowType, TxSeen } from '../../../src/index.js';
 import { normalizeAddress, type Label, type LabelMap } from './labels.js';
 
 /** What the labels say about one side (inputs or outputs) of a transaction. */

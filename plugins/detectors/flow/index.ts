@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { createError } from '../../../src/kernel/errors.js';
-import { defineDetector } from '../../../src/plugin/define.js';
+import { createError, defineDetector } from '../../../src/index.js';
 import { classifyFlow } from './classify.js';
 import { formatProblems, readLabelFile, type LabelMap } from './labels.js';
 import { createFileWatch } from './watch.js';

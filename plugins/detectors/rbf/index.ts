@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
-import { defineDetector } from '../../../src/plugin/define.js';
+import { defineDetector } from '../../../src/index.js';
 
 /**
  * `rbf`: replace-by-fee. Annotates each whale with whether it signals RBF (BIP 125: an input
@@ -36,23 +36,27 @@ export default defineDetector({
       description: 'Confidence for one that does not (full RBF can still replace it).',
     }),
   }),
-  consumes: ['tx.replaced', 'whale.detected'],
+  consumes: ['tx.replaced'],
   emits: ['whale.replaced'],
   setup(ctx) {
     const o = ctx.options;
     const replacedBy = new LRUCache<string, string[]>({ max: o.memory });
     const whales = new LRUCache<string, true>({ max: o.memory });
-    ctx.bus.subscribe('tx.replaced', (e) => {
-      const { txid, byTxid, fullRbf } = e.data;
-      replacedBy.set(byTxid, [...(replacedBy.get(byTxid) ?? []), txid]);
-      if (o.emitReplaced && whales.has(txid)) {
-        whales.delete(txid);
-        ctx.bus.publish('whale.replaced', { txid, byTxid, fullRbf });
-      }
-    });
-    ctx.bus.subscribe('whale.detected', (e) => void whales.set(e.data.txid, true));
+    // State comes through the chain (observe, annotate), in publication order with tx.seen: a
+    // replacement published right after its tx.replaced must find the txid it replaces.
     return {
+      observe(e) {
+        if (e.type !== 'tx.replaced') return;
+        const { txid, byTxid, fullRbf } = e.data;
+        replacedBy.set(byTxid, [...(replacedBy.get(byTxid) ?? []), txid]);
+        if (o.emitReplaced && whales.has(txid)) {
+          whales.delete(txid);
+          ctx.bus.publish('whale.replaced', { txid, byTxid, fullRbf });
+        }
+      },
+      // Called for each admitted whale just before its whale.detected is published.
       annotate(tx) {
+        whales.set(tx.txid, true);
         return {
           rbf: {
             signaling: tx.rbfSignaling,

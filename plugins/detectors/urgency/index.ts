@@ -1,8 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { MempoolStats } from '../../../src/bus/events.js';
-import { parseDuration } from '../../../src/config/durations.js';
-import { defineDetector } from '../../../src/plugin/define.js';
-import { Duration } from '../../../src/plugin/schema.js';
+import { type MempoolStats, parseDuration, defineDetector, Duration } from '../../../src/index.js';
 import { urgencyOf } from './score.js';
 
 /**
@@ -25,11 +22,13 @@ export default defineDetector({
     const staleMs = parseDuration(ctx.options.staleAfter);
     let stats: MempoolStats | null = null;
     let receivedAt = 0;
-    ctx.bus.subscribe('mempool.stats', (e) => {
-      stats = e.data;
-      receivedAt = Date.now();
-    });
     return {
+      // Through the chain, not a subscription: a whale published right after the stats uses them.
+      observe(e) {
+        if (e.type !== 'mempool.stats') return;
+        stats = e.data;
+        receivedAt = Date.now();
+      },
       annotate(tx) {
         const age = Date.now() - receivedAt;
         const stale =

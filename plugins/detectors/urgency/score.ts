@@ -1,4 +1,4 @@
-import type { MempoolStats, ProjectedBlock, Urgency, UrgencyLevel } from '../../../src/bus/events.js';
+import type { MempoolStats, ProjectedBlock, Urgency, UrgencyLevel } from '../../../src/index.js';
 
 /** Fee-rate percentiles the projected blocks' `feeRange` gives: [min, p10, p25, p50, p75, p90, max]. */
 const RANGE_POINTS = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1];

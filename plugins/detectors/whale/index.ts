@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { WhaleSignal } from '../../../src/bus/events.js';
-import { defineDetector } from '../../../src/plugin/define.js';
+import { type WhaleSignal, defineDetector } from '../../../src/index.js';
 
 /**
  * `whale`: admits a transaction whose total output value is strictly greater than
@@ -31,22 +30,13 @@ export default defineDetector({
     }),
   }),
   consumes: ['tx.seen', 'mempool.stats'],
-  emits: ['whale.detected'],
+  admits: true,
   setup(ctx) {
     // Integer satoshis: no floating-point doubt at the boundary (100.00000001 BTC is a whale at 100).
     const threshold = Math.round(ctx.options.thresholdBtc * 1e8);
     const minUsd = ctx.options.minUsd;
     let usdPrice: number | null = null;
     let reported = false;
-    ctx.bus.subscribe('mempool.stats', (e) => {
-      if (e.data.usdPrice === undefined) return;
-      usdPrice = e.data.usdPrice;
-      if (usdPrice !== null && reported) {
-        reported = false;
-        ctx.health.set('healthy');
-        ctx.log.info({ usdPrice }, 'USD price known: minUsd applies again');
-      }
-    });
     const notApplicable = () => {
       if (reported) return;
       reported = true;
@@ -55,6 +45,16 @@ export default defineDetector({
       ctx.log.warn(reason);
     };
     return {
+      // Through the chain, not a subscription: a whale published right after a price uses it.
+      observe(e) {
+        if (e.type !== 'mempool.stats' || e.data.usdPrice === undefined) return;
+        usdPrice = e.data.usdPrice;
+        if (usdPrice !== null && reported) {
+          reported = false;
+          ctx.health.set('healthy');
+          ctx.log.info({ usdPrice }, 'USD price known: minUsd applies again');
+        }
+      },
       admit(tx): WhaleSignal | null {
         if (tx.valueSats <= threshold) return null;
         const valueBtc = tx.valueSats / 1e8;

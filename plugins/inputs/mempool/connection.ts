@@ -1,6 +1,5 @@
 import WebSocket from 'ws';
-import type { InputState } from '../../../src/bus/events.js';
-import { createCancellableLookup } from '../../../src/net/lookup.js';
+import { type InputState, createCancellableLookup } from '../../../src/index.js';
 
 export interface ConnectionOptions {
   url: string;

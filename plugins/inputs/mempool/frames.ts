@@ -1,5 +1,5 @@
 import type { LRUCache } from 'lru-cache';
-import type { EventMap, EventType, TxSeen } from '../../../src/bus/events.js';
+import type { EventMap, TxSeen } from '../../../src/index.js';
 import { readCompressedTx, readTx } from './normalize.js';
 import {
   parseFees,
@@ -27,8 +27,11 @@ export type RejectKind = RejectReason;
 export const PROJECTED_BLOCKS = 8;
 
 /** What the frame handler needs from the input. */
+/** What frames become: the events the input publishes apart from its own `input.status`. */
+export type FrameEvent = 'tx.seen' | 'tx.replaced' | 'tx.removed' | 'block.connected' | 'mempool.stats';
+
 export interface FrameSink {
-  emit<K extends EventType>(type: K, data: EventMap[K]): void;
+  emit<K extends FrameEvent>(type: K, data: EventMap[K]): void;
   /** Count and log a refused frame or item; the reason is a metrics label. */
   reject(reason: RejectReason, why: string): void;
   now(): number;

@@ -1,11 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { InputState } from '../../../src/bus/events.js';
-import { parseDuration } from '../../../src/config/durations.js';
-import { defineInput } from '../../../src/plugin/define.js';
-import { counter } from '../../../src/plugin/metrics.js';
-import { Duration } from '../../../src/plugin/schema.js';
+import { type InputState, parseDuration, defineInput, counter, Duration } from '../../../src/index.js';
 import { createConnection, displayUrl, type ConnectFailure } from './connection.js';
 import { handleFrame, type FrameSink } from './frames.js';
 import { createRecovery } from './recovery.js';

@@ -1,4 +1,4 @@
-import type { TxInput, TxOutput, TxSeen } from '../../../src/bus/events.js';
+import type { TxInput, TxOutput, TxSeen } from '../../../src/index.js';
 import { Check, field, MAX_SATS, type Path, type RejectReason } from './validate.js';
 
 export { MAX_SATS } from './validate.js';

@@ -1,4 +1,4 @@
-import type { TxSeen } from '../../../src/bus/events.js';
+import type { TxSeen } from '../../../src/index.js';
 
 export interface RecoveryOptions {
   /** How many projected blocks to scan (0 turns recovery off). */

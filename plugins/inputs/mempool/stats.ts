@@ -1,4 +1,4 @@
-import type { MempoolStats, ProjectedBlock, RecommendedFees } from '../../../src/bus/events.js';
+import type { MempoolStats, ProjectedBlock, RecommendedFees } from '../../../src/index.js';
 import { Check, field } from './validate.js';
 
 // Each parser reads through a Check (validate.ts); without one given, a throwaway one is used and a

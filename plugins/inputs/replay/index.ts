@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
-import type { EventMap, EventType } from '../../../src/bus/events.js';
-import { EVENT_TYPES } from '../../../src/bus/events.js';
-import { defineInput } from '../../../src/plugin/define.js';
-import { StringEnum } from '../../../src/plugin/schema.js';
+import { type EventMap, type EventType, EVENT_TYPES, defineInput, StringEnum } from '../../../src/index.js';
 
 const Item = Type.Object(
   { type: StringEnum(EVENT_TYPES), data: Type.Object({}, { additionalProperties: true }) },

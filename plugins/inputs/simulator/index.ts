@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { defineInput } from '../../../src/plugin/define.js';
-import type { PluginContext } from '../../../src/plugin/types.js';
+import { defineInput, type PluginContext } from '../../../src/index.js';
 import {
   createSimulation,
   resolveSimulationOptions,

@@ -1,4 +1,4 @@
-import type { EventMap, TxSeen } from '../../../src/bus/events.js';
+import type { EventMap, TxSeen } from '../../../src/index.js';
 import { createIsoClock } from './clock.js';
 import { createHeap } from './heap.js';
 import { createMempoolModel } from './mempool-model.js';

@@ -1,4 +1,4 @@
-import type { MempoolStats, ProjectedBlock, RecommendedFees } from '../../../src/bus/events.js';
+import type { MempoolStats, ProjectedBlock, RecommendedFees } from '../../../src/index.js';
 import type { BlockTemplate } from './mempool-model.js';
 
 const MINIMUM_FEE = 1;

@@ -1,4 +1,4 @@
-import type { TxInput, TxOutput, TxSeen } from '../../../src/bus/events.js';
+import type { TxInput, TxOutput, TxSeen } from '../../../src/index.js';
 import type { Random } from './random.js';
 
 /** BIP 125: a sequence below 0xfffffffe signals replaceability; this is what wallets use. */

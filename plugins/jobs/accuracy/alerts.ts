@@ -1,4 +1,4 @@
-import type { AccuracyChange } from '../../../src/bus/events.js';
+import type { AccuracyChange } from '../../../src/index.js';
 import type { AccuracyFigures } from './compute.js';
 
 /** How accuracy compares with the thresholds: `ok` at or above `warning`. */

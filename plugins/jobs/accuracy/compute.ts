@@ -1,4 +1,4 @@
-import type { OutcomeRecord } from '../../../src/store/records.js';
+import type { OutcomeRecord } from '../../../src/index.js';
 
 /** What one accuracy run measured over its window. */
 export interface AccuracyFigures {

@@ -1,9 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { createError } from '../../../src/kernel/errors.js';
-import { defineJob } from '../../../src/plugin/define.js';
-import { Cron, Duration } from '../../../src/plugin/schema.js';
-import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
+import {
+  parseDuration,
+  optionError,
+  defineJob,
+  Cron,
+  Duration,
+  COLLECTIONS,
+  type OutcomeRecord,
+} from '../../../src/index.js';
 import { evaluate, NO_ALERT, type AlertSettings, type AlertState } from './alerts.js';
 import { computeAccuracy } from './compute.js';
 
@@ -47,20 +51,16 @@ export default defineJob({
     }),
   }),
   emits: ['accuracy.degraded', 'accuracy.recovered'],
-  validate(o, { instance }) {
+  resolve(o, { instance }) {
     if (o.critical > o.warning)
-      throw createError(
-        'SPOUT_CONFIG_INVALID',
-        `jobs.${instance}.critical (${o.critical}) must not be above jobs.${instance}.warning (${o.warning}); lower critical or raise warning`,
+      throw optionError(
+        'critical',
+        `(${o.critical}) must not be above jobs.${instance}.warning (${o.warning}); lower critical or raise warning`,
       );
+    return o;
   },
   setup(ctx) {
     const o = ctx.options;
-    if (o.critical > o.warning)
-      throw createError(
-        'SPOUT_CONFIG_INVALID',
-        `jobs.${ctx.instance}.critical (${o.critical}) must not be above jobs.${ctx.instance}.warning (${o.warning}); lower critical or raise warning`,
-      );
     const windowMs = parseDuration(o.window);
     const settings: AlertSettings = {
       warning: o.warning,

@@ -1,9 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { addressKey } from '../../../src/auth/address.js';
-import type { RateLimiter } from '../../../src/auth/rate-limit.js';
-import type { Verification } from '../../../src/auth/tokens.js';
-import { sendJson } from '../../../src/http/server.js';
-import { parseSince } from '../../../src/stats/since.js';
+import { addressKey, type RateLimiter, type Verification, sendJson, parseSince } from '../../../src/index.js';
 import { API_STATUSES, decodeCursor, type ApiStatus, type WhaleQuery } from './whales.js';
 
 /** An answer with an error status: `{ error, message }` as JSON. */

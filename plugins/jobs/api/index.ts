@@ -1,13 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import type { WhaleSignal } from '../../../src/bus/events.js';
-import { joinTokenHub } from '../../../src/auth/hub.js';
-import { createRateLimiter } from '../../../src/auth/rate-limit.js';
-import { verifyToken } from '../../../src/auth/tokens.js';
-import { sendJson } from '../../../src/http/server.js';
-import { defineJob } from '../../../src/plugin/define.js';
-import { counter } from '../../../src/plugin/metrics.js';
-import { aggregate } from '../../../src/stats/aggregate.js';
-import { COLLECTIONS, type OutcomeRecord } from '../../../src/store/records.js';
+import {
+  type WhaleSignal,
+  createRateLimiter,
+  verifyToken,
+  sendJson,
+  defineJob,
+  counter,
+  aggregate,
+  COLLECTIONS,
+  type OutcomeRecord,
+} from '../../../src/index.js';
 import { ApiError, admit, parseTime, parseWhaleQuery, sendError, singleValues } from './http.js';
 import { ApiOptions, resolveOptions } from './options.js';
 import { SIGNALS } from './signals.js';
@@ -38,8 +40,7 @@ export default defineJob({
     const secret = ctx.auth?.secret as string; // checked by resolveOptions
     const signals = ctx.store.collection<WhaleSignal>(SIGNALS);
     const whales = createWhaleIndex(ctx.store);
-    const { hub, release } = await joinTokenHub(ctx.store, ctx.log, () => 0);
-    ctx.onStop(release);
+    const hub = await ctx.tokens.join();
     const limiter = createRateLimiter({ max: o.rateLimit, windowMs: o.rateWindowMs });
     const requests = counter(
       ctx.metrics,

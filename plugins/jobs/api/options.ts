@@ -1,8 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { Duration } from '../../../src/plugin/schema.js';
-import { secretProblem } from '../../../src/auth/secret.js';
-import { problemList } from '../../../src/plugin/problems.js';
+import { parseDuration, Duration, secretProblem, problemList } from '../../../src/index.js';
 
 export const ApiOptions = Type.Object({
   rateLimit: Type.Integer({

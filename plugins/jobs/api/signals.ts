@@ -1,4 +1,4 @@
-import { COLLECTIONS } from '../../../src/store/records.js';
+import { COLLECTIONS } from '../../../src/index.js';
 
 /**
  * Collection of whale signals as detected, by txid, for the API: recorded by the api job,

@@ -1,5 +1,4 @@
-import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS } from '../../../src/store/records.js';
+import { type Store, COLLECTIONS } from '../../../src/index.js';
 import { SIGNALS } from './signals.js';
 import {
   detailsOf,

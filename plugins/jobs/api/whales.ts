@@ -1,8 +1,13 @@
-import type { WhaleSignal } from '../../../src/bus/events.js';
-import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../../src/store/records.js';
-import type { DeliveryAttempt, OutboxRecord } from '../../../src/delivery/outbox/record.js';
-import { eventId } from '../../../src/bus/envelope.js';
+import {
+  type WhaleSignal,
+  type Store,
+  COLLECTIONS,
+  type OutcomeRecord,
+  type PredictionRecord,
+  type DeliveryAttempt,
+  type OutboxRecord,
+  eventId,
+} from '../../../src/index.js';
 import { SIGNALS } from './signals.js';
 
 /** Status of a whale in the API: pending until its outcome is known. */

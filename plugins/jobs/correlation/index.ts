@@ -1,10 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
-import type { Envelope } from '../../../src/bus/envelope.js';
-import { parseDuration } from '../../../src/config/durations.js';
-import { defineJob } from '../../../src/plugin/define.js';
-import { Duration } from '../../../src/plugin/schema.js';
-import { COLLECTIONS, type OutcomeRecord, type PredictionRecord } from '../../../src/store/records.js';
+import {
+  type Envelope,
+  parseDuration,
+  defineJob,
+  Duration,
+  COLLECTIONS,
+  type OutcomeRecord,
+  type PredictionRecord,
+} from '../../../src/index.js';
 import { confirmed, dropped, replaced, settleBlock, type Settlement, type SettleRules } from './settle.js';
 
 interface ChainState {

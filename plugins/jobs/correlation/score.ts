@@ -1,4 +1,4 @@
-import type { UrgencyLevel } from '../../../src/bus/events.js';
+import type { UrgencyLevel } from '../../../src/index.js';
 
 /** Outcome scores that do not depend on timing. */
 export const REPLACED_SCORE = 0.1;

@@ -1,5 +1,4 @@
-import type { BlockConnected, EventMap } from '../../../src/bus/events.js';
-import type { OutcomeRecord, PredictionRecord } from '../../../src/store/records.js';
+import type { BlockConnected, EventMap, OutcomeRecord, PredictionRecord } from '../../../src/index.js';
 import { DROPPED_SCORE, REPLACED_SCORE, confirmedScore } from './score.js';
 import { waitedMinutes } from './waited.js';
 

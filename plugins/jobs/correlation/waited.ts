@@ -1,4 +1,4 @@
-import type { PredictionRecord } from '../../../src/store/records.js';
+import type { PredictionRecord } from '../../../src/index.js';
 
 /**
  * Minutes a whale waited for its block, rounded, never negative: the block's time minus the

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineJob } from '../../../src/plugin/define.js';
-import { Cron } from '../../../src/plugin/schema.js';
+import { defineJob, Cron } from '../../../src/index.js';
 import { describeCounts, prune } from './prune.js';
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,4 @@
-import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS } from '../../../src/store/records.js';
+import { type Store, COLLECTIONS } from '../../../src/index.js';
 
 /** One collection retention prunes, and the ISO date fields that age its records. */
 export interface RetentionRule {

@@ -1,6 +1,4 @@
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { WhaleSignal } from '../../../src/bus/events.js';
-import { isTestEnvelope, TEST_LABEL } from '../../../src/delivery/test-marker.js';
+import { type AnyEnvelope, type WhaleSignal, isTestEnvelope, TEST_LABEL } from '../../../src/index.js';
 
 const btc = (sats: number) =>
   (sats / 1e8).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 8 });

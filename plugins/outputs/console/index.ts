@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { Type } from '@sinclair/typebox';
-import { defineOutput } from '../../../src/plugin/define.js';
-import { StringEnum } from '../../../src/plugin/schema.js';
+import { defineOutput, StringEnum } from '../../../src/index.js';
 import { formatLine } from './format.js';
 
 /**

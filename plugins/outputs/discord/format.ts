@@ -1,8 +1,15 @@
 import { embedLength, escapeMarkdown, type APIEmbed, type APIEmbedField } from 'discord.js';
-import { fillTemplate, parseTemplate, type Template } from '../../../src/delivery/chat/template.js';
-import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
-import { noticeText, recordView, type Placeholder, type View } from '../../../src/delivery/chat/view.js';
-import { TEST_LABEL } from '../../../src/delivery/test-marker.js';
+import {
+  fillTemplate,
+  parseTemplate,
+  type Template,
+  type ChatMessageRecord,
+  noticeText,
+  recordView,
+  type Placeholder,
+  type View,
+  TEST_LABEL,
+} from '../../../src/index.js';
 
 /** Discord's embed limits (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {

@@ -1,5 +1,4 @@
-import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatInstance } from '../../../src/delivery/chat/instance.js';
+import { defineOutput, createChatInstance } from '../../../src/index.js';
 import { createDiscordFormatter } from './format.js';
 import { DiscordOptions, resolveOptions } from './options.js';
 import { createDiscordClient } from './transport.js';

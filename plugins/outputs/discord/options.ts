@@ -1,7 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { problemList } from '../../../src/plugin/problems.js';
-import { chatOptions, resolveChatOptions } from '../../../src/delivery/chat/options.js';
-import type { Template } from '../../../src/delivery/chat/template.js';
+import { problemList, chatOptions, resolveChatOptions, type Template } from '../../../src/index.js';
 
 export const DiscordOptions = Type.Object({
   webhookUrl: Type.Optional(

@@ -7,8 +7,7 @@ import {
   type APIEmbed,
   type APIMessage,
 } from 'discord.js';
-import { networkFailure, type ChatFailure } from '../../../src/delivery/chat/failure.js';
-import type { ChatClient } from '../../../src/delivery/chat/instance.js';
+import { networkFailure, type ChatFailure, type ChatClient } from '../../../src/index.js';
 import type { DiscordTarget } from './options.js';
 
 /** Discord's JSON error codes the output acts on. */

@@ -1,8 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { Store } from '../../../src/store/port.js';
-import { COLLECTIONS } from '../../../src/store/records.js';
+import { type AnyEnvelope, type Store, COLLECTIONS } from '../../../src/index.js';
 import type { Cell } from './layout.js';
 import { btcShort, compose, shortTxid, usd, utc, type RenderContext, type RenderedMail } from './format.js';
 

@@ -1,8 +1,13 @@
 import ms from 'ms';
-import { eventId, type AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { AccuracyChange, WhaleSignal } from '../../../src/bus/events.js';
-import { parseDuration } from '../../../src/config/durations.js';
-import { isTestEnvelope, TEST_LABEL } from '../../../src/delivery/test-marker.js';
+import {
+  eventId,
+  type AnyEnvelope,
+  type AccuracyChange,
+  type WhaleSignal,
+  parseDuration,
+  isTestEnvelope,
+  TEST_LABEL,
+} from '../../../src/index.js';
 import { toHtml, toText, type MailContent } from './layout.js';
 
 /**

@@ -1,9 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import { defineOutput } from '../../../src/plugin/define.js';
-import { createOutboxObserver } from '../../../src/delivery/outbox/observe.js';
-import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
-import { isTestEnvelope } from '../../../src/delivery/test-marker.js';
+import {
+  type AnyEnvelope,
+  defineOutput,
+  createOutboxObserver,
+  createOutboxWorker,
+  isTestEnvelope,
+} from '../../../src/index.js';
 import { createDigest, isDigestEnvelope, formatDigest, type Digest, type DigestEnvelope } from './digest.js';
 import { EmailOptions, resolveOptions } from './options.js';
 import { formatEvent, type RenderedMail } from './format.js';

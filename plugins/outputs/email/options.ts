@@ -1,8 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { isCronExpression } from '../../../src/kernel/scheduler.js';
-import { optionError, problemList } from '../../../src/plugin/problems.js';
-import { Duration, Secret, StringEnum } from '../../../src/plugin/schema.js';
+import {
+  parseDuration,
+  isCronExpression,
+  optionError,
+  problemList,
+  Duration,
+  Secret,
+  StringEnum,
+} from '../../../src/index.js';
 import { parseSmtpUrl, SmtpUrlError, type SmtpServer } from './smtp-url.js';
 
 /**

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
-import type { AttemptResult, SendResult, Verdict } from '../../../src/delivery/outbox/policy.js';
+import type { AttemptResult, SendResult, Verdict } from '../../../src/index.js';
 import type { RenderedMail } from './format.js';
 import type { SmtpServer } from './smtp-url.js';
 

@@ -1,7 +1,13 @@
-import { parseTemplate, fillTemplate, type Template } from '../../../src/delivery/chat/template.js';
-import { noticeText, recordView, type View } from '../../../src/delivery/chat/view.js';
-import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
-import { TEST_LABEL } from '../../../src/delivery/test-marker.js';
+import {
+  parseTemplate,
+  fillTemplate,
+  type Template,
+  noticeText,
+  recordView,
+  type View,
+  type ChatMessageRecord,
+  TEST_LABEL,
+} from '../../../src/index.js';
 
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_MAX = 4096;

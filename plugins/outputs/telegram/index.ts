@@ -1,5 +1,4 @@
-import { defineOutput } from '../../../src/plugin/define.js';
-import { createChatInstance } from '../../../src/delivery/chat/instance.js';
+import { defineOutput, createChatInstance } from '../../../src/index.js';
 import { createTelegramFormatter } from './format.js';
 import { TelegramOptions, resolveOptions } from './options.js';
 import { createTelegramClient } from './transport.js';

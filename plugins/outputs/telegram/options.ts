@@ -1,10 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { Duration } from '../../../src/plugin/schema.js';
-import { chatOptions, resolveChatOptions } from '../../../src/delivery/chat/options.js';
-import { optionError, problemList } from '../../../src/plugin/problems.js';
-import { fillTemplate, parseTemplate, type Template } from '../../../src/delivery/chat/template.js';
-import { SAMPLE_VIEW } from '../../../src/delivery/chat/view.js';
+import {
+  parseDuration,
+  Duration,
+  chatOptions,
+  resolveChatOptions,
+  optionError,
+  problemList,
+  fillTemplate,
+  parseTemplate,
+  type Template,
+  SAMPLE_VIEW,
+} from '../../../src/index.js';
 import { escapeHtml, telegramHtmlProblem } from './format.js';
 
 const CHAT = '^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$';

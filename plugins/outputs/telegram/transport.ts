@@ -1,8 +1,6 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Bot, GrammyError, HttpError } from 'grammy';
-import type { ChatFailure } from '../../../src/delivery/chat/failure.js';
-import { networkFailure } from '../../../src/delivery/chat/failure.js';
-import type { ChatClient } from '../../../src/delivery/chat/instance.js';
+import { type ChatFailure, networkFailure, type ChatClient } from '../../../src/index.js';
 
 /** grammY types signals with the abort-controller polyfill's type; Node's own works at runtime. */
 type GrammySignal = Parameters<Bot['api']['getMe']>[0];

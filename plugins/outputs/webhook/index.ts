@@ -1,7 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { defineOutput } from '../../../src/plugin/define.js';
-import { createOutboxObserver } from '../../../src/delivery/outbox/observe.js';
-import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
+import { defineOutput, createOutboxObserver, createOutboxWorker } from '../../../src/index.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
 import { createSigner } from './sign.js';

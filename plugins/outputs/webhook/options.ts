@@ -1,8 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { problemList } from '../../../src/plugin/problems.js';
-import { Duration } from '../../../src/plugin/schema.js';
-import { DEFAULT_SCHEDULE } from '../../../src/delivery/outbox/policy.js';
+import { parseDuration, problemList, Duration, DEFAULT_SCHEDULE } from '../../../src/index.js';
 import { isStandardSecret } from './sign.js';
 
 /** `whsec_` and base64: what the config loader checks (with line and column). */

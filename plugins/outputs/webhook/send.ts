@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import got, { TimeoutError } from 'got';
-import type { SendResult } from '../../../src/delivery/outbox/policy.js';
+import type { SendResult } from '../../../src/index.js';
 
 export interface PostRequest {
   url: string;

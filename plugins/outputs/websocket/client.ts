@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import type { AnyEnvelope } from '../../../src/bus/envelope.js';
-import type { RateLimiter } from '../../../src/auth/rate-limit.js';
-import type { TokenClaims, Verification } from '../../../src/auth/tokens.js';
-import { createFilter, eventMatcher } from '../../../src/kernel/routing.js';
+import {
+  type AnyEnvelope,
+  type RateLimiter,
+  type TokenClaims,
+  type Verification,
+  createFilter,
+  eventMatcher,
+} from '../../../src/index.js';
 import type { AuthFailure, WsMetrics } from './metrics.js';
 import { CLOSE, closeCodeFor, closeReasonFor, parseClientMessage, type ServerMessage } from './protocol.js';
 

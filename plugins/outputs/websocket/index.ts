@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import { addressKey } from '../../../src/auth/address.js';
-import { joinTokenHub } from '../../../src/auth/hub.js';
-import { createRateLimiter } from '../../../src/auth/rate-limit.js';
-import { verifyToken } from '../../../src/auth/tokens.js';
-import { defineOutput } from '../../../src/plugin/define.js';
+import { addressKey, createRateLimiter, verifyToken, defineOutput } from '../../../src/index.js';
 import { acceptClient, type Client } from './client.js';
 import { createWsMetrics } from './metrics.js';
 import { WebSocketOptions, resolveOptions } from './options.js';
@@ -49,7 +45,7 @@ export default defineOutput({
       metrics.clients(pending, open);
     };
 
-    const { hub, release } = await joinTokenHub(ctx.store, ctx.log, (jti) => {
+    const hub = await ctx.tokens.join((jti) => {
       let closed = 0;
       for (const c of [...clients])
         if (c.claims?.jti === jti) {
@@ -58,7 +54,6 @@ export default defineOutput({
         }
       return closed;
     });
-    ctx.onStop(release);
 
     const serverOptions: ServerOptions & { closeTimeout: number } = {
       noServer: true,

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { counter, gauge } from '../../../src/plugin/metrics.js';
+import { counter, gauge } from '../../../src/index.js';
 
 /** Why an authentication failed (label `reason` of `spout_ws_auth_failures_total`). */
 export type AuthFailure =

@@ -1,8 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { parseDuration } from '../../../src/config/durations.js';
-import { problemList } from '../../../src/plugin/problems.js';
-import { Duration } from '../../../src/plugin/schema.js';
-import { secretProblem } from '../../../src/auth/secret.js';
+import { parseDuration, problemList, Duration, secretProblem } from '../../../src/index.js';
 
 export const WebSocketOptions = Type.Object({
   path: Type.String({

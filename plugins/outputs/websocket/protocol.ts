@@ -1,8 +1,12 @@
 import { Ajv } from 'ajv';
-import type { EventType } from '../../../src/bus/events.js';
-import { EVENT_PATTERNS, FilterSchema, type Filter } from '../../../src/config/kernel-schema.js';
-import type { RefusalReason } from '../../../src/auth/tokens.js';
-import type { EventPattern } from '../../../src/plugin/types.js';
+import {
+  type EventType,
+  EVENT_PATTERNS,
+  FilterSchema,
+  type Filter,
+  type RefusalReason,
+  type EventPattern,
+} from '../../../src/index.js';
 
 /** Close codes of the protocol (docs/websocket.md). */
 export const CLOSE = {

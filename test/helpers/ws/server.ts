@@ -1,4 +1,4 @@
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../builtins.js';
 import { createKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import type { Store } from '../../../src/store/port.js';

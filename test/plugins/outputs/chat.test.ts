@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createEnvelope } from '../../../src/bus/envelope.js';
 import type { WhaleSignal } from '../../../src/bus/events.js';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../helpers/builtins.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
 import type { ChatFailure } from '../../../src/delivery/chat/failure.js';

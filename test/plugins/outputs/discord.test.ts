@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleSignal } from '../../../src/bus/events.js';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../helpers/builtins.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
 import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
 import { fitEmbed, LIMITS } from '../../../plugins/outputs/discord/format.js';

@@ -387,7 +387,7 @@ describe('email output: configuration', () => {
       ...(line.startsWith('from') ? [] : ['    from: alerts@example.com']),
       '    to: ops@example.com',
     ].join('\n');
-    const { parseConfig } = await import('../../../src/config/load.js');
+    const { parseConfig } = await import('../../helpers/builtins.js');
     const error = await parseConfig(text, 'spout.yaml', process.cwd(), {}).catch((e: unknown) => e as Error);
     expect(error).toMatchObject({ code: 'SPOUT_CONFIG_INVALID' });
     expect((error as Error).message).toMatch(new RegExp(`spout\\.yaml:\\d+:\\d+ +outputs\\.ops\\.${key} +`));

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../helpers/builtins.js';
 import { newSecret, runWebhooks, startReceiver, type Receiver } from '../../helpers/receiver.js';
 
 let rx: Receiver | undefined;

@@ -1,10 +1,10 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseConfig, type ConfigError } from '../../../src/config/load.js';
+import { type ConfigError } from '../../../src/config/load.js';
+import { parseConfig } from '../../helpers/builtins.js';
 import { connect, isType, type TestClient } from '../../helpers/ws/client.js';
 import { SECRET, startSpout } from '../../helpers/ws/server.js';
 import { whale } from '../../helpers/ws/whales.js';
-import { joinTokenHub } from '../../../src/auth/hub.js';
 
 // Real `ws` clients against the output on a kernel's HTTP server on 127.0.0.1. Waits are for
 // messages and close events, never sleeps; the 5 s authentication limit runs on fake timers.
@@ -193,7 +193,7 @@ describe('websocket output: authentication', () => {
     await Promise.all([a, b, other].map((c) => c.next(isType('auth.ok'))));
     const jti = JSON.parse(Buffer.from(revoked.split('.')[1] as string, 'base64url').toString())
       .jti as string;
-    const { hub, release } = await joinTokenHub(s.store, s.log.log, () => 0);
+    const { hub, release } = await s.kernel.tokens.join();
     cleanups.push(release);
     expect(hub.revoke(jti)).toMatchObject({ closed: 2 });
     expect(await a.closed).toMatchObject({ code: 4401, reason: 'token revoked' });

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEnvelope } from '../../../../src/bus/envelope.js';
 import type { BlockConnected, TxSeen, WhaleSignal } from '../../../../src/bus/events.js';
-import { parseConfig } from '../../../../src/config/load.js';
+import { parseConfig } from '../../../helpers/builtins.js';
 import { createKernel } from '../../../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../../../src/store/memory.js';
 import { REJECT_REASONS } from '../../../../plugins/inputs/mempool/validate.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventId } from '../../../../src/bus/envelope.js';
-import { parseConfig, type ConfigError } from '../../../../src/config/load.js';
-import { joinTokenHub } from '../../../../src/auth/hub.js';
+import { type ConfigError } from '../../../../src/config/load.js';
+import { parseConfig } from '../../../helpers/builtins.js';
 import { aggregate } from '../../../../src/stats/aggregate.js';
 import { createMemoryStore } from '../../../../src/store/memory.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../../src/store/records.js';
@@ -58,7 +58,7 @@ describe('REST API: authentication', () => {
   it('no token, a bad, expired or revoked token → 401; a token without api:read → 403; JSON errors, no stack traces', async () => {
     const a = await api('', 3);
     const revoked = await a.token({ scopes: ['api:read'] });
-    const { hub, release } = await joinTokenHub(a.store, a.log.log, () => 0);
+    const { hub, release } = await a.kernel.tokens.join();
     cleanups.push(release);
     hub.revoke(
       JSON.parse(Buffer.from(revoked.split('.')[1] as string, 'base64url').toString()).jti as string,
