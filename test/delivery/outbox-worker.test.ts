@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createOutboxObserver } from '../../../src/delivery/outbox/observe.js';
-import { createOutboxWorker } from '../../../src/delivery/outbox/worker.js';
-import { createEnvelope } from '../../../src/bus/envelope.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
-import { COLLECTIONS } from '../../../src/store/records.js';
-import type { DeliveryAttempt, OutboxRecord } from '../../../src/delivery/outbox/record.js';
-import { captureLog, until } from '../../helpers/kernel.js';
+import { createOutboxObserver } from '../../src/delivery/outbox/observe.js';
+import { createOutboxWorker } from '../../src/delivery/outbox/worker.js';
+import { createEnvelope } from '../../src/bus/envelope.js';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { COLLECTIONS } from '../../src/store/records.js';
+import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
+import { captureLog, until } from '../helpers/kernel.js';
 
 describe('outbox worker', () => {
   it('takes a send that throws for a failed attempt: scheduled like any failure, logged, then dead; never re-run at once', async () => {

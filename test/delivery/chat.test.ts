@@ -1,23 +1,23 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createEnvelope } from '../../../src/bus/envelope.js';
-import type { WhaleSignal } from '../../../src/bus/events.js';
-import { parseConfig } from '../../helpers/builtins.js';
-import { createMemoryStore } from '../../../src/store/memory.js';
-import { COLLECTIONS } from '../../../src/store/records.js';
-import type { ChatFailure } from '../../../src/delivery/chat/failure.js';
-import { createChatObserver } from '../../../src/delivery/chat/observe.js';
-import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
-import { fillTemplate, parseTemplate } from '../../../src/delivery/chat/template.js';
-import { whaleView } from '../../../src/delivery/chat/view.js';
-import { createChatWorker } from '../../../src/delivery/chat/worker.js';
+import { createEnvelope } from '../../src/bus/envelope.js';
+import type { WhaleSignal } from '../../src/bus/events.js';
+import { parseConfig } from '../helpers/builtins.js';
+import { createMemoryStore } from '../../src/store/memory.js';
+import { COLLECTIONS } from '../../src/store/records.js';
+import type { ChatFailure } from '../../src/delivery/chat/failure.js';
+import { createChatObserver } from '../../src/delivery/chat/observe.js';
+import type { ChatMessageRecord } from '../../src/delivery/chat/record.js';
+import { fillTemplate, parseTemplate } from '../../src/delivery/chat/template.js';
+import { whaleView } from '../../src/delivery/chat/view.js';
+import { createChatWorker } from '../../src/delivery/chat/worker.js';
 import {
   createTelegramFormatter,
   escapeHtml,
   TELEGRAM_MAX,
-} from '../../../plugins/outputs/telegram/format.js';
-import { waitFor } from '../../helpers/fake-mempool.js';
+} from '../../plugins/outputs/telegram/format.js';
+import { waitFor } from '../helpers/fake-mempool.js';
 
 const signal = (extra: Partial<WhaleSignal> = {}): WhaleSignal => ({
   txid: 'c'.repeat(64),
