@@ -10,10 +10,10 @@ export type { HealthChange } from './health.js';
 
 /**
  * Where an isolated run-time failure happened: an output's `deliver`, a handler a plugin
- * subscribed with `ctx.bus.subscribe`, or a hook the detector chain runs (its failure report
- * does not say which hook).
+ * subscribed with `ctx.bus.subscribe`, a hook the detector chain runs (its failure report
+ * does not say which hook), or a run of a task on the instance's scheduler.
  */
-export type HandlerPhase = 'deliver' | 'subscribe' | 'detect';
+export type HandlerPhase = 'deliver' | 'subscribe' | 'detect' | 'scheduled';
 
 /** One handler call that threw or rejected; the kernel went on with the next event. */
 export interface HandlerErrorEvent {
@@ -22,9 +22,11 @@ export interface HandlerErrorEvent {
   /** Its plugin kind; absent when it is no longer (or never was) a configured instance. */
   kind?: PluginKind;
   phase: HandlerPhase;
-  /** The event being handled. */
-  eventType: EventType;
-  eventId: string;
+  /** The event being handled (absent for a scheduled run). */
+  eventType?: EventType;
+  eventId?: string;
+  /** The scheduled task's name (for `scheduled`). */
+  task?: string;
   error: unknown;
 }
 

@@ -38,6 +38,8 @@ export interface Services {
   httpEnabled?: boolean;
   /** The shared token registry (`ctx.tokens`). */
   tokens: TokenService;
+  /** Told of each failed run of a scheduled task (after it is logged). */
+  onTaskFailure?(instance: string, task: string, error: unknown): void;
 }
 
 export interface Timeouts {
@@ -72,7 +74,9 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
   const controller = new AbortController();
   const stopHandlers: Array<() => void | Promise<void>> = [];
   const subscriptions = new Set<Unsubscribe>();
-  const scheduler: InstanceScheduler = createScheduler(log);
+  const scheduler: InstanceScheduler = createScheduler(log, (task, error) =>
+    services.onTaskFailure?.(name, task, error),
+  );
   let stopped: Promise<void> | null = null;
   let quiesced: Promise<void> | null = null;
 

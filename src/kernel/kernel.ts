@@ -131,6 +131,10 @@ export function createKernel(options: KernelOptions): Kernel {
     auth: config.auth,
     httpEnabled: config.http.enabled,
     tokens: createTokenService(options.store, log),
+    onTaskFailure(instance, task, error) {
+      const kind = runtimes.get(instance)?.plugin.kind;
+      emitter.emit('handlerError', { instance, ...(kind ? { kind } : {}), phase: 'scheduled', task, error });
+    },
   };
   const runtimes = new Map<string, Runtime>();
   const slots = new Map<string, OutputSlot>();

@@ -52,7 +52,10 @@ export interface InstanceScheduler extends Scheduler {
 /** True for a cron expression node-cron accepts. */
 export const isCronExpression = (expression: string): boolean => validate(expression);
 
-export function createScheduler(log: Logger): InstanceScheduler {
+export function createScheduler(
+  log: Logger,
+  onFailure: (task: string, error: unknown) => void = () => {},
+): InstanceScheduler {
   type Entry = { start(): void; stop(): void | Promise<void> };
   const entries = new Set<Entry>();
   let started = false;
@@ -79,6 +82,7 @@ export function createScheduler(log: Logger): InstanceScheduler {
           } else {
             log.error({ err: error, task: name }, `scheduled task "${name}" failed; it keeps its schedule`);
           }
+          onFailure(name, error);
         } finally {
           busy = false;
         }

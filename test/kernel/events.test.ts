@@ -229,6 +229,36 @@ describe('kernel events', () => {
     await kernel.stop();
   });
 
+  it('handlerError: a scheduled run that throws is phase "scheduled", with the task’s name', async () => {
+    let runs = 0;
+    const job = defineJob({
+      name: 'ticking',
+      options: NoOptions,
+      setup(ctx) {
+        ctx.scheduler.every(
+          5,
+          () => {
+            runs++;
+            throw new Error('tick broke');
+          },
+          { name: 'tick' },
+        );
+      },
+    });
+    const kernel = createKernel({
+      config: config([instance('ticker', job)]),
+      log: captureLog().log,
+      store: createMemoryStore(),
+    });
+    const failed = next(kernel, 'handlerError');
+    await kernel.start();
+    const event = await failed;
+    await kernel.stop();
+    expect(runs).toBeGreaterThan(0);
+    expect(event).toMatchObject({ instance: 'ticker', kind: 'job', phase: 'scheduled', task: 'tick' });
+    expect((event.error as Error).message).toBe('tick broke');
+  });
+
   it('health: registration, phases and each change of state or reason, reasons scrubbed, repeats not told', async () => {
     const feedHealth: { set?: (state: 'healthy' | 'degraded', reason?: string) => void } = {};
     const feed = defineInput({
