@@ -61,23 +61,12 @@ export { networkFailure, type ChatFailure } from './delivery/chat/failure.js';
 export { chatOptions, resolveChatOptions } from './delivery/chat/options.js';
 export type { ChatMessageRecord } from './delivery/chat/record.js';
 export { fillTemplate, parseTemplate, type Template } from './delivery/chat/template.js';
-export {
-  noticeText,
-  recordView,
-  SAMPLE_VIEW,
-  type Placeholder,
-  type View,
-} from './delivery/chat/view.js';
+export { noticeText, recordView, SAMPLE_VIEW, type Placeholder, type View } from './delivery/chat/view.js';
 // `spout test OUTPUT` marks its sample events.
 export { isTestEnvelope, TEST_LABEL } from './delivery/test-marker.js';
 
 // ── For plugins that serve subscribers (tokens, rate limits) ──────────────────────────────────
-export {
-  verifyToken,
-  type RefusalReason,
-  type TokenClaims,
-  type Verification,
-} from './auth/tokens.js';
+export { verifyToken, type RefusalReason, type TokenClaims, type Verification } from './auth/tokens.js';
 export { secretProblem } from './auth/secret.js';
 export { addressKey } from './auth/address.js';
 export { createRateLimiter, type RateLimiter } from './auth/rate-limit.js';
@@ -93,6 +82,14 @@ export {
 } from './store/records.js';
 export { aggregate } from './stats/aggregate.js';
 export { parseSince } from './stats/since.js';
+
+// ── For embedders: run a pipeline in your own process (the built-in catalogue: 'spout/plugins') ─
+export { createKernel, type Kernel, type KernelOptions } from './kernel/kernel.js';
+export { loadConfig, parseConfig, ConfigError, type LoadOptions } from './config/load.js';
+export type { SpoutConfig, InstanceConfig } from './config/types.js';
+export { createLogger } from './log/logger.js';
+export { createMemoryStore } from './store/memory.js';
+export { openLowdbStore } from './store/lowdb.js';
 
 // ── Advanced: catalogues of plugins by name, networking helpers the live inputs use ───────────
 export { EMPTY_CATALOGUE, type PluginCatalogue, type PluginLoader } from './plugin/catalogue.js';
