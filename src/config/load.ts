@@ -7,7 +7,8 @@ import { ConfigError, tooLarge, MAX_CONFIG_BYTES } from './config-error.js';
 import type { EnvUse } from './env-values.js';
 import { hideEnvValues } from './env-values.js';
 import { deepFreeze } from './freeze.js';
-import { dedupe, pluginProblems, readDocument, resolveInstances, schemaProblems, toData } from './stages.js';
+import { dedupe } from './problems.js';
+import { pluginProblems, readDocument, resolveInstances, schemaProblems, toData } from './stages.js';
 import type { SpoutConfig } from './types.js';
 
 export { ConfigError, MAX_CONFIG_BYTES } from './config-error.js';

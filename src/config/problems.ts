@@ -45,3 +45,28 @@ export function locate(
   if (!node?.range && trail.length === 0) return { line: 1, col: 1 };
   return lines.linePos(node?.range?.[0] ?? 0);
 }
+
+/** A problem at `path` of the document, located by line and column (at the key `atKey` when given). */
+export function at(
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+  path: string[],
+  message: string,
+  atKey?: string,
+  shown = path,
+): Problem {
+  const { line, col } = locate(doc, lines, path, atKey);
+  return { file, line, col, path: shown.join('.'), message };
+}
+
+/** The problems without repeats (same place, path and message). */
+export function dedupe(problems: Problem[]): Problem[] {
+  const keys = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    if (keys.has(k)) return false;
+    keys.add(k);
+    return true;
+  });
+}

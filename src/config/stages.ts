@@ -12,7 +12,7 @@ import { envNote, hideEnvValues, usesUnder, type EnvUse } from './env-values.js'
 import { interpolate } from './interpolate.js';
 import { SECTIONS, type Section } from './kernel-schema.js';
 import { MAX_FLOW_NESTING, tooDeep } from './nesting.js';
-import { locate, type Problem } from './problems.js';
+import { at, type Problem } from './problems.js';
 import { ConfigError, MAX_CONFIG_BYTES, tooLarge } from './config-error.js';
 
 // The stages of reading a configuration, in order. The first two throw a ConfigError for a file
@@ -291,27 +291,4 @@ export async function pluginProblems(
     }
   }
   return resolved;
-}
-
-export function at(
-  doc: Document,
-  lines: LineCounter,
-  file: string,
-  path: string[],
-  message: string,
-  atKey?: string,
-  shown = path,
-): Problem {
-  const { line, col } = locate(doc, lines, path, atKey);
-  return { file, line, col, path: shown.join('.'), message };
-}
-
-export function dedupe(problems: Problem[]): Problem[] {
-  const keys = new Set<string>();
-  return problems.filter((p) => {
-    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
-    if (keys.has(k)) return false;
-    keys.add(k);
-    return true;
-  });
 }

@@ -1,16 +1,15 @@
-import { createTokenService, type TokenService } from '../auth/hub.js';
-import type { Logger } from 'pino';
-import { createBus, type Bus } from '../bus/bus.js';
+import { createTokenService } from '../auth/hub.js';
+import { createBus } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
 import type { InstanceConfig, SpoutConfig } from '../config/types.js';
-import { createHttpServer, sendJson, type HttpServer } from '../http/server.js';
-import type { Redactor } from '../log/redact.js';
-import type { Store } from '../store/port.js';
+import { createHttpServer } from '../http/server.js';
 import { createDetectorChain } from './detector-chain.js';
-import { createKernelEmitter, type HandlerPhase, type KernelEvents } from './events.js';
-import { createHealthBoard, type HealthBoard } from './health.js';
+import { createKernelEmitter, type HandlerPhase } from './events.js';
+import type { Kernel, KernelOptions, KernelState } from './kernel-types.js';
+import { mountKernelRoutes } from './routes.js';
+import { createHealthBoard } from './health.js';
 import { createRuntime, type Runtime, type Services } from './instance.js';
-import { createKernelMetrics, type KernelMetrics } from './metrics.js';
+import { createKernelMetrics } from './metrics.js';
 import { createOutputSlot, type OutputSlot } from './output-slot.js';
 import { planReload } from './reload-plan.js';
 import { createError, type SpoutError } from './errors.js';
@@ -20,57 +19,7 @@ import { parseDuration } from '../config/durations.js';
 export type { ReloadReport } from './reload.js';
 export type { KernelEventMap, KernelEvents } from './events.js';
 
-export type KernelState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-export interface KernelOptions {
-  config: SpoutConfig;
-  log: Logger;
-  store: Store;
-  /** The secret scrubber in force (it changes when a reload brings new secrets). */
-  redact?: () => Redactor;
-}
-
-/**
- * The kernel: sets up, wires, starts, reloads and stops plugin instances.
- *
- * Order: setup in config order; start consumers before producers (outputs, jobs, detectors,
- * inputs); stop producers first (inputs), stop job schedules, drain the bus, then stop every
- * other instance last-in-first-out. Every phase is time-boxed. A failure at boot stops what was
- * set up and rejects `start()` with a coded error; at run time failures are logged, counted and
- * isolated, and told to `events` listeners.
- */
-export interface Kernel {
-  readonly bus: Bus;
-  /**
-   * For embedders: handler failures, instance health changes, reload outcomes and state
-   * changes, as typed events (see {@link KernelEvents} for when listeners run).
-   */
-  readonly events: KernelEvents;
-  readonly health: HealthBoard;
-  readonly metrics: KernelMetrics;
-  readonly http: HttpServer;
-  /**
-   * The token registry plugins share (`ctx.tokens`): an embedder may revoke a token in process
-   * (`(await kernel.tokens.join()).hub.revoke(jti)`, then `release`).
-   */
-  readonly tokens: TokenService;
-  state(): KernelState;
-  /**
-   * Resolves with the HTTP address (null when `http.enabled` is false). A kernel starts once:
-   * a second call, or one after `stop()`, rejects with `SPOUT_KERNEL_STATE` and changes nothing.
-   */
-  start(): Promise<{ host: string; port: number } | null>;
-  /**
-   * Never rejects: resolves with the errors met while stopping (empty when clean). Every call
-   * returns the same stop. Called while starting or reloading, it waits for that to finish.
-   */
-  stop(): Promise<unknown[]>;
-  /**
-   * Only while running: before `start()` has finished, or once `stop()` was called, it rejects
-   * with `SPOUT_KERNEL_STATE` and changes nothing. Reloads called together run one after another.
-   */
-  reload(next: SpoutConfig): Promise<ReloadReport>;
-}
+export type { Kernel, KernelOptions, KernelState } from './kernel-types.js';
 
 const START_ORDER = { output: 0, job: 1, detector: 2, input: 3 } as const;
 
@@ -144,15 +93,7 @@ export function createKernel(options: KernelOptions): Kernel {
     (seconds) => metrics.detectionLatency.observe(seconds),
   );
 
-  const kernelRoutes = http.routes('kernel');
-  kernelRoutes.route('GET', '/health', (_req, res) => {
-    const report = health.report();
-    sendJson(res, report.status === 'unhealthy' || state !== 'running' ? 503 : 200, { ...report, state });
-  });
-  kernelRoutes.route('GET', '/metrics', async (_req, res) => {
-    res.writeHead(200, { 'content-type': metrics.registry.contentType });
-    res.end(await metrics.registry.metrics());
-  });
+  mountKernelRoutes(http, health, metrics, () => state);
 
   const timeouts = () => ({
     setup: parseDuration(config.kernel.setupTimeout),

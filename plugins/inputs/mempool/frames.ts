@@ -1,56 +1,14 @@
-import type { LRUCache } from 'lru-cache';
-import type { EventMap, TxSeen } from '../../../src/index.js';
-import { readCompressedTx, readTx } from './normalize.js';
-import {
-  parseFees,
-  parseMempoolVsize,
-  parseProjectedBlocks,
-  parseUsd,
-  toStats,
-  type StatsState,
-} from './stats.js';
-import {
-  Check,
-  field,
-  isObject,
-  type Path,
-  type Refusal,
-  type RejectReason,
-  type TipGuard,
-} from './validate.js';
+import type { TxSeen } from '../../../src/index.js';
+import { readTx } from './normalize.js';
+import { parseFees, parseMempoolVsize, parseProjectedBlocks, parseUsd, toStats } from './stats.js';
+import { Check, field, isObject, type Path, type RejectReason } from './validate.js';
 
 export type { RejectReason } from './validate.js';
+export { PROJECTED_BLOCKS, type FrameEvent, type FrameSink } from './sink.js';
+import { refuse, type FrameSink } from './sink.js';
+import { connectBlock, projected, recentBlocks } from './blocks.js';
 /** @deprecated the old name of {@link RejectReason}. */
 export type RejectKind = RejectReason;
-
-/** Projected blocks a client may track (the server's `MEMPOOL_BLOCKS_AMOUNT`). */
-export const PROJECTED_BLOCKS = 8;
-
-/** What the frame handler needs from the input. */
-/** What frames become: the events the input publishes apart from its own `input.status`. */
-export type FrameEvent = 'tx.seen' | 'tx.replaced' | 'tx.removed' | 'block.connected' | 'mempool.stats';
-
-export interface FrameSink {
-  emit<K extends FrameEvent>(type: K, data: EventMap[K]): void;
-  /** Count and log a refused frame or item; the reason is a metrics label. */
-  reject(reason: RejectReason, why: string): void;
-  now(): number;
-  /** Seen txids → whether they signalled RBF. A txid in it is never emitted again. */
-  seen: LRUCache<string, boolean>;
-  stats: StatsState;
-  /**
-   * The known chain tip: a block or recent-block height too far above it is refused as
-   * implausible. Without one, heights are only checked on their own.
-   */
-  tip?: TipGuard;
-  /** The full transaction list of projected block `index` arrived (gap recovery), validated. */
-  onProjectedBlock(index: number, txs: TxSeen[]): void;
-  /**
-   * The recent blocks (`blocks`), oldest first, as the server reports them on `want`; called
-   * before the tip moves to the newest of them.
-   */
-  onRecentBlocks(heights: number[]): void;
-}
 
 // Keys the server sends that carry nothing for Spout (protocol doc §3): ignored without a count.
 const IGNORED = new Set([
@@ -91,10 +49,6 @@ const IGNORED = new Set([
 
 const REMOVED: Path = (i) => `removed[${i}]`;
 const MINED: Path = (i) => `mined[${i}]`;
-
-const refuse = (sink: FrameSink, r: Refusal | null): void => {
-  if (r) sink.reject(r.reason, r.why);
-};
 
 /**
  * Handle one text frame from the server. A frame carries several message types as top-level
@@ -259,80 +213,3 @@ function seeTx(raw: unknown, i: number, sink: FrameSink): void {
 }
 
 /** A block as `block` and `blocks` carry it (BlockExtended): only id, height and timestamp are read. */
-interface BlockHeader {
-  id: string;
-  height: number;
-  timestamp: number;
-  time: string;
-}
-
-/** The header of a block at `at` (`[3]` in a list), or null when a value is bad. */
-function readBlockHeader(value: unknown, c: Check, at = ''): BlockHeader | null {
-  const path = (key: string) => (at ? `${at}.${key}` : key);
-  const b = c.object(value, at);
-  const id = c.id(field(b, 'id'), path('id'));
-  const height = c.height(field(b, 'height'), path('height'));
-  const timestamp = field(b, 'timestamp');
-  const time = c.time(timestamp, path('timestamp'));
-  return c.ok ? { id, height, timestamp: timestamp as number, time } : null;
-}
-
-function connectBlock(value: unknown, mined: string[], sink: FrameSink): void {
-  const c = new Check(sink.now, 'block');
-  const b = readBlockHeader(value, c);
-  if (!b) return refuse(sink, c.failure);
-  const implausible = sink.tip?.check(b.height, b.timestamp) ?? null;
-  if (implausible) return refuse(sink, { reason: implausible.reason, why: `block: ${implausible.why}` });
-  sink.tip?.set(b.height, b.timestamp);
-  sink.emit('block.connected', { height: b.height, hash: b.id, time: b.time, txids: mined });
-}
-
-function recentBlocks(value: unknown, sink: FrameSink): void {
-  const c = new Check(sink.now, 'blocks');
-  const list = c.list(value, '');
-  if (!c.ok) return refuse(sink, c.failure);
-  const accepted: BlockHeader[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const b = readBlockHeader(list[i], c, `[${i}]`);
-    if (!b || !c.ok) {
-      refuse(sink, c.take());
-      continue;
-    }
-    const implausible = sink.tip?.check(b.height, b.timestamp) ?? null;
-    if (implausible) refuse(sink, { reason: implausible.reason, why: `blocks[${i}]: ${implausible.why}` });
-    else accepted.push(b);
-  }
-  accepted.sort((a, b) => a.height - b.height);
-  sink.onRecentBlocks(accepted.map((b) => b.height));
-  const newest = accepted.at(-1);
-  if (newest) sink.tip?.set(newest.height, newest.timestamp);
-}
-
-/**
- * `projected-block-transactions`: a full list (`blockTransactions`, the answer to
- * `track-mempool-block`, read by gap recovery) or a `delta` (not read). Each entry is validated;
- * bad ones are refused and the rest handed on. An answer refused whole (once its index is known)
- * still reports its block, with no transactions, so that recovery moves on instead of waiting.
- */
-function projected(value: unknown, sink: FrameSink): void {
-  const c = new Check(sink.now, 'projected-block-transactions');
-  const p = c.object(value, '');
-  const index = c.index(field(p, 'index'), 'index', PROJECTED_BLOCKS);
-  if (!c.ok) return refuse(sink, c.failure);
-  const full = field(p, 'blockTransactions');
-  if (full === undefined && isObject(field(p, 'delta'))) return; // a delta: not read
-  const list =
-    full === undefined
-      ? (c.fail('bad-shape', '', 'neither blockTransactions nor delta is sent'), [])
-      : c.list(full, 'blockTransactions');
-  if (!c.ok) return (refuse(sink, c.failure), sink.onProjectedBlock(index, []));
-  const txs: TxSeen[] = [];
-  const e = new Check(sink.now, 'projected-block-transactions.blockTransactions');
-  for (let i = 0; i < list.length; i++) {
-    e.at = i;
-    const tx = readCompressedTx(list[i], e);
-    if (tx && e.ok) txs.push(tx);
-    else refuse(sink, e.take());
-  }
-  sink.onProjectedBlock(index, txs);
-}

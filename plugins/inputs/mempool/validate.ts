@@ -18,110 +18,23 @@
  * - other fields (input sequence and output index: u32; flags: safe integer ≥ 0; projected-block index).
  */
 
-/**
- * Why a piece of input was refused: the `reason` label of `spout_input_rejected_total`.
- * Frame level: `oversize`, `invalid-json`, `not-object`, `unknown-key`. Item level: the others.
- * `internal` counts an unexpected error caught by the frame handler's last-resort guard (a bug).
- */
-export type RejectReason =
-  | 'oversize'
-  | 'invalid-json'
-  | 'not-object'
-  | 'unknown-key'
-  | 'bad-shape'
-  | 'bad-id'
-  | 'bad-amount'
-  | 'bad-size'
-  | 'bad-rate'
-  | 'bad-count'
-  | 'bad-price'
-  | 'bad-height'
-  | 'implausible-height'
-  | 'bad-time'
-  | 'bad-address'
-  | 'bad-field'
-  | 'internal';
+export * from './limits.js';
+import {
+  FUTURE_SLACK_MS,
+  MAX_COUNT,
+  MAX_HEIGHT,
+  MAX_PRICE,
+  MAX_RATE,
+  MAX_SATS,
+  MAX_VSIZE,
+  MAX_WEIGHT,
+  MIN_TIME,
+  type Refusal,
+  type RejectReason,
+} from './limits.js';
+import { hex64, isAddressText } from './text.js';
 
-/** Every reason, in the order docs/inputs.md lists them. */
-export const REJECT_REASONS: readonly RejectReason[] = [
-  'oversize',
-  'invalid-json',
-  'not-object',
-  'unknown-key',
-  'bad-shape',
-  'bad-id',
-  'bad-amount',
-  'bad-size',
-  'bad-rate',
-  'bad-count',
-  'bad-price',
-  'bad-height',
-  'implausible-height',
-  'bad-time',
-  'bad-address',
-  'bad-field',
-  'internal',
-];
-
-/** A refused value: the reason (a metrics label) and a short human explanation. */
-export interface Refusal {
-  reason: RejectReason;
-  why: string;
-}
-
-/** 21 million BTC in satoshis: no amount can be larger. */
-export const MAX_SATS = 2_100_000_000_000_000;
-/** A block's weight limit; no transaction can weigh more. */
-export const MAX_WEIGHT = 4_000_000;
-export const MAX_VSIZE = MAX_WEIGHT / 4;
-export const MAX_RATE = 10_000_000;
-export const MAX_COUNT = 1e12;
-export const MAX_PRICE = 1e9;
-export const MAX_HEIGHT = 10_000_000;
-/** 2009-01-01T00:00:00Z in unix seconds: nothing in Bitcoin is older. */
-export const MIN_TIME = 1_230_768_000;
-/** How far ahead of the local clock a time may be (Bitcoin accepts block times up to 2 h ahead). */
-export const FUTURE_SLACK_MS = 2 * 3600_000;
 const MAX_U32 = 0xffffffff;
-const MAX_ADDRESS = 128;
-
-// Character classes by char code (ASCII only), for the ids and addresses read in the hot path: a
-// table walk over each string is about twice as fast as a regular expression on fresh JSON strings.
-const HEX_LOWER = 1;
-const HEX_UPPER = 2;
-const ALNUM = 4;
-const CLASS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  CLASS[c] =
-    (/[0-9a-f]/.test(ch) ? HEX_LOWER : 0) |
-    (/[A-F]/.test(ch) ? HEX_UPPER : 0) |
-    (/[0-9A-Za-z]/.test(ch) ? ALNUM : 0);
-}
-
-/** 0: not 64 hex digits; 1: 64 lower-case hex digits; 2: 64 hex digits, some upper-case. */
-function hex64(s: string): 0 | 1 | 2 {
-  if (s.length !== 64) return 0;
-  let upper = false;
-  for (let i = 0; i < 64; i++) {
-    const c = s.charCodeAt(i);
-    const k = c < 128 ? (CLASS[c] as number) : 0;
-    if (k & HEX_LOWER) continue;
-    if (!(k & HEX_UPPER)) return 0;
-    upper = true;
-  }
-  return upper ? 2 : 1;
-}
-
-function isAddressText(s: string): boolean {
-  const n = s.length;
-  if (n < 1 || n > MAX_ADDRESS) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || !((CLASS[c] as number) & ALNUM)) return false;
-  }
-  return true;
-}
 
 export type Raw = Record<string, unknown>;
 const EMPTY: Raw = Object.freeze(Object.create(null) as Raw);

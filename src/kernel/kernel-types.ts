@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { TokenService } from '../auth/hub.js';
+import type { Bus } from '../bus/bus.js';
+import type { SpoutConfig } from '../config/types.js';
+import type { HttpServer } from '../http/server.js';
+import type { Redactor } from '../log/redact.js';
+import type { Store } from '../store/port.js';
+import type { KernelEvents } from './events.js';
+import type { HealthBoard } from './health.js';
+import type { KernelMetrics } from './metrics.js';
+import type { ReloadReport } from './reload.js';
+
+export type KernelState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface KernelOptions {
+  config: SpoutConfig;
+  log: Logger;
+  store: Store;
+  /** The secret scrubber in force (it changes when a reload brings new secrets). */
+  redact?: () => Redactor;
+}
+
+/**
+ * The kernel: sets up, wires, starts, reloads and stops plugin instances.
+ *
+ * Order: setup in config order; start consumers before producers (outputs, jobs, detectors,
+ * inputs); stop producers first (inputs), stop job schedules, drain the bus, then stop every
+ * other instance last-in-first-out. Every phase is time-boxed. A failure at boot stops what was
+ * set up and rejects `start()` with a coded error; at run time failures are logged, counted and
+ * isolated, and told to `events` listeners.
+ */
+export interface Kernel {
+  readonly bus: Bus;
+  /**
+   * For embedders: handler failures, instance health changes, reload outcomes and state
+   * changes, as typed events (see {@link KernelEvents} for when listeners run).
+   */
+  readonly events: KernelEvents;
+  readonly health: HealthBoard;
+  readonly metrics: KernelMetrics;
+  readonly http: HttpServer;
+  /**
+   * The token registry plugins share (`ctx.tokens`): an embedder may revoke a token in process
+   * (`(await kernel.tokens.join()).hub.revoke(jti)`, then `release`).
+   */
+  readonly tokens: TokenService;
+  state(): KernelState;
+  /**
+   * Resolves with the HTTP address (null when `http.enabled` is false). A kernel starts once:
+   * a second call, or one after `stop()`, rejects with `SPOUT_KERNEL_STATE` and changes nothing.
+   */
+  start(): Promise<{ host: string; port: number } | null>;
+  /**
+   * Never rejects: resolves with the errors met while stopping (empty when clean). Every call
+   * returns the same stop. Called while starting or reloading, it waits for that to finish.
+   */
+  stop(): Promise<unknown[]>;
+  /**
+   * Only while running: before `start()` has finished, or once `stop()` was called, it rejects
+   * with `SPOUT_KERNEL_STATE` and changes nothing. Reloads called together run one after another.
+   */
+  reload(next: SpoutConfig): Promise<ReloadReport>;
+}
