@@ -27,6 +27,18 @@ export interface TxSeen {
   vsize: number;
   /** sat/vB */
   feeRate: number;
+  /**
+   * The package (CPFP-aware) fee rate in sat/vB when the input knows it: mempool.space's
+   * `effectiveFeePerVsize` (a low-fee parent pulled in by a high-fee child confirms at the
+   * child's package rate). Absent when the input does not send one.
+   */
+  effectiveFeeRate?: number;
+  /**
+   * Where the input's server projects the transaction when it was seen: `block` is the
+   * projected-block index (0 = next block), `vsize` the vB offset of its midpoint inside that
+   * block (mempool.space's `position`). Absent when not sent.
+   */
+  position?: { block: number; vsize: number };
   inputs: TxInput[];
   outputs: TxOutput[];
   /** Any input's sequence < 0xfffffffe (BIP 125). */
@@ -90,6 +102,11 @@ export interface MempoolStats {
   /** Total mempool size in vbytes. */
   mempoolVsize: number;
   usdPrice?: number | null;
+  /**
+   * The mean time between recent blocks in minutes, when the input knows it (mempool.space's
+   * difficulty-adjustment `timeAvg`). Absent otherwise; consumers then assume 10 minutes.
+   */
+  blockIntervalMinutes?: number;
 }
 
 /** Connection state of an input. */
@@ -110,7 +127,43 @@ export interface Urgency {
   predictedBlocks: number;
   basis: string;
   congestion?: 'low' | 'medium' | 'high' | 'extreme';
+  /**
+   * Which fee rate the prediction used: `effective` (the package rate, CPFP-aware, when the
+   * input sent one) or `own` (the transaction's fee / vsize). Absent in signals made before it
+   * was recorded.
+   */
+  rateUsed?: 'effective' | 'own';
+  /** The fee rate in sat/vB the prediction used (see `rateUsed`). */
+  rate?: number;
 }
+
+/**
+ * When a whale is likely to confirm: the predicted block count and the time to that many blocks
+ * if blocks arrive as a Poisson process with the input's mean interval (10 min without one) — the
+ * Gamma(blocks) quantiles in minutes: the median and the 10–90% range.
+ */
+export interface Eta {
+  blocks: number;
+  p10Minutes: number;
+  p50Minutes: number;
+  p90Minutes: number;
+}
+
+/**
+ * Which change heuristic decided which outputs are change (see the whale detector):
+ * `address-reuse` (an output pays back an input's address), `script-type` (one output shares the
+ * inputs' script type, the others differ), `round-amount` (a round payment beside a non-round
+ * remainder), `smaller-than-inputs` (one output is smaller than every input while another is
+ * larger), `exchange` (an output to a labelled exchange is a payment, so the other is change),
+ * or `none` (no rule applied: everything counts as transferred).
+ */
+export type ChangeRule =
+  | 'address-reuse'
+  | 'script-type'
+  | 'round-amount'
+  | 'smaller-than-inputs'
+  | 'exchange'
+  | 'none';
 
 /** The RBF annotation of a whale. */
 export interface RbfInfo {
@@ -139,10 +192,20 @@ export interface WhaleSignal {
   valueSats: number;
   valueBtc: number;
   valueUsd: number | null;
+  /**
+   * Satoshis that likely changed hands: the outputs that are not likely change (see
+   * `changeRule`). Equals `valueSats` when no rule applies. Absent in signals made before it was
+   * recorded.
+   */
+  transferredSats?: number;
+  /** The change heuristic that decided `transferredSats` (`none` when none applied). */
+  changeRule?: ChangeRule;
   feeSats: number;
   vsize: number;
   feeRate: number;
   urgency?: Urgency;
+  /** When it is likely to confirm (present with the `urgency` detector). */
+  eta?: Eta;
   rbf?: RbfInfo;
   flow?: Flow;
   status: WhaleStatus;
@@ -158,6 +221,14 @@ export interface WhaleConfirmed {
   blocksWaited: number;
   minutesWaited: number;
   predictedBlocks: number | null;
+  /**
+   * Minutes between the ETA's median (`eta.p50Minutes` at detection) and the actual wait
+   * (`minutesWaited`): positive when it confirmed later than predicted. Null or absent when the
+   * whale had no ETA.
+   */
+  etaErrorMinutes?: number | null;
+  /** Whether the actual wait fell in the ETA's 10–90% range. Null or absent without an ETA. */
+  withinEtaRange?: boolean | null;
 }
 
 /** `whale.replaced`: a detected whale was replaced (RBF). */
