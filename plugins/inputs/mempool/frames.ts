@@ -1,6 +1,13 @@
 import type { TxSeen } from '../../../src/index.js';
 import { readTx } from './normalize.js';
-import { parseFees, parseMempoolVsize, parseProjectedBlocks, parseUsd, toStats } from './stats.js';
+import {
+  parseBlockInterval,
+  parseFees,
+  parseMempoolVsize,
+  parseProjectedBlocks,
+  parseUsd,
+  toStats,
+} from './stats.js';
 import { Check, field, isObject, type Path, type RejectReason } from './validate.js';
 
 export type { RejectReason } from './validate.js';
@@ -16,7 +23,6 @@ const IGNORED = new Set([
   'backend',
   'backendInfo',
   'loadingIndicators',
-  'da',
   'vBytesPerSecond',
   'transactions',
   'rbfSummary',
@@ -113,6 +119,11 @@ function handle(text: string, maxBytes: number, sink: FrameSink): void {
       case 'conversions': {
         const usd = stat(key, value, parseUsd);
         if (usd) sink.stats.usdPrice = usd.value ?? null;
+        break;
+      }
+      case 'da': {
+        const interval = stat(key, value, parseBlockInterval);
+        if (interval) sink.stats.blockIntervalMinutes = interval.value;
         break;
       }
       case 'blocks':

@@ -103,7 +103,7 @@ export function readTx(raw: unknown, c: Check): TxSeen | null {
   if (spent > MAX_SATS)
     return (c.fail('bad-amount', 'vin', 'inputs add up to more than 21 million BTC'), null);
 
-  return {
+  const tx: TxSeen = {
     txid,
     valueSats,
     feeSats: fee,
@@ -114,6 +114,30 @@ export function readTx(raw: unknown, c: Check): TxSeen | null {
     rbfSignaling,
     firstSeen,
   };
+  addProjection(tx, t, c.now);
+  return tx;
+}
+
+/**
+ * The server's package fee rate and projected position, when it sends them and they are
+ * plausible. They only refine a prediction: a bad one is left out rather than refusing the
+ * transaction (a whale is never lost to a malformed hint).
+ */
+function addProjection(tx: TxSeen, t: Record<string, unknown>, now: () => number): void {
+  const effective = field(t, 'effectiveFeePerVsize');
+  if (effective !== undefined && effective !== null) {
+    const c = new Check(now);
+    const rate = c.rate(effective, 'effectiveFeePerVsize');
+    if (c.ok) tx.effectiveFeeRate = rate;
+  }
+  const position = field(t, 'position');
+  if (position !== undefined && position !== null) {
+    const c = new Check(now);
+    const p = c.object(position, 'position');
+    const block = c.count(field(p, 'block'), 'position.block');
+    const vsize = c.count(field(p, 'vsize'), 'position.vsize');
+    if (c.ok && Number.isInteger(block)) tx.position = { block, vsize };
+  }
 }
 
 /** The server's vsize when it sends one, else ceil(weight / 4); whichever is sent must be plausible. */
@@ -148,7 +172,7 @@ export function readCompressedTx(raw: unknown, c: Check): TxSeen | null {
   const fee = c.amount(t[1], feeAt);
   const vsize = c.vsize(t[2], vsizeAt);
   const value = c.amount(t[3], valueAt);
-  c.rate(t[4], rateAt);
+  const rate = c.rate(t[4], rateAt);
   const flags = c.flags(t[5], flagsAt);
   const firstSeen = t[6] === 0 ? new Date(c.now()).toISOString() : c.time(t[6], timeAt);
   if (!c.ok) return null;
@@ -158,6 +182,8 @@ export function readCompressedTx(raw: unknown, c: Check): TxSeen | null {
     feeSats: fee,
     vsize,
     feeRate: fee / vsize,
+    // The list's rate is mempool.space's effectiveFeePerVsize (protocol doc §4.4).
+    effectiveFeeRate: rate,
     inputs: [],
     outputs: [],
     // flags is a bitfield past 2^32: `%` keeps bit 0 where `&` would truncate.

@@ -51,12 +51,31 @@ export function parseUsd(value: unknown, c: Check = throwaway()): number | null 
   return price > 0 ? price : null;
 }
 
+/** The longest plausible mean block interval (a day): anything longer is a bad value. */
+const MAX_INTERVAL_MS = 86_400_000;
+
+/**
+ * The mean block interval in minutes from `da` (difficulty adjustment): its `timeAvg`, in ms.
+ * Null when absent or not a plausible interval (0 < ms ≤ a day).
+ */
+export function parseBlockInterval(value: unknown, c: Check = throwaway()): number | null {
+  const ms = field(c.object(value, ''), 'timeAvg');
+  if (!c.ok) return null;
+  if (typeof ms !== 'number' || !(ms > 0 && ms <= MAX_INTERVAL_MS)) {
+    c.fail('bad-count', 'timeAvg', `timeAvg must be a duration in ms in (0, ${MAX_INTERVAL_MS}]`);
+    return null;
+  }
+  return Math.round((ms / 60_000) * 1000) / 1000;
+}
+
 /** The latest known state of the mempool, updated piece by piece as frames arrive. */
 export interface StatsState {
   projectedBlocks: ProjectedBlock[] | null;
   fees: RecommendedFees | null;
   mempoolVsize: number | null;
   usdPrice: number | null;
+  /** Mean block interval in minutes (from `da`), null until known. */
+  blockIntervalMinutes?: number | null;
 }
 
 /** The `mempool.stats` payload for the state, or null until projected blocks are known. */
@@ -67,5 +86,6 @@ export function toStats(state: StatsState): MempoolStats | null {
     recommendedFees: state.fees,
     mempoolVsize: state.mempoolVsize ?? state.projectedBlocks.reduce((sum, b) => sum + b.vsize, 0),
     usdPrice: state.usdPrice,
+    ...(state.blockIntervalMinutes ? { blockIntervalMinutes: state.blockIntervalMinutes } : {}),
   };
 }

@@ -40,6 +40,8 @@ describe.skipIf(!hasFixtures)('frames from the real server (../shared/fixtures)'
       recommendedFees: { fastestFee: 8, economyFee: 4 },
       mempoolVsize: 175691391,
       usdPrice: 69880,
+      // da.timeAvg 574,743 ms
+      blockIntervalMinutes: 9.579,
     });
   });
 

@@ -164,6 +164,7 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
         feeSats: 2250,
         vsize: 225,
         feeRate: 10,
+        effectiveFeeRate: 10,
         inputs: [],
         outputs: [],
         rbfSignaling: true,

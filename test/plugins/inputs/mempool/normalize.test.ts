@@ -40,6 +40,20 @@ describe.skipIf(!hasFixture)('normalizeTx on mainnet block 277647 (../shared/fix
     }
   });
 
+  it('reads a real mempool transaction’s effective fee rate and position (tx01_api_cached.json)', () => {
+    const raw = JSON.parse(
+      readFileSync(
+        new URL('../../../../../shared/fixtures/mempool-repo/tx01_api_cached.json', import.meta.url),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    const r = normalizeTx(raw, now);
+    expect(r.ok && r.tx).toMatchObject({
+      effectiveFeeRate: 2.6008583690987126,
+      position: { block: 0, vsize: 318595.5 },
+    });
+  });
+
   it('handles the coinbase (prevout null) and the 927 BTC whale', () => {
     const coinbase = normalizeTx(txs[0], now);
     expect(coinbase.ok && coinbase.tx.inputs[0]).toMatchObject({ address: null, valueSats: null });
@@ -70,6 +84,32 @@ describe('normalizeTx on bad input', () => {
       },
     ],
     vout: [{ value: 5000, scriptpubkey_address: 'bc1qout' }, { value: 0 }],
+  });
+
+  it('reads the package fee rate and projected position when sent, and drops a bad one without refusing the transaction', () => {
+    const r = normalizeTx(
+      { ...good(), effectiveFeePerVsize: 12.5, position: { block: 1, vsize: 1234.5 } },
+      now,
+    );
+    expect(r.ok && r.tx).toMatchObject({
+      feeRate: 5,
+      effectiveFeeRate: 12.5,
+      position: { block: 1, vsize: 1234.5 },
+    });
+    const plain = normalizeTx(good(), now);
+    expect(plain.ok && 'effectiveFeeRate' in plain.tx).toBe(false);
+    expect(plain.ok && 'position' in plain.tx).toBe(false);
+    for (const bad of [
+      { effectiveFeePerVsize: -1 },
+      { effectiveFeePerVsize: 'fast' },
+      { position: { block: 0.5, vsize: 1 } },
+      { position: { block: 0 } },
+      { position: 'next' },
+    ]) {
+      const t = normalizeTx({ ...good(), ...bad }, now);
+      expect(t.ok, JSON.stringify(bad)).toBe(true);
+      expect(t.ok && (t.tx.effectiveFeeRate ?? t.tx.position), JSON.stringify(bad)).toBeUndefined();
+    }
   });
 
   it('accepts a valid transaction and reads RBF signalling and a missing address', () => {
