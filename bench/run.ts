@@ -81,3 +81,4 @@ for (const r of fanout) {
     `                  memory per client ${(r.bytesPerClient / 1024).toFixed(1)} KiB heap+buffers (bare ws: ${(r.baselineBytesPerClient / 1024).toFixed(1)} KiB), after GC`,
   );
 }
+await (await import('./backtest.js')).printBacktest();

@@ -62,6 +62,9 @@ export { chatOptions, resolveChatOptions } from './delivery/chat/options.js';
 export type { ChatMessageRecord } from './delivery/chat/record.js';
 export { fillTemplate, parseTemplate, type Template } from './delivery/chat/template.js';
 export { noticeText, recordView, SAMPLE_VIEW, type Placeholder, type View } from './delivery/chat/view.js';
+// What an alert says, in words, the same in every output.
+export { amountText, btcAmount, flowText, transferredOf, UNKNOWN_WALLET } from './delivery/describe.js';
+export { etaText } from './delivery/eta-text.js';
 // `spout test OUTPUT` marks its sample events.
 export { isTestEnvelope, TEST_LABEL } from './delivery/test-marker.js';
 

@@ -158,12 +158,7 @@ export interface Eta {
  * or `none` (no rule applied: everything counts as transferred).
  */
 export type ChangeRule =
-  | 'address-reuse'
-  | 'script-type'
-  | 'round-amount'
-  | 'smaller-than-inputs'
-  | 'exchange'
-  | 'none';
+  'address-reuse' | 'script-type' | 'round-amount' | 'smaller-than-inputs' | 'exchange' | 'none';
 
 /** The RBF annotation of a whale. */
 export interface RbfInfo {

@@ -20,7 +20,10 @@ export interface GraphNode {
 
 /** The wired plugin graph of a config, plus the outputs and jobs waiting for events nothing produces. */
 export function buildGraph(config: SpoutConfig): { nodes: GraphNode[]; warnings: UnreachableEvents[] } {
-  return { nodes: config.instances.map(node), warnings: unreachableEvents(config.instances, BUILTIN_PLUGINS) };
+  return {
+    nodes: config.instances.map(node),
+    warnings: unreachableEvents(config.instances, BUILTIN_PLUGINS),
+  };
 }
 
 function node(i: InstanceConfig): GraphNode {

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
+import { backtestCommand } from './backtest.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { checkCommand } from './check.js';
 import { deliveriesCommand } from './deliveries.js';
 import { demoCommand } from './demo.js';
 import type { CliEnv } from './io.js';
+import { DEFAULT_MAX_SIZE, recordCommand } from './record.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { statsCommand } from './stats.js';
@@ -184,6 +186,34 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     .option('--event <type>', `the sample to send: ${TEST_EVENTS.join(', ')}`)
     .option('--json', 'print the outcome as JSON')
     .action((output: string, _opts, cmd: Command) => done(testCommand([output], flags(cmd), cli)));
+
+  program
+    .command('record')
+    .usage('--out FILE.ndjson.gz [--max-size 100MB] [--blocks N] [--force] [options]')
+    .summary("record what the configuration's inputs publish, for spout backtest")
+    .description(
+      "Run the configuration's inputs only (no detectors, outputs or jobs) and write every event they\n" +
+        'publish to a gzip NDJSON recording, until SIGINT or SIGTERM (or --blocks N blocks). A new\n' +
+        'part (FILE.1.ndjson.gz, FILE.2…) starts each time one reaches --max-size.',
+    )
+    .option('--out <file>', 'the recording to write (FILE.ndjson.gz)')
+    .option('--max-size <size>', `size of one part before the next starts (default ${DEFAULT_MAX_SIZE})`)
+    .option('--blocks <n>', 'stop after recording N blocks')
+    .option('--force', 'replace the recording (and its parts) when it exists')
+    .action((_opts, cmd: Command) => done(recordCommand(flags(cmd), cli)));
+
+  program
+    .command('backtest')
+    .usage('FILE… [--config FILE] [--json]')
+    .summary('replay recordings through the detectors and correlation, and report the accuracy')
+    .description(
+      'Replay recordings of spout record at full speed, on their own clock, through the detectors\n' +
+        'and the correlation job of --config (without it: whale 100 BTC, urgency, rbf, correlation),\n' +
+        'and print how the predictions did: outcomes, ±1 block, ETA ranges, errors, score.',
+    )
+    .argument('<files...>', 'recordings, in any order (parts of one recording are put in order)')
+    .option('--json', 'print the report as JSON')
+    .action((files: string[], _opts, cmd: Command) => done(backtestCommand(files, flags(cmd), cli)));
 
   return { program, status: () => status };
 }

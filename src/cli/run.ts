@@ -8,11 +8,10 @@ import type { SpoutConfig } from '../config/types.js';
 import { listenFailureMessage } from '../http/server.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createKernel } from '../kernel/kernel.js';
-import { createLogger } from '../log/logger.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { createMemoryStore } from '../store/memory.js';
 import { startControl } from './control.js';
-import type { CliEnv } from './io.js';
+import { createCliLogger, type CliEnv } from './io.js';
 import { configFile, loadForCommand } from './load.js';
 
 /** `spout run`: load, start, and run until SIGINT/SIGTERM; SIGHUP reloads the file. */
@@ -21,7 +20,8 @@ export async function runCommand(flags: { config?: string }, cli: CliEnv): Promi
   if (typeof config === 'number') return config;
   const file = configFile(flags.config, cli);
   return runConfig(config, cli, {
-    reload: () => loadConfig({ file: file.path, shownAs: file.shownAs, env: cli.env, catalogue: BUILTIN_PLUGINS }),
+    reload: () =>
+      loadConfig({ file: file.path, shownAs: file.shownAs, env: cli.env, catalogue: BUILTIN_PLUGINS }),
     warnUnreachable: true,
   });
 }
@@ -41,17 +41,11 @@ export async function runConfig(
     warnUnreachable?: boolean;
   } = {},
 ): Promise<number> {
-  const root = createLogger({
-    level: config.log.level,
-    format: config.log.format,
-    secrets: config.secrets,
-    strictSecrets: config.strictSecrets,
-    write: (line) => cli.io.err(line),
-    colorize: cli.isTTY && config.log.format === 'pretty',
-  });
+  const root = createCliLogger(config, cli);
   const log = root.log;
   if (options.warnUnreachable)
-    for (const w of unreachableEvents(config.instances, BUILTIN_PLUGINS)) log.warn({ events: w.events }, w.message);
+    for (const w of unreachableEvents(config.instances, BUILTIN_PLUGINS))
+      log.warn({ events: w.events }, w.message);
   let store;
   try {
     store = options.memoryStore

@@ -9,10 +9,10 @@ import { loadForCommand } from './load.js';
 
 /**
  * `spout stats [--since 30d|2026-11-01] [--json]`: daily, weekly and monthly figures of the
- * stored outcomes, read straight from the store file (`storage.path`) without starting the
- * pipeline or writing anything; safe while `spout run` holds the store. A missing file is "no
- * data yet". Exit 0; 2 for a bad `--since` or configuration; 1 when the file is unreadable or not
- * Spout data.
+ * stored outcomes and the ETA calibration over the range (`etaCalibration` in the JSON), read
+ * straight from the store file (`storage.path`) without starting the pipeline or writing
+ * anything; safe while `spout run` holds the store. A missing file is "no data yet". Exit 0; 2
+ * for a bad `--since` or configuration; 1 when the file is unreadable or not Spout data.
  */
 export async function statsCommand(
   flags: { config?: string; since?: string; json?: boolean },

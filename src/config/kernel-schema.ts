@@ -27,7 +27,17 @@ export const FilterSchema = Type.Object(
       Type.Array(StringEnum(['pending', 'confirmed', 'replaced', 'dropped']), { minItems: 1 }),
     ),
     flow: Type.Optional(
-      Type.Array(StringEnum(['inflow', 'outflow', 'internal', 'unknown']), { minItems: 1 }),
+      Type.Array(StringEnum(['inflow', 'outflow', 'internal', 'unknown']), {
+        minItems: 1,
+        description: 'Only whales of these flow types (a whale without the flow detector is unknown).',
+      }),
+    ),
+    entity: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        minItems: 1,
+        description:
+          'Only whales from or to one of these labelled entities (binance, okx, …; case, spaces and punctuation ignored).',
+      }),
     ),
   },
   { additionalProperties: false, description: 'Conditions on whale fields; other events pass.' },

@@ -1,5 +1,5 @@
 import type { AnyEnvelope } from '../bus/envelope.js';
-import type { EventType } from '../bus/events.js';
+import type { EventType, Flow } from '../bus/events.js';
 import type { Filter } from '../config/kernel-schema.js';
 import type { EventPattern } from '../plugin/types.js';
 
@@ -25,6 +25,9 @@ const STATUS_OF: Partial<Record<EventType, 'confirmed' | 'replaced' | 'dropped'>
 /**
  * Decides whether an envelope passes an output's `filter:`.
  *
+ * `entity` matches a whale whose flow names one of the entities on either side; names are
+ * compared by {@link entityKey} (`crypto.com`, `Crypto.com` and `cryptocom` are one).
+ *
  * `status` is checked against the event itself (`whale.detected` carries its status, a
  * settlement is `confirmed`, `replaced` or `dropped`). The other conditions are on whale fields
  * and are decided on `whale.detected`; a settlement follows the decision made for its whale, so an
@@ -34,6 +37,12 @@ const STATUS_OF: Partial<Record<EventType, 'confirmed' | 'replaced' | 'dropped'>
  */
 export function createFilter(filter: Filter | null, memory = 50_000): (envelope: AnyEnvelope) => boolean {
   if (!filter || Object.keys(filter).length === 0) return () => true;
+  const entities = filter.entity === undefined ? null : new Set(filter.entity.map(entityKey));
+  const entityPasses = (flow: Flow | undefined) =>
+    entities === null ||
+    (flow !== undefined &&
+      ((flow.from !== null && entities.has(entityKey(flow.from))) ||
+        (flow.to !== null && entities.has(entityKey(flow.to)))));
   const decisions = new Map<string, boolean>();
   const remember = (txid: string, pass: boolean) => {
     decisions.set(txid, pass);
@@ -49,7 +58,8 @@ export function createFilter(filter: Filter | null, memory = 50_000): (envelope:
           (w.urgency !== undefined && w.urgency.score >= filter.minUrgency)) &&
         (filter.urgency === undefined ||
           (w.urgency !== undefined && filter.urgency.includes(w.urgency.level))) &&
-        (filter.flow === undefined || filter.flow.includes(w.flow?.type ?? 'unknown'));
+        (filter.flow === undefined || filter.flow.includes(w.flow?.type ?? 'unknown')) &&
+        entityPasses(w.flow);
       remember(w.txid, pass);
       return pass && (filter.status === undefined || filter.status.includes(w.status));
     }
@@ -58,4 +68,9 @@ export function createFilter(filter: Filter | null, memory = 50_000): (envelope:
     if (filter.status !== undefined && !filter.status.includes(status)) return false;
     return decisions.get((envelope.data as { txid: string }).txid) ?? true;
   };
+}
+
+/** An entity name as filters compare it: lower case, letters and digits only (`Crypto.com` → `cryptocom`). */
+export function entityKey(name: string): string {
+  return name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
 }

@@ -1,4 +1,5 @@
 import type { OutcomeRecord } from '../store/records.js';
+import { etaCalibration, type EtaCalibration } from './calibration.js';
 import { dayOf, isoWeekOf, monthOf, type Period } from './periods.js';
 
 /** The figures of one period. */
@@ -30,6 +31,8 @@ export interface Stats {
   daily: StatsBucket[];
   weekly: StatsBucket[];
   monthly: StatsBucket[];
+  /** How honest the ETAs of the whales detected in the range (as `total`) were. */
+  etaCalibration: EtaCalibration;
 }
 
 interface Sums {
@@ -112,6 +115,7 @@ function group(
  * in the period it was **detected** in (`detectedAt`), so all its figures land together. Only
  * outcomes detected in `[since, now]` count (no `since`: everything up to `now`); records with an
  * unreadable `detectedAt` are skipped. `unknown` outcomes count as whales but have no score.
+ * `etaCalibration` covers the same whales as `total` (see {@link etaCalibration}).
  */
 export function aggregate(outcomes: Iterable<OutcomeRecord>, range: { since?: Date; now: Date }): Stats {
   const from = range.since?.getTime() ?? Number.NEGATIVE_INFINITY;
@@ -131,5 +135,6 @@ export function aggregate(outcomes: Iterable<OutcomeRecord>, range: { since?: Da
     daily: group(kept, dayOf),
     weekly: group(kept, isoWeekOf),
     monthly: group(kept, monthOf),
+    etaCalibration: etaCalibration(kept.map((k) => k.o)),
   };
 }

@@ -1,4 +1,4 @@
-import type { UrgencyLevel } from '../bus/events.js';
+import type { Eta, UrgencyLevel } from '../bus/events.js';
 
 /**
  * Records the jobs keep in the store, by collection. One place, because the correlation job
@@ -42,6 +42,8 @@ export interface PredictionRecord {
   tipTime: string | null;
   /** Set when blocks were missed after detection (Spout was down): the outcome may be unobservable. */
   uncertainSince?: number;
+  /** The whale's ETA at detection (`whale.detected` `eta`); absent when it had none. */
+  eta?: Eta;
 }
 
 export type OutcomeStatus = 'confirmed' | 'replaced' | 'dropped' | 'unknown';
@@ -66,6 +68,12 @@ export interface OutcomeRecord {
   reason?: string;
   /** 0–1: timing 0.6 + urgency match 0.4 for confirmed; 0.1 replaced; 0.3 dropped; null unknown. */
   score: number | null;
+  /** The whale's ETA at detection; absent when it had none. */
+  eta?: Eta;
+  /** confirmed: unrounded wait − eta.p50Minutes, 2 decimals; null without an ETA. */
+  etaErrorMinutes?: number | null;
+  /** confirmed: unrounded wait within [p10Minutes, p90Minutes]; null without an ETA. */
+  withinEtaRange?: boolean | null;
 }
 
 /**

@@ -275,7 +275,7 @@ describe('spout test: email and console', () => {
     const lines = written.join('').split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^\d\d:\d\d:\d\d \[TEST — sample alert from spout test\] WHALE 1,000\.00 BTC {2}00000000…test/,
+      /^\d\d:\d\d:\d\d \[TEST — sample alert from spout test\] WHALE 1,000\.00 BTC {2}.* → .* \(internal\) {2}00000000…test/,
     );
     expect(w.output()).toMatch(/delivered in \d+ ms: written by outputs\.screen/);
     await expectNoStatistics(w);

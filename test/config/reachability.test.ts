@@ -8,7 +8,9 @@ import { BUILTIN_PLUGINS } from '../../plugins/index.js';
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const warnings = async (yaml: string) =>
-  unreachableEvents((await parseConfig(yaml, 'config.yaml', FIXTURES, {})).instances, BUILTIN_PLUGINS).map((w) => w.message);
+  unreachableEvents((await parseConfig(yaml, 'config.yaml', FIXTURES, {})).instances, BUILTIN_PLUGINS).map(
+    (w) => w.message,
+  );
 
 const LIVE = ['inputs:', '  feed: { use: mempool }', 'detectors:', '  whales: { use: whale }'];
 const webhook = (extra = '') =>

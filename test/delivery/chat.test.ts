@@ -12,11 +12,7 @@ import type { ChatMessageRecord } from '../../src/delivery/chat/record.js';
 import { fillTemplate, parseTemplate } from '../../src/delivery/chat/template.js';
 import { whaleView } from '../../src/delivery/chat/view.js';
 import { createChatWorker } from '../../src/delivery/chat/worker.js';
-import {
-  createTelegramFormatter,
-  escapeHtml,
-  TELEGRAM_MAX,
-} from '../../plugins/outputs/telegram/format.js';
+import { createTelegramFormatter, escapeHtml, TELEGRAM_MAX } from '../../plugins/outputs/telegram/format.js';
 import { waitFor } from '../helpers/fake-mempool.js';
 
 const signal = (extra: Partial<WhaleSignal> = {}): WhaleSignal => ({
@@ -41,7 +37,7 @@ describe('chat templates', () => {
     expect(fillTemplate(t, view, escapeHtml)).toBe(
       [
         '<b>500 BTC</b> {literal}',
-        'Flow: inflow: unknown → A &lt;b&gt;&amp; &quot;B&quot;',
+        'Flow: unknown wallet → A &lt;b&gt;&amp; &quot;B&quot; (inflow)',
         `<a href="https://mempool.space/tx/${'c'.repeat(64)}">tx</a>`,
       ].join('\n'),
     );

@@ -49,7 +49,7 @@ describe('spout schema (built CLI)', () => {
       ['whales', 'whale', true],
       ['urgency', 'urgency', true],
       ['rbf', 'rbf', true],
-      ['flow', 'flow', false],
+      ['flow', 'flow', true],
       ['console', 'console', true],
       ['big-whales-json', 'console', false],
       ['desk-webhook', 'webhook', false],

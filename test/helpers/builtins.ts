@@ -1,9 +1,5 @@
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';
-import {
-  loadConfig as loadWith,
-  parseConfig as parseWith,
-  type LoadOptions,
-} from '../../src/config/load.js';
+import { loadConfig as loadWith, parseConfig as parseWith, type LoadOptions } from '../../src/config/load.js';
 import type { SpoutConfig } from '../../src/config/types.js';
 
 /** `parseConfig` with the built-in plugins, as the CLI calls it. */

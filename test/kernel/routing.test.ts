@@ -56,6 +56,45 @@ describe('routing', () => {
     ).toBe(true);
   });
 
+  it('filters whales on flow type and on the entity of either side, names compared without case or punctuation', () => {
+    const withFlow = (txid: string, flow: WhaleSignal['flow']) =>
+      createEnvelope('whale.detected', { ...whale(txid, 500, 0.5), flow }, 'w');
+    const inflow = withFlow('in', { type: 'inflow', from: null, to: 'Binance' });
+    const outflow = withFlow('out', { type: 'outflow', from: 'Crypto.com', to: null });
+    const internal = withFlow('int', { type: 'internal', from: 'OKX', to: 'Binance' });
+    const unknown = withFlow('unk', { type: 'unknown', from: null, to: null });
+    const bare = createEnvelope('whale.detected', whale('bare', 500, 0.5), 'w');
+    const all = [inflow, outflow, internal, unknown, bare];
+
+    expect(all.map(createFilter({ flow: ['inflow', 'internal'] }))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      false,
+    ]);
+    expect(all.map(createFilter({ entity: ['binance'] }))).toEqual([true, false, true, false, false]);
+    expect(all.map(createFilter({ entity: ['CRYPTOCOM', 'okx'] }))).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(all.map(createFilter({ entity: ['crypto.com'], flow: ['outflow'] }))).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    // The settlement of a whale follows the decision made for it.
+    const pass = createFilter({ entity: ['binance'] });
+    all.forEach(pass);
+    const dropped = (txid: string) => createEnvelope('whale.dropped', { txid, reason: 'evicted' }, 'c');
+    expect([pass(dropped('in')), pass(dropped('out'))]).toEqual([true, false]);
+  });
+
   it('filters on the status each event stands for', () => {
     const onlyConfirmed = createFilter({ status: ['confirmed'] });
     expect(onlyConfirmed(createEnvelope('whale.detected', whale('a', 900, 0.9), 'w'))).toBe(false);

@@ -1,5 +1,6 @@
 import type { Flow, FlowType, TxSeen } from '../../../src/index.js';
-import { normalizeAddress, type Label, type LabelMap } from './labels.js';
+import type { LabelLookup } from './label-set.js';
+import { normalizeAddress, type Label } from './labels.js';
 
 /** What the labels say about one side (inputs or outputs) of a transaction. */
 interface Side {
@@ -31,7 +32,7 @@ const TYPES: Record<`${boolean}/${boolean}`, FlowType> = {
  * A partial transaction (recovered after a reconnect, with no inputs or outputs) is `unknown`
  * with no names. Each address is one map lookup.
  */
-export function classifyFlow(tx: TxSeen, labels: LabelMap): Flow {
+export function classifyFlow(tx: TxSeen, labels: LabelLookup): Flow {
   if (tx.partial) return { type: 'unknown', from: null, to: null };
   const from = side(tx.inputs, labels);
   const to = side(tx.outputs, labels);
@@ -40,7 +41,7 @@ export function classifyFlow(tx: TxSeen, labels: LabelMap): Flow {
 
 function side(
   items: ReadonlyArray<{ address: string | null; valueSats: number | null }>,
-  labels: LabelMap,
+  labels: LabelLookup,
 ): Side {
   // Value per labelled entity, keyed by type and name: one entity may be labelled twice.
   const totals = new Map<string, { label: Label; sats: number }>();

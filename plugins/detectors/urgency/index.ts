@@ -1,16 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import { type MempoolStats, parseDuration, defineDetector, Duration } from '../../../src/index.js';
+import { DEFAULT_BLOCK_INTERVAL_MINUTES, etaOf } from './eta.js';
 import { urgencyOf } from './score.js';
 
 /**
- * `urgency`: how soon a whale is likely to confirm. Annotates each whale with a score 0–1, a
- * level, the predicted block and the basis used: the live projected blocks of the latest
- * `mempool.stats`, or static fee-rate bands when there are none or they are older than
- * `staleAfter`.
+ * `urgency`: how soon a whale is likely to confirm. Annotates each whale with `urgency` (score
+ * 0–1, level, predicted block, the rate used and the basis: the server's projected position, the
+ * block space ahead of the rate in the live projected blocks of the latest `mempool.stats`, or
+ * static fee-rate bands when there are none or they are older than `staleAfter`) and `eta` (the
+ * minutes to the predicted block, from the latest mean block interval, 10 min without one).
  */
 export default defineDetector({
   name: 'urgency',
-  description: 'Scores how urgent a whale is and predicts its confirmation block from the projected blocks.',
+  description:
+    'Predicts the block a whale confirms in from the projected blocks, scores how urgent it is, and estimates when (ETA in minutes).',
   options: Type.Object({
     staleAfter: Duration({
       default: '5m',
@@ -33,7 +36,10 @@ export default defineDetector({
         const age = Date.now() - receivedAt;
         const stale =
           stats !== null && age > staleMs ? `mempool stats ${Math.round(age / 1000)} s old` : null;
-        return { urgency: urgencyOf(tx.feeRate, stats, stale) };
+        const urgency = urgencyOf(tx, stats, stale);
+        // The interval moves slowly: the latest one is used even when the blocks are stale.
+        const interval = stats?.blockIntervalMinutes ?? DEFAULT_BLOCK_INTERVAL_MINUTES;
+        return { urgency, eta: etaOf(urgency.predictedBlocks, interval) };
       },
     };
   },

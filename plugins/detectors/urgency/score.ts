@@ -1,17 +1,5 @@
 import type { MempoolStats, ProjectedBlock, Urgency, UrgencyLevel } from '../../../src/index.js';
-
-/** Fee-rate percentiles the projected blocks' `feeRange` gives: [min, p10, p25, p50, p75, p90, max]. */
-const RANGE_POINTS = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1];
-
-/** Score bands by mempool fee-rate percentile: [percentile from, to, score from, to]. */
-const BANDS: Array<[number, number, number, number]> = [
-  [0, 0.1, 0, 0.2],
-  [0.1, 0.25, 0.2, 0.4],
-  [0.25, 0.5, 0.4, 0.6],
-  [0.5, 0.75, 0.6, 0.8],
-  [0.75, 0.9, 0.8, 0.95],
-  [0.9, 1, 0.95, 1],
-];
+import { placeTx, shareBelow, type PlacedTx } from './placement.js';
 
 /** Level of a score: low < 0.3 ≤ medium < 0.7 ≤ high < 0.95 ≤ critical. */
 export function levelOf(score: number): UrgencyLevel {
@@ -23,52 +11,26 @@ const lerp = (x: number, x0: number, x1: number, y0: number, y1: number) =>
 
 /**
  * The share of the mempool (by vsize) paying less than `rate`, from the projected blocks: each
- * block's fee range gives seven percentile points, linear between them. Non-decreasing in `rate`.
+ * block's fee range, linear between its points. Non-decreasing in `rate`; 0.5 without blocks.
  */
 export function feePercentile(rate: number, blocks: ProjectedBlock[]): number {
   const total = blocks.reduce((s, b) => s + b.vsize, 0);
   if (total <= 0) return 0.5;
-  let below = 0;
-  for (const b of blocks) {
-    const range = b.feeRange.length === RANGE_POINTS.length ? b.feeRange : spread(b.feeRange);
-    below += b.vsize * shareBelow(rate, range);
-  }
+  const below = blocks.reduce((s, b) => s + b.vsize * shareBelow(rate, b.feeRange), 0);
   return Math.min(1, Math.max(0, below / total));
 }
 
-function shareBelow(rate: number, range: number[]): number {
-  const first = range[0] as number;
-  const last = range[range.length - 1] as number;
-  if (rate <= first) return 0;
-  if (rate > last) return 1;
-  for (let i = 1; i < range.length; i++) {
-    const hi = range[i] as number;
-    if (rate <= hi)
-      return lerp(rate, range[i - 1] as number, hi, RANGE_POINTS[i - 1] as number, RANGE_POINTS[i] as number);
-  }
-  return 1;
-}
-
-// The last projected block (the "stack") may carry more than seven points: keep min, the
-// nearest points to the seven percentiles, and max.
-function spread(range: number[]): number[] {
-  if (range.length === 0) return [0, 0, 0, 0, 0, 0, 0];
-  return RANGE_POINTS.map((p) => range[Math.round(p * (range.length - 1))] as number);
-}
-
-/** The score for a percentile, linear inside each band. */
-export function scoreOfPercentile(p: number): number {
-  for (const [p0, p1, s0, s1] of BANDS) if (p <= p1) return lerp(p, p0, p1, s0, s1);
-  return 1;
-}
-
 /**
- * Predicted block: the first projected block (1-based) whose fee range the rate reaches (rate ≥
- * its minimum); one past the last block when it reaches none.
+ * The score of a live prediction: the band of the predicted block — the next block 0.7–1 (high,
+ * critical from the 90th fee percentile up), 2–3 blocks 0.3–0.7 (medium), later 0–0.3 (low) —
+ * and inside the band the fee-rate percentile `p`, linearly. So the level never contradicts the
+ * prediction (a low fee that still makes the next block is high, not low), and for one
+ * transaction size the score never falls as the fee rate grows.
  */
-export function predictBlocks(rate: number, blocks: ProjectedBlock[]): number {
-  const i = blocks.findIndex((b) => b.feeRange.length > 0 && rate >= (b.feeRange[0] as number));
-  return i === -1 ? blocks.length + 1 : i + 1;
+export function placementScore(block: number, p: number): number {
+  const q = Math.min(1, Math.max(0, p));
+  if (block <= 1) return q < 0.9 ? lerp(q, 0, 0.9, 0.7, 0.949) : lerp(q, 0.9, 1, 0.95, 1);
+  return block <= 3 ? lerp(q, 0, 1, 0.3, 0.699) : lerp(q, 0, 1, 0, 0.299);
 }
 
 /** Static bands without live stats: <10 sat/vB 0–0.3, 10–50 0.3–0.7, >50 0.7–1. */
@@ -89,28 +51,36 @@ export function congestionOf(mempoolVsize: number): NonNullable<Urgency['congest
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
- * The urgency of a transaction paying `rate` sat/vB. With `stats` (fresh projected blocks):
- * predicted block from the fee ranges and score from the fee-rate percentile (basis
- * `projected-blocks`); otherwise the static bands, with `basis` saying why.
+ * The urgency of a transaction. With `stats` (fresh projected blocks): the predicted block from
+ * {@link placeTx} (the server's position when sent — basis `projected-position` — else the block
+ * space ahead of its rate, basis `projected-blocks`) and the score from {@link placementScore}.
+ * Otherwise the static fee-rate bands, with `basis` saying why, and the level's typical block
+ * count. Either way the rate is the effective (package) rate when the input sent one, else the
+ * transaction's own, and `rateUsed` / `rate` say which.
  */
-export function urgencyOf(rate: number, stats: MempoolStats | null, staleReason: string | null): Urgency {
-  if (stats && stats.projectedBlocks.length > 0 && staleReason === null) {
-    const score = round(scoreOfPercentile(feePercentile(rate, stats.projectedBlocks)));
+export function urgencyOf(tx: PlacedTx, stats: MempoolStats | null, staleReason: string | null): Urgency {
+  const blocks = stats && staleReason === null ? stats.projectedBlocks : [];
+  const placement = placeTx(tx, blocks);
+  const used = { rateUsed: placement.rateUsed, rate: round(placement.rate) };
+  if (stats && blocks.length > 0) {
+    const score = round(placementScore(placement.block, feePercentile(placement.rate, blocks)));
     return {
       score,
       level: levelOf(score),
-      predictedBlocks: predictBlocks(rate, stats.projectedBlocks),
-      basis: 'projected-blocks',
+      predictedBlocks: placement.block,
+      basis: placement.by === 'position' ? 'projected-position' : 'projected-blocks',
       congestion: congestionOf(stats.mempoolVsize),
+      ...used,
     };
   }
-  const score = round(staticScore(rate));
+  const score = round(staticScore(placement.rate));
   const level = levelOf(score);
   const urgency: Urgency = {
     score,
     level,
     predictedBlocks: STATIC_BLOCKS[level],
-    basis: staleReason ? `static (${staleReason})` : 'static (no mempool stats yet)',
+    basis: `static (${staleReason ?? (stats ? 'no projected blocks' : 'no mempool stats yet')})`,
+    ...used,
   };
   if (stats) urgency.congestion = congestionOf(stats.mempoolVsize);
   return urgency;

@@ -23,8 +23,10 @@ const HOUR_MS = 3_600_000;
  * `api`: the REST API on the shared HTTP server, for holders of a token with `api:read`
  * (`Authorization: Bearer`): `GET /api/whales` (newest first, filtered, paginated by cursor),
  * `GET /api/whales/:txid` (signal, prediction, outcome, deliveries) and `GET /api/stats` (what
- * `spout stats` shows). Each address (IPv6: each /64) may make `rateLimit` requests within any
- * `rateWindow` (sliding; then 429 with `Retry-After`); each query parameter is given once (else 400). Errors are `{ error, message }` JSON with their status, never a stack.
+ * `spout stats --json` shows, the ETA calibration `etaCalibration` included). Each address
+ * (IPv6: each /64) may make `rateLimit` requests within any `rateWindow` (sliding; then 429 with
+ * `Retry-After`); each query parameter is given once (else 400). Errors are `{ error, message }`
+ * JSON with their status, never a stack.
  *
  * It also keeps every `whale.detected` signal (for `/api/whales/:txid`) for `keep`.
  */

@@ -1,14 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
-import {
-  type Envelope,
-  parseDuration,
-  defineJob,
-  Duration,
-  COLLECTIONS,
-  type OutcomeRecord,
-  type PredictionRecord,
-} from '../../../src/index.js';
+import { type Envelope, parseDuration, defineJob, Duration, COLLECTIONS } from '../../../src/index.js';
+import { etaOf, type Outcome, type Prediction } from './eta.js';
 import { confirmed, dropped, replaced, settleBlock, type Settlement, type SettleRules } from './settle.js';
 
 interface ChainState {
@@ -16,14 +9,15 @@ interface ChainState {
 }
 
 /**
- * `correlation`: remembers every whale as a prediction (predicted blocks, urgency, chain tip at
- * detection) and settles it: confirmed when its txid is in a `block.connected`, replaced on
+ * `correlation`: remembers every whale as a prediction (predicted blocks, urgency, ETA, chain tip
+ * at detection) and settles it: confirmed when its txid is in a `block.connected`, replaced on
  * `tx.replaced`, dropped on `tx.removed` or when still unconfirmed after `dropAfter` (by the
  * wall clock, checked every `checkEvery`, and by block time against the transaction's first-seen
  * time, so a simulated or replayed feed settles on its own clock). Emits
  * `whale.confirmed|replaced|dropped` and stores each outcome with its score. `minutesWaited` is
- * measured on the feed's clock (block time − first seen, see `waitedMinutes`); settling itself is
- * pure, in settle.ts.
+ * measured on the feed's clock (block time − first seen, see `waitedExactMinutes`); a confirmed
+ * whale with an ETA is scored against it on the unrounded wait (`etaErrorMinutes`,
+ * `withinEtaRange`; see eta.ts). Settling itself is pure, in settle.ts.
  *
  * Predictions are flushed to the store before the next event is handled, so they survive a
  * crash; an outcome is recorded once (a txid with an outcome is never settled again). When
@@ -50,8 +44,8 @@ export default defineJob({
   consumes: ['whale.detected', 'block.connected', 'tx.replaced', 'tx.removed', 'tx.seen'],
   emits: ['whale.confirmed', 'whale.replaced', 'whale.dropped'],
   setup(ctx) {
-    const predictions = ctx.store.collection<PredictionRecord>(COLLECTIONS.predictions);
-    const outcomes = ctx.store.collection<OutcomeRecord>(COLLECTIONS.outcomes);
+    const predictions = ctx.store.collection<Prediction>(COLLECTIONS.predictions);
+    const outcomes = ctx.store.collection<Outcome>(COLLECTIONS.outcomes);
     const states = ctx.store.collection<ChainState>(COLLECTIONS.jobState);
     const chain: ChainState = { height: states.get(ctx.instance)?.height ?? null };
     const dropAfterMs = parseDuration(ctx.options.dropAfter);
@@ -80,6 +74,7 @@ export default defineJob({
     const onDetected = (e: Envelope<'whale.detected'>) => {
       const w = e.data;
       if (predictions.has(w.txid) || outcomes.has(w.txid)) return;
+      const eta = etaOf(w.eta);
       predictions.put(w.txid, {
         txid: w.txid,
         detectedAt: w.detectedAt,
@@ -88,6 +83,7 @@ export default defineJob({
         feeRate: w.feeRate,
         predictedBlocks: w.urgency?.predictedBlocks ?? null,
         urgencyLevel: w.urgency?.level ?? null,
+        ...(eta ? { eta } : {}),
         tipHeight: chain.height,
         tipTime: null,
       });

@@ -1,6 +1,7 @@
-import type { BlockConnected, EventMap, OutcomeRecord, PredictionRecord } from '../../../src/index.js';
+import type { BlockConnected, EventMap } from '../../../src/index.js';
+import { scoreEta, type Outcome, type Prediction } from './eta.js';
 import { DROPPED_SCORE, REPLACED_SCORE, confirmedScore } from './score.js';
-import { waitedMinutes } from './waited.js';
+import { waitedExactMinutes } from './waited.js';
 
 type OutcomeEvent = {
   [K in 'whale.confirmed' | 'whale.replaced' | 'whale.dropped']: { type: K; data: EventMap[K] };
@@ -8,7 +9,7 @@ type OutcomeEvent = {
 
 /** How one prediction ended: the outcome to store in its place and the event announcing it. */
 export interface Settlement {
-  outcome: OutcomeRecord;
+  outcome: Outcome;
   /** None for `unknown`: nothing was observed to announce. */
   event?: OutcomeEvent;
 }
@@ -29,7 +30,7 @@ export interface BlockSettlement {
   /** Set when blocks were skipped since `tip` and pending predictions became uncertain. */
   missed?: { from: number; to: number; uncertain: number };
   /** Still pending, with a changed record (uncertain since the gap, or the tip now known). */
-  updated: PredictionRecord[];
+  updated: Prediction[];
   /** Ended by this block, in the order they were pending. */
   settled: Settlement[];
   /** The chain height to remember: the block's, unless it is not above `tip`. */
@@ -37,51 +38,52 @@ export interface BlockSettlement {
 }
 
 const outcomeOf = (
-  p: PredictionRecord,
+  p: Prediction,
   at: string,
   end: Omit<
-    OutcomeRecord,
-    'txid' | 'detectedAt' | 'settledAt' | 'valueSats' | 'predictedBlocks' | 'urgencyLevel'
+    Outcome,
+    'txid' | 'detectedAt' | 'settledAt' | 'valueSats' | 'predictedBlocks' | 'urgencyLevel' | 'eta'
   >,
-): OutcomeRecord => ({
+): Outcome => ({
   txid: p.txid,
   detectedAt: p.detectedAt,
   settledAt: at,
   valueSats: p.valueSats,
   predictedBlocks: p.predictedBlocks,
   urgencyLevel: p.urgencyLevel,
+  ...(p.eta ? { eta: p.eta } : {}),
   ...end,
 });
 
 /**
  * Mined at `height`: blocks waited from the tip at detection (at least 1; 1 when no tip was
- * known), minutes waited on the feed's clock (see {@link waitedMinutes}), and the score.
+ * known), minutes waited on the feed's clock (see {@link waitedExactMinutes}; rounded in
+ * `minutesWaited`), the score, and how the ETA predicted at detection did against the unrounded
+ * wait (see {@link scoreEta}; nulls when the whale had no ETA).
  */
-export function confirmed(
-  p: PredictionRecord,
-  height: number,
-  arrivedAt: string,
-  blockTime: string,
-): Settlement {
+export function confirmed(p: Prediction, height: number, arrivedAt: string, blockTime: string): Settlement {
   const blocksWaited = p.tipHeight === null ? 1 : Math.max(1, height - p.tipHeight);
-  const minutesWaited = waitedMinutes(p, arrivedAt, blockTime);
+  const exactMinutes = waitedExactMinutes(p, arrivedAt, blockTime);
+  const minutesWaited = Math.round(exactMinutes);
+  const eta = scoreEta(p.eta, exactMinutes);
   return {
     outcome: outcomeOf(p, arrivedAt, {
       status: 'confirmed',
       height,
       blocksWaited,
       minutesWaited,
+      ...eta,
       score: confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel),
     }),
     event: {
       type: 'whale.confirmed',
-      data: { txid: p.txid, height, blocksWaited, minutesWaited, predictedBlocks: p.predictedBlocks },
+      data: { txid: p.txid, height, blocksWaited, minutesWaited, predictedBlocks: p.predictedBlocks, ...eta },
     },
   };
 }
 
 /** Replaced by `byTxid` (RBF). */
-export function replaced(p: PredictionRecord, byTxid: string, fullRbf: boolean, at: string): Settlement {
+export function replaced(p: Prediction, byTxid: string, fullRbf: boolean, at: string): Settlement {
   return {
     outcome: outcomeOf(p, at, { status: 'replaced', byTxid, score: REPLACED_SCORE }),
     event: { type: 'whale.replaced', data: { txid: p.txid, byTxid, fullRbf } },
@@ -89,7 +91,7 @@ export function replaced(p: PredictionRecord, byTxid: string, fullRbf: boolean, 
 }
 
 /** Left the mempool unmined, or never confirmed in time, for `reason`. */
-export function dropped(p: PredictionRecord, at: string, reason: string): Settlement {
+export function dropped(p: Prediction, at: string, reason: string): Settlement {
   return {
     outcome: outcomeOf(p, at, { status: 'dropped', reason, score: DROPPED_SCORE }),
     event: { type: 'whale.dropped', data: { txid: p.txid, reason } },
@@ -97,7 +99,7 @@ export function dropped(p: PredictionRecord, at: string, reason: string): Settle
 }
 
 /** Not seen again since missed blocks: it may have confirmed unseen, so it is not scored. */
-const unknown = (p: PredictionRecord, at: string): Settlement => ({
+const unknown = (p: Prediction, at: string): Settlement => ({
   outcome: outcomeOf(p, at, {
     status: 'unknown',
     reason: 'Spout missed blocks while it was down; this whale was not seen again',
@@ -117,13 +119,13 @@ const unknown = (p: PredictionRecord, at: string): Settlement => ({
  *   `unknownAfterBlocks` blocks → `unknown` (no score, no event).
  */
 export function settleBlock(
-  pending: Iterable<PredictionRecord>,
+  pending: Iterable<Prediction>,
   block: ArrivedBlock,
   tip: number | null,
   rules: SettleRules,
 ): BlockSettlement {
   const { height, arrivedAt } = block;
-  const changed = new Map<string, PredictionRecord>();
+  const changed = new Map<string, Prediction>();
   const settled: Settlement[] = [];
   let predictions = [...pending];
   let missed: BlockSettlement['missed'];

@@ -1,4 +1,13 @@
-import { type AnyEnvelope, type WhaleSignal, isTestEnvelope, TEST_LABEL } from '../../../src/index.js';
+import {
+  type AnyEnvelope,
+  type WhaleSignal,
+  btcAmount,
+  etaText,
+  flowText,
+  isTestEnvelope,
+  TEST_LABEL,
+  transferredOf,
+} from '../../../src/index.js';
 
 const btc = (sats: number) =>
   (sats / 1e8).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 8 });
@@ -6,18 +15,22 @@ const usd = (v: number | null) => (v === null ? '' : ` ($${Math.round(v).toLocal
 const short = (txid: string) => `${txid.slice(0, 8)}…${txid.slice(-4)}`;
 
 function whale(w: WhaleSignal): string {
+  const transferred = transferredOf(w);
   const parts = [
-    `WHALE ${btc(w.valueSats)} BTC${usd(w.valueUsd)}`,
-    `${short(w.txid)}`,
-    `fee ${w.feeRate.toFixed(1)} sat/vB`,
+    `WHALE ${btc(w.valueSats)} BTC${usd(w.valueUsd)}` +
+      (transferred === null ? '' : ` out, ~${btcAmount(transferred, 2)} BTC transferred`),
   ];
+  const flow = flowText(w.flow);
+  if (flow) parts.push(flow);
+  parts.push(`${short(w.txid)}`, `fee ${w.feeRate.toFixed(1)} sat/vB`);
   if (w.urgency)
     parts.push(
-      `urgency ${w.urgency.level} (~${w.urgency.predictedBlocks} block${w.urgency.predictedBlocks === 1 ? '' : 's'})`,
+      w.eta
+        ? `urgency ${w.urgency.level}, ${etaText(w.eta)}`
+        : `urgency ${w.urgency.level} (~${w.urgency.predictedBlocks} block${w.urgency.predictedBlocks === 1 ? '' : 's'})`,
     );
+  else if (w.eta) parts.push(etaText(w.eta));
   if (w.rbf) parts.push(w.rbf.signaling ? 'RBF signalling' : 'no RBF');
-  if (w.flow && w.flow.type !== 'unknown')
-    parts.push(`${w.flow.type} ${w.flow.from ?? '?'} → ${w.flow.to ?? '?'}`);
   parts.push(w.url);
   return parts.join('  ');
 }

@@ -94,14 +94,14 @@ export function fitEmbed(embed: APIEmbed): APIEmbed {
 
 function fields(view: View): APIEmbedField[] {
   const rows: Array<[string, string]> = [
+    ['Flow', view.flow],
     ['Amount', view.amount],
+    ['Transferred', view.transferred],
     ['Value', view.usd],
     ['Fee rate', view.feeRate],
     ['Urgency', view.urgency && `${view.urgency} (${view.predictedBlocks})`],
+    ['ETA', view.eta],
     ['RBF', view.rbf],
-    ['Flow', view.flow],
-    ['From', view.from],
-    ['To', view.to],
     ['Status', view.status],
   ];
   return rows.filter(([, v]) => v).map(([name, value]) => ({ name, value: md(value), inline: true }));

@@ -1,5 +1,10 @@
 import ms from 'ms';
 import {
+  amountText,
+  btcAmount,
+  etaText,
+  flowText,
+  transferredOf,
   eventId,
   type AnyEnvelope,
   type AccuracyChange,
@@ -82,6 +87,8 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 /** The one-line summary of a whale: amount, USD, fee rate, urgency. */
 export function whaleSummary(w: WhaleSignal): string {
   const parts = [btcShort(w.valueSats) + (w.valueUsd !== null ? ` (${usd(w.valueUsd, true)})` : '')];
+  const flow = flowText(w.flow);
+  if (flow) parts.push(flow);
   parts.push(`${w.feeRate.toFixed(1)} sat/vB`);
   if (w.urgency) parts.push(`urgency ${w.urgency.level}`);
   return parts.join(', ');
@@ -105,7 +112,16 @@ function accuracyMail(type: 'accuracy.degraded' | 'accuracy.recovered', d: Accur
 }
 
 function whaleMail(w: WhaleSignal) {
-  const facts: MailContent['facts'] = [['Amount', btcFull(w.valueSats)]];
+  const facts: MailContent['facts'] = [];
+  const flow = flowText(w.flow);
+  if (flow) facts.push(['Flow', flow]);
+  facts.push(['Amount', btcFull(w.valueSats)]);
+  const transferred = transferredOf(w);
+  if (transferred !== null)
+    facts.push([
+      'Transferred',
+      `~${btcAmount(transferred, 2)} BTC (the rest is likely change: ${w.changeRule})`,
+    ]);
   if (w.valueUsd !== null) facts.push(['Value', usd(w.valueUsd)]);
   facts.push([
     'Fee',
@@ -116,21 +132,20 @@ function whaleMail(w: WhaleSignal) {
       'Urgency',
       `${w.urgency.level} (score ${w.urgency.score.toFixed(2)}, about ${plural(w.urgency.predictedBlocks, 'block')} to confirm)`,
     ]);
+  if (w.eta) facts.push(['ETA', etaText(w.eta)]);
   if (w.rbf)
     facts.push([
       'RBF',
       (w.rbf.signaling ? 'signals replaceability' : 'not signalling') +
         (w.rbf.replaces.length ? `; replaces ${w.rbf.replaces.map(shortTxid).join(', ')}` : ''),
     ]);
-  if (w.flow && w.flow.type !== 'unknown')
-    facts.push(['Flow', `${w.flow.type}: ${w.flow.from ?? 'unknown'} → ${w.flow.to ?? 'unknown'}`]);
   facts.push(
     ['First seen', utc(w.firstSeen)],
     ['Transaction', { text: w.txid, href: w.url || txUrl(w.txid) }],
   );
   return {
     subject: `whale: ${whaleSummary(w)}`,
-    lead: `A whale transaction of ${btcShort(w.valueSats)} entered the mempool and is not confirmed yet.`,
+    lead: `A whale transaction of ${transferredOf(w) === null ? btcShort(w.valueSats) : amountText(w)} entered the mempool and is not confirmed yet.`,
     facts,
   };
 }

@@ -16,11 +16,12 @@ export const TELEGRAM_MAX = 4096;
 export const DEFAULT_TELEGRAM_TEMPLATE = [
   '🐋 <b>{amount}</b> whale · {status}',
   '{icon} <b>{outcome}</b>',
+  '🏦 <b>{flow}</b>',
+  '💸 {transferred}',
   '💵 {usd}',
   '⛽ {feeRate} · fee {fee} sats',
-  '⏱ urgency <b>{urgency}</b>, {predictedBlocks}',
+  '⏱ urgency <b>{urgency}</b> · {eta}',
   '🔁 {rbf}',
-  '🏦 {flow}',
   '🔗 <a href="{link}">{shortTxid}</a>',
 ].join('\n');
 

@@ -1,5 +1,7 @@
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { WhaleSignal } from '../../bus/events.js';
+import { amountText, flowText, transferredOf } from '../describe.js';
+import { etaText } from '../eta-text.js';
 import type { ChatMessageRecord, ChatOutcome } from './record.js';
 
 /**
@@ -7,7 +9,9 @@ import type { ChatMessageRecord, ChatOutcome } from './record.js';
  * plain text; the output escapes it for its platform (HTML for Telegram, Markdown for Discord).
  */
 export const PLACEHOLDERS = {
-  amount: 'the amount in BTC, e.g. "1,250.5 BTC"',
+  amount: 'the amount in BTC (all outputs), e.g. "1,250.5 BTC"',
+  transferred:
+    'the total and the amount likely transferred when change is likely, e.g. "501 BTC out, ~1 BTC transferred" (empty when everything moved)',
   btc: 'the amount in BTC, number only',
   usd: 'the amount in USD, e.g. "$78,901,234" (empty without a price)',
   fee: 'the fee in sats',
@@ -15,8 +19,9 @@ export const PLACEHOLDERS = {
   vsize: 'the virtual size in vbytes',
   urgency: 'the urgency level (low, medium, high, critical), empty without the urgency detector',
   predictedBlocks: 'the predicted blocks to confirmation, e.g. "~2 blocks"',
+  eta: 'when it is likely to confirm, e.g. "next block: ~7 min (1–23 min)" (empty without the urgency detector)',
   rbf: 'the RBF state, e.g. "signals RBF" or "final (no RBF)"',
-  flow: 'the exchange flow, e.g. "inflow: unknown → Binance" (empty when unknown)',
+  flow: 'who moved it, e.g. "unknown wallet → Binance (inflow)" (empty when nothing is known)',
   from: 'the sending entity label (empty when unknown)',
   to: 'the receiving entity label (empty when unknown)',
   txid: 'the transaction id',
@@ -55,9 +60,9 @@ export function outcomeText(outcome: ChatOutcome | undefined): string {
 /** The placeholder values of a whale alert in its current state. */
 export function whaleView(signal: WhaleSignal, outcome?: ChatOutcome): View {
   const flow = signal.flow;
-  const known = flow && flow.type !== 'unknown';
   return {
     amount: `${btcNumber(signal.valueSats)} BTC`,
+    transferred: transferredOf(signal) === null ? '' : amountText(signal),
     btc: btcNumber(signal.valueSats),
     usd: signal.valueUsd === null ? '' : `$${int(signal.valueUsd)}`,
     fee: int(signal.feeSats),
@@ -65,6 +70,7 @@ export function whaleView(signal: WhaleSignal, outcome?: ChatOutcome): View {
     vsize: int(signal.vsize),
     urgency: signal.urgency?.level ?? '',
     predictedBlocks: signal.urgency ? `~${plural(signal.urgency.predictedBlocks, 'block')}` : '',
+    eta: signal.eta ? etaText(signal.eta) : '',
     rbf: !signal.rbf
       ? ''
       : signal.rbf.replaces.length > 0
@@ -72,7 +78,7 @@ export function whaleView(signal: WhaleSignal, outcome?: ChatOutcome): View {
         : signal.rbf.signaling
           ? 'signals RBF'
           : 'final (no RBF)',
-    flow: known ? `${flow.type}: ${flow.from ?? 'unknown'} → ${flow.to ?? 'unknown'}` : '',
+    flow: flowText(flow),
     from: flow?.from ?? '',
     to: flow?.to ?? '',
     txid: signal.txid,
@@ -117,10 +123,13 @@ export const SAMPLE_VIEW: View = whaleView(
     valueSats: 1_250_5000_0000,
     valueBtc: 1250.5,
     valueUsd: 78_901_234,
+    transferredSats: 250_1000_0000,
+    changeRule: 'round-amount',
     feeSats: 12_000,
     vsize: 400,
     feeRate: 30,
     urgency: { score: 0.9, level: 'critical', predictedBlocks: 1, basis: 'sample' },
+    eta: { blocks: 1, p10Minutes: 1.1, p50Minutes: 6.9, p90Minutes: 23 },
     rbf: { signaling: true, replaces: [] },
     flow: { type: 'inflow', from: 'Sample & <Co>', to: 'Exchange "X"' },
     status: 'confirmed',

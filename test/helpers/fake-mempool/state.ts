@@ -70,6 +70,19 @@ export class FakeState {
     return Array.isArray(this.init.blocks) ? this.init.blocks.filter(isRecord) : [];
   }
 
+  /**
+   * Where mempool.space would project a transaction paying `rate` in the current projected
+   * blocks: the first whose minimum fee rate it reaches, else the last (the stack), at the
+   * block's middle. A stand-in for the server's own block-template placement.
+   */
+  positionOf(rate: number): { block: number; vsize: number } {
+    const blocks = this.mempoolBlocks() as Array<{ feeRange?: number[]; blockVSize?: number }>;
+    if (blocks.length === 0) return { block: 0, vsize: 0 };
+    let i = blocks.findIndex((b) => rate >= (b.feeRange?.[0] ?? 0));
+    if (i < 0) i = blocks.length - 1;
+    return { block: i, vsize: (blocks[i]?.blockVSize ?? 0) / 2 };
+  }
+
   mempoolBlocks(): unknown[] {
     const blocks = this.init['mempool-blocks'];
     return Array.isArray(blocks) ? blocks : [];
@@ -108,6 +121,7 @@ export class FakeState {
       const known = added.find((t) => t.txid === tx.txid);
       if (known) return known;
       const ext = extendTx(tx, now);
+      ext.position = this.positionOf(ext.effectiveFeePerVsize);
       added.push(ext);
       return ext;
     };

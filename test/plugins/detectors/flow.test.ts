@@ -8,7 +8,9 @@ import type { TxSeen, WhaleSignal } from '../../../src/bus/events.js';
 import { createKernel, type Kernel } from '../../../src/kernel/kernel.js';
 import { isSpoutError } from '../../../src/kernel/errors.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
+import { builtinLabels } from '../../../plugins/detectors/flow/builtin.js';
 import { classifyFlow } from '../../../plugins/detectors/flow/classify.js';
+import { createLabelSet } from '../../../plugins/detectors/flow/label-set.js';
 import { parseCsv } from '../../../plugins/detectors/flow/csv.js';
 import flow from '../../../plugins/detectors/flow/index.js';
 import {
@@ -355,4 +357,112 @@ describe('flow detector in the detector chain', () => {
       expect(message).toContain('type: exchange, custody or other');
     },
   );
+});
+
+describe('built-in exchange labels (labels: builtin)', () => {
+  const BINANCE = '34xp4vRoCGJym3xR7yCVPFHoCNxv4Twseo';
+  const BINANCE_BECH32 = 'bc1qm34lsc65zpw79lxes69zkqmk6ee3ewf0j77s3h';
+  const BITFINEX = '1Kr6QSydW9bFQG1mXiPNNu6WpJGmUa9i1g';
+  const BITMEX_VANITY = '3BMEXqGpG4FxBA1KWhRFufXfSTRgzfDBhJ';
+
+  it('names the exchange of a disclosed address, bech32 in any case, and a 3BMEX address by the prefix rule', () => {
+    const labels = createLabelSet([builtinLabels()]);
+    expect(labels.get(BINANCE)).toEqual({ entity: 'Binance', type: 'exchange' });
+    expect(labels.get(BITMEX_VANITY)).toEqual({ entity: 'BitMEX', type: 'exchange' });
+    expect(labels.get('3BMEZ' + BITMEX_VANITY.slice(5))).toBeUndefined();
+    expect(
+      classifyFlow(tx('c1', [[UNLABELLED, 600e8]], [[BINANCE_BECH32.toUpperCase(), 500e8]]), labels),
+    ).toEqual({ type: 'inflow', from: null, to: 'Binance' });
+    expect(classifyFlow(tx('c2', [[BITFINEX, 600e8]], [[UNLABELLED, 500e8]]), labels)).toEqual({
+      type: 'outflow',
+      from: 'Bitfinex',
+      to: null,
+    });
+    expect(classifyFlow(tx('c3', [[BITMEX_VANITY, 600e8]], [[BINANCE, 500e8]]), labels)).toEqual({
+      type: 'internal',
+      from: 'BitMEX',
+      to: 'Binance',
+    });
+  });
+
+  it('later layers override and extend; an exact address beats a prefix rule', () => {
+    const mine = labelMap({
+      [BINANCE]: { entity: 'My Treasury', type: 'custody' },
+      [BITMEX_VANITY]: { entity: 'Not BitMEX', type: 'other' },
+      [UNLABELLED]: { entity: 'Example Exchange A', type: 'exchange' },
+    });
+    const labels = createLabelSet([builtinLabels(), { addresses: mine }]);
+    expect(labels.get(BINANCE)).toEqual({ entity: 'My Treasury', type: 'custody' });
+    expect(labels.get(BITMEX_VANITY)).toEqual({ entity: 'Not BitMEX', type: 'other' });
+    expect(labels.get('3BMEXaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({ entity: 'BitMEX', type: 'exchange' });
+    expect(labels.get(UNLABELLED)).toEqual({ entity: 'Example Exchange A', type: 'exchange' });
+    expect(labels.get(BITFINEX)).toEqual({ entity: 'Bitfinex', type: 'exchange' });
+    expect(labels.size).toBe(builtinLabels().addresses.size + 2);
+  });
+
+  it('in the chain: `labels: builtin` announces an inflow to Binance; a user file after it overrides an entry', async () => {
+    const builtin = await startChain({ labels: 'builtin', watch: false });
+    expect(await builtin.flowOf(BINANCE)).toEqual({ type: 'inflow', from: null, to: 'Binance' });
+    expect(builtin.log.lines.some((l) => /loaded \d+ built-in exchange labels/.test(String(l.msg)))).toBe(
+      true,
+    );
+
+    const dir = mkdtempSync(join(tmpdir(), 'spout-flow-builtin-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'mine.yaml');
+    writeFileSync(file, `${BINANCE}: { entity: Binance Cold (mine), type: exchange }\n`);
+    const merged = await startChain({ labels: ['builtin', file], watch: false });
+    expect(await merged.flowOf(BINANCE)).toEqual({ type: 'inflow', from: null, to: 'Binance Cold (mine)' });
+    expect(await merged.flowOf(BITFINEX)).toEqual({ type: 'inflow', from: null, to: 'Bitfinex' });
+  });
+
+  it('decides the change again for an inflow: the output to the exchange is the payment, the other the change', async () => {
+    const { kernel } = await startChain({ labels: 'builtin', watch: false });
+    const signals: WhaleSignal[] = [];
+    kernel.bus.tap((e) => void (e.type === 'whale.detected' && signals.push(e.data)));
+    const fresh = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
+    // Without labels, round-amount calls the non-round output (the deposit) change.
+    kernel.bus.publish(
+      'tx.seen',
+      tx(
+        'd1',
+        [[UNLABELLED, 600e8]],
+        [
+          [BINANCE, 123_4567_8000],
+          [fresh, 476e8],
+        ],
+      ),
+      'feed',
+    );
+    // Not an inflow: the whale detector's guess stands.
+    kernel.bus.publish(
+      'tx.seen',
+      tx(
+        'd2',
+        [[UNLABELLED, 600e8]],
+        [
+          ['bc1q' + 'q'.repeat(38), 123_4567_8000],
+          [fresh, 476e8],
+        ],
+      ),
+      'feed',
+    );
+    await kernel.bus.drain();
+    expect(signals.map((w) => [w.flow?.type, w.changeRule, w.transferredSats])).toEqual([
+      ['inflow', 'exchange', 123_4567_8000],
+      ['unknown', 'round-amount', 476e8],
+    ]);
+  });
+
+  it('the user file in a merged list is still watched: a change takes effect over the built-in set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spout-flow-builtin-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'mine.yaml');
+    writeFileSync(file, `${MERCHANT}: { entity: Example Merchant, type: other }\n`);
+    const { log, flowOf } = await startChain({ labels: ['builtin', file] });
+    expect(await flowOf(BINANCE)).toEqual({ type: 'inflow', from: null, to: 'Binance' });
+    writeFileSync(file, `${BINANCE}: { entity: Renamed, type: exchange }\n`);
+    await until(() => log.lines.some((l) => String(l.msg).startsWith('reloaded 1 labels')));
+    expect(await flowOf(BINANCE)).toEqual({ type: 'inflow', from: null, to: 'Renamed' });
+  });
 });

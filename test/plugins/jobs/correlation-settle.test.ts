@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  confirmed,
   dropped,
   replaced,
   settleBlock,
   type ArrivedBlock,
   type SettleRules,
 } from '../../../plugins/jobs/correlation/settle.js';
-import type { PredictionRecord } from '../../../src/store/records.js';
+import { etaOf, scoreEta, type Prediction } from '../../../plugins/jobs/correlation/eta.js';
+import type { Eta } from '../../../src/bus/events.js';
 
 // Fixed times: only distances between them matter, never today's date.
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
@@ -15,7 +17,7 @@ const at = (minutes: number) => new Date(T0 + minutes * MIN).toISOString();
 
 const rules: SettleRules = { dropAfter: '72h', dropAfterMs: 72 * 60 * MIN, unknownAfterBlocks: 6 };
 
-function prediction(txid: string, extra: Partial<PredictionRecord> = {}): PredictionRecord {
+function prediction(txid: string, extra: Partial<Prediction> = {}): Prediction {
   return {
     txid,
     detectedAt: at(0),
@@ -57,11 +59,21 @@ describe('settleBlock', () => {
             height: 102,
             blocksWaited: 2,
             minutesWaited: 21,
+            etaErrorMinutes: null, // no ETA at detection
+            withinEtaRange: null,
             score: 1, // timing within one block of the prediction, medium matches two blocks
           },
           event: {
             type: 'whale.confirmed',
-            data: { txid: 'a', height: 102, blocksWaited: 2, minutesWaited: 21, predictedBlocks: 2 },
+            data: {
+              txid: 'a',
+              height: 102,
+              blocksWaited: 2,
+              minutesWaited: 21,
+              predictedBlocks: 2,
+              etaErrorMinutes: null,
+              withinEtaRange: null,
+            },
           },
         },
       ],
@@ -190,5 +202,87 @@ describe('single settlements', () => {
       outcome: expect.objectContaining({ txid: 'a', status: 'dropped', reason, score: 0.3 }),
       event: { type: 'whale.dropped', data: { txid: 'a', reason } },
     });
+  });
+});
+
+describe('ETA scoring of a confirmed whale', () => {
+  // Two blocks at 10 minutes: the Gamma(2) quantiles, as the urgency detector gives them.
+  const eta: Eta = { blocks: 2, p10Minutes: 5.32, p50Minutes: 16.78, p90Minutes: 38.9 };
+  const withEta = (extra: Partial<Prediction> = {}) => prediction('a', { eta, ...extra });
+  /** Mined `minutes` after firstSeen (T0) on the feed's clock. */
+  const minedAfter = (minutes: number, p = withEta()) => confirmed(p, 102, at(minutes + 0.5), at(minutes));
+
+  it('in range: the error against the median on the unrounded wait, in the outcome and the event', () => {
+    const s = minedAfter(21.25);
+    expect(s.outcome).toMatchObject({
+      status: 'confirmed',
+      minutesWaited: 21,
+      eta,
+      etaErrorMinutes: 4.47, // 21.25 − 16.78; the rounded 21 would give 4.22
+      withinEtaRange: true,
+    });
+    expect(s.event).toEqual({
+      type: 'whale.confirmed',
+      data: {
+        txid: 'a',
+        height: 102,
+        blocksWaited: 2,
+        minutesWaited: 21,
+        predictedBlocks: 2,
+        etaErrorMinutes: 4.47,
+        withinEtaRange: true,
+      },
+    });
+  });
+
+  it('out of range, late or early: positive when later than predicted, negative when earlier', () => {
+    expect(minedAfter(45).event?.data).toMatchObject({ etaErrorMinutes: 28.22, withinEtaRange: false });
+    expect(minedAfter(3).event?.data).toMatchObject({ etaErrorMinutes: -13.78, withinEtaRange: false });
+    expect(minedAfter(3).outcome).toMatchObject({ etaErrorMinutes: -13.78, withinEtaRange: false });
+  });
+
+  it('judges the range on the unrounded wait, bounds included', () => {
+    const tight = withEta({ eta: { blocks: 2, p10Minutes: 10, p50Minutes: 15, p90Minutes: 20.8 } });
+    // 20.6 minutes rounds to 21, past p90, yet it confirmed within the range.
+    expect(minedAfter(20.6, tight).event?.data).toMatchObject({ minutesWaited: 21, withinEtaRange: true });
+    expect(minedAfter(20.8, tight).outcome.withinEtaRange).toBe(true);
+    expect(minedAfter(10, tight).outcome.withinEtaRange).toBe(true);
+    expect(minedAfter(9.9, tight).outcome.withinEtaRange).toBe(false);
+    expect(minedAfter(15, tight).outcome.etaErrorMinutes).toBe(0);
+    expect(Object.is(scoreEta(tight.eta, 14.999).etaErrorMinutes, 0)).toBe(true); // never -0
+  });
+
+  it('no ETA at detection → null figures and no eta on the outcome', () => {
+    const s = minedAfter(21.25, prediction('a'));
+    expect(s.event?.data).toMatchObject({ etaErrorMinutes: null, withinEtaRange: null });
+    expect(s.outcome).toMatchObject({ etaErrorMinutes: null, withinEtaRange: null });
+    expect(s.outcome).not.toHaveProperty('eta');
+  });
+
+  it('replaced and dropped keep what was predicted, with no ETA figures', () => {
+    for (const s of [replaced(withEta(), 'b', false, at(5)), dropped(withEta(), at(5), 'evicted')]) {
+      expect(s.outcome.eta).toEqual(eta);
+      expect(s.outcome).not.toHaveProperty('etaErrorMinutes');
+      expect(s.outcome).not.toHaveProperty('withinEtaRange');
+    }
+  });
+
+  it('settleBlock scores the ETA of a prediction mined in the block', () => {
+    const result = settleBlock([withEta()], block(102, 40, ['a']), 101, rules);
+    expect(result.settled[0]?.event?.data).toMatchObject({ etaErrorMinutes: 23.22, withinEtaRange: false });
+  });
+
+  it('takes a signal’s ETA only when every figure is a finite number in order', () => {
+    expect(etaOf({ ...eta, extra: 1 })).toEqual(eta);
+    for (const bad of [
+      undefined,
+      null,
+      'soon',
+      { ...eta, p50Minutes: undefined },
+      { ...eta, p90Minutes: Number.NaN },
+      { ...eta, p10Minutes: '5' },
+      { ...eta, p10Minutes: 20 }, // p10 above p50
+    ])
+      expect(etaOf(bad), JSON.stringify(bad)).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ describe('console output lines', () => {
       ),
     );
     expect(line).toBe(
-      '10:00:05 WHALE 927.00 BTC ($85,000,000)  5143ba55…7dcd  fee 20.0 sat/vB  urgency medium (~2 blocks)  RBF signalling  inflow ? → Example Exchange  https://mempool.space/tx/5143ba5524d21b646de5cd5a1ab6ee7b7823a59c87a347d3b5339e9f977e7dcd',
+      '10:00:05 WHALE 927.00 BTC ($85,000,000)  unknown wallet → Example Exchange (inflow)  5143ba55…7dcd  fee 20.0 sat/vB  urgency medium (~2 blocks)  RBF signalling  https://mempool.space/tx/5143ba5524d21b646de5cd5a1ab6ee7b7823a59c87a347d3b5339e9f977e7dcd',
     );
   });
 

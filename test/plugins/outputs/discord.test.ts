@@ -83,7 +83,7 @@ describe('discord output against a fake Discord API', () => {
     });
     for (const f of embed!.fields as Array<{ value: string }>)
       expect(f.value.length).toBeLessThanOrEqual(1024);
-    expect(fields.From).toMatch(/^A+…$/);
+    expect(fields.Flow).toMatch(/^A+…$/);
     expect(embedLength(embed as never)).toBeLessThanOrEqual(6000);
 
     run.kernel.bus.publish(
@@ -135,11 +135,9 @@ describe('discord output against a fake Discord API', () => {
     expect(run.kernel.health.report().instances.desk!.reason).toMatch(
       /Discord answered 404 \(Unknown Webhook\).*deleted/,
     );
-    expect(
-      run.log.lines.some(
-        (l) => l.level === 'error' && /Unknown Webhook/.test(String(l.msg)),
-      ),
-    ).toBe(true);
+    expect(run.log.lines.some((l) => l.level === 'error' && /Unknown Webhook/.test(String(l.msg)))).toBe(
+      true,
+    );
     run.kernel.bus.publish('whale.detected', whale(txid(4)), 'test');
     await waitFor(
       () => run.store.collection<ChatMessageRecord>(COLLECTIONS.messages).has(`desk/${txid(4)}`),
@@ -182,11 +180,10 @@ describe('discord output against a fake Discord API', () => {
     const [post] = await d.waitFor('POST', HOOK);
     const fields = (post!.body as { embeds: Array<{ fields: Array<{ name: string; value: string }> }> })
       .embeds[0]!.fields;
-    const from = fields.find((f) => f.name === 'From')!.value;
-    const to = fields.find((f) => f.name === 'To')!.value;
+    const flow = fields.find((f) => f.name === 'Flow')!.value;
     // The masked link is broken by escaping its opening bracket: it shows as text.
-    expect(from).toBe('\\[Binance](https://evil.example)');
-    expect(to).toMatch(/^\\# Big \\\*\\\*news\\\*\\\*$/);
+    expect(flow.startsWith('\\[Binance](https://evil.example) → ')).toBe(true);
+    expect(flow).toContain('# Big \\*\\*news\\*\\* (inflow)');
   });
 
   it('bot mode: posts to the channel with the bot token and edits there', async () => {

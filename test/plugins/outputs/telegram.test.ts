@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WhaleSignal } from '../../../src/bus/events.js';
+import { etaText } from '../../../src/delivery/eta-text.js';
 import { openLowdbStore } from '../../../src/store/lowdb.js';
 import { COLLECTIONS } from '../../../src/store/records.js';
 import type { ChatMessageRecord } from '../../../src/delivery/chat/record.js';
@@ -81,11 +82,13 @@ describe.skipIf(!hasFixtures)('telegram output against a fake Bot API', () => {
     expect(send!.body.text).toBe(
       [
         `🐋 <b>${btc(w.valueSats)} BTC</b> whale · pending`,
+        '🏦 <b>unknown wallet → Evil &lt;b&gt;&amp; Co (inflow)</b>',
+        // d3852055… of block 277647 scaled ×2: a round 200 BTC paid, 6.05550676 BTC of change.
+        `💸 ${btc(w.valueSats)} BTC out, ~200 BTC transferred`,
         ...usd,
         `⛽ ${w.feeRate.toFixed(1)} sat/vB · fee ${w.feeSats.toLocaleString('en-US')} sats`,
-        `⏱ urgency <b>${w.urgency!.level}</b>, ~${w.urgency!.predictedBlocks} block${w.urgency!.predictedBlocks === 1 ? '' : 's'}`,
+        `⏱ urgency <b>${w.urgency!.level}</b> · ${etaText(w.eta!)}`,
         `🔁 ${w.rbf!.signaling ? 'signals RBF' : 'final (no RBF)'}`,
-        '🏦 inflow: unknown → Evil &lt;b&gt;&amp; Co',
         `🔗 <a href="https://mempool.space/tx/${tx.txid}">${tx.txid.slice(0, 8)}…${tx.txid.slice(-4)}</a>`,
       ].join('\n'),
     );

@@ -248,10 +248,12 @@ describe('mempool input: why it is not connected', () => {
     await fake.waitForMessage(isTrackMempool(1));
     fake.dropAll();
     await fake.waitForMessage(isTrackMempool(2));
+    // After the reconnect, gap recovery scans the projected blocks and says what it found: waited
+    // for, so that the stop cannot race it (it used to land before the stop only under load).
     await until(
-      () => lines(r, 'info').some((l) => String(l.msg).startsWith('reconnected')),
+      () => lines(r, 'info').some((l) => String(l.msg).startsWith('gap recovery')),
       5000,
-      'reconnected',
+      'gap recovery',
     );
     await r.stop();
     const loud = r.log.lines.filter((l) => l.instance === 'feed' && l.level !== 'debug');
@@ -270,6 +272,10 @@ describe('mempool input: why it is not connected', () => {
         expect.stringMatching(
           new RegExp(`^reconnected to ${fake.url} after \\d+ ms \\(0 failed attempt\\(s\\)\\)$`),
         ),
+      ],
+      [
+        'info',
+        expect.stringMatching(/^gap recovery: 0 missed transaction\(s\) found in \d+ projected block\(s\)$/),
       ],
     ]);
     expect(await failures(r)).toEqual({});

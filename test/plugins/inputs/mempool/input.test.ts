@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BlockConnected, TxReplaced, TxSeen } from '../../../../src/bus/events.js';
-import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../../helpers/fake-mempool.js';
-import { hasFixtures, loadBlock277647, loadBlock277647Header, loadRbfPairs } from '../../../helpers/fixtures.js';
+import {
+  startFakeMempool,
+  waitFor,
+  type FakeMempool,
+  isTrackMempool,
+} from '../../../helpers/fake-mempool.js';
+import {
+  hasFixtures,
+  loadBlock277647,
+  loadBlock277647Header,
+  loadRbfPairs,
+} from '../../../helpers/fixtures.js';
 import { runYaml } from '../../../helpers/run-yaml.js';
 
 let fake: FakeMempool | null = null;

@@ -3,6 +3,7 @@ import { eventId } from '../../../../src/bus/envelope.js';
 import { type ConfigError } from '../../../../src/config/load.js';
 import { parseConfig } from '../../../helpers/builtins.js';
 import { aggregate } from '../../../../src/stats/aggregate.js';
+import type { EtaScored } from '../../../../src/stats/calibration.js';
 import { createMemoryStore } from '../../../../src/store/memory.js';
 import { COLLECTIONS, type OutcomeRecord } from '../../../../src/store/records.js';
 import type { DeliveryAttempt, OutboxRecord } from '../../../../src/delivery/outbox/record.js';
@@ -301,6 +302,46 @@ describe('REST API: whales', () => {
     expect(Date.parse(r.body.since as string)).toBe(now.getTime() - 30 * 86_400_000);
     expect(r.body).toEqual(JSON.parse(JSON.stringify(expected)));
     expect((r.body.total as Record<string, unknown>).whales).toBe(3);
+  });
+});
+
+describe('REST API: ETA calibration', () => {
+  it('GET /api/stats gives the ETA calibration of the confirmed whales detected in the range', async () => {
+    const a = await api();
+    const outcomes = a.store.collection<OutcomeRecord & EtaScored>(COLLECTIONS.outcomes);
+    // Fixed detection times (2026-11-21T10:0n): the range is given by an ISO date, not by today.
+    const scored = (n: number, etaErrorMinutes: number | null, withinEtaRange: boolean | null) => ({
+      ...outcome(n, 'confirmed', 0.9),
+      etaErrorMinutes,
+      withinEtaRange,
+    });
+    for (const o of [
+      scored(0, -4.28, true),
+      scored(1, 33.22, false),
+      scored(2, 1.5, true),
+      scored(3, null, null), // no ETA at detection
+      outcome(4, 'dropped', 0.3),
+    ])
+      outcomes.put(o.txid, o);
+
+    const all = await a.get('/api/stats');
+    expect(all.status).toBe(200);
+    expect(all.body.etaCalibration).toEqual({
+      confirmedWithEta: 3,
+      withinRange: 2,
+      withinRangeShare: 0.6667,
+      medianAbsErrorMinutes: 4.28,
+    });
+    expect(all.body.total).toMatchObject({ whales: 5, confirmed: 4, dropped: 1 });
+
+    const since = encodeURIComponent(whale(1).detectedAt);
+    const recent = await a.get(`/api/stats?since=${since}`);
+    expect(recent.body.etaCalibration).toEqual({
+      confirmedWithEta: 2,
+      withinRange: 1,
+      withinRangeShare: 0.5,
+      medianAbsErrorMinutes: 17.36, // (1.5 + 33.22) / 2
+    });
   });
 });
 
