@@ -14,6 +14,10 @@ export interface DetectResult {
   withPerSecond: number;
   /** Extra cost per transaction of the detector chain, as a share of ingest alone. */
   overhead: number;
+  /** The same chain with `flow` on the built-in labels (and the whale's change rules, always on). */
+  withFlowPerSecond: number;
+  /** Extra cost per transaction of adding `flow`, as a share of the chain without it. */
+  flowCost: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -22,6 +26,7 @@ const BASE =
   'http: { enabled: false }\nlog: { level: silent, format: json }\ninputs:\n  idle: { use: replay }\n';
 const CHAIN =
   'detectors:\n  whales: { use: whale, thresholdBtc: 100 }\n  urgency: { use: urgency }\n  rbf: { use: rbf }\n';
+const FLOW = '  flow: { use: flow, labels: builtin, watch: false }\n';
 
 async function run(yaml: string, frames: string[], rounds: number, latencies?: number[]) {
   const config = await parseConfig(yaml, 'bench.yaml', process.cwd(), {}, BUILTIN_PLUGINS);
@@ -68,8 +73,9 @@ const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /**
- * The detector chain's cost: the same frames through the kernel's bus without detectors and
- * with whale + urgency + rbf, in the same run; p50/p99 of tx.seen → whale.detected.
+ * The detector chain's cost: the same frames through the kernel's bus without detectors, with
+ * whale + urgency + rbf, and with flow on the built-in labels added, in the same run; p50/p99 of
+ * tx.seen → whale.detected.
  */
 export async function benchDetect(total = 200_000, distinct = 25_000): Promise<DetectResult> {
   const { frames } = buildFrames(50, distinct);
@@ -78,6 +84,7 @@ export async function benchDetect(total = 200_000, distinct = 25_000): Promise<D
   // Alternating runs, medians compared: warm-up and GC debt weigh on both alike.
   const withoutNs: number[] = [];
   const withNs: number[] = [];
+  const flowNs: number[] = [];
   const latencies: number[] = [];
   let whales = 0;
   for (let i = 0; i < 3; i++) {
@@ -85,6 +92,7 @@ export async function benchDetect(total = 200_000, distinct = 25_000): Promise<D
     const r = await run(BASE + CHAIN, frames, rounds, latencies);
     withNs.push(r.ns);
     whales += r.whales;
+    flowNs.push((await run(BASE + CHAIN + FLOW, frames, rounds)).ns);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
   const n = rounds * distinct;
@@ -95,6 +103,8 @@ export async function benchDetect(total = 200_000, distinct = 25_000): Promise<D
     withoutPerSecond: n / (median(withoutNs) / 1e9),
     withPerSecond: n / (median(withNs) / 1e9),
     overhead: median(withNs) / median(withoutNs) - 1,
+    withFlowPerSecond: n / (median(flowNs) / 1e9),
+    flowCost: median(flowNs) / median(withNs) - 1,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
   };

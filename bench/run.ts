@@ -43,6 +43,10 @@ console.log(
   `  added cost per tx    ${(detect.overhead * 100).toFixed(1)}% (target < 20%: ${verdict(detect.overhead < 0.2)})`,
 );
 console.log(`  tx.seen → whale      p50 ${detect.p50Ms.toFixed(3)} ms, p99 ${detect.p99Ms.toFixed(3)} ms`);
+console.log(`  + flow (builtin)     ${fmt(detect.withFlowPerSecond)} tx/s`);
+console.log(
+  `  flow + change cost   ${(detect.flowCost * 100).toFixed(1)}% per tx (target within 10%: ${verdict(detect.flowCost < 0.1)})`,
+);
 
 console.log('outbox write cost: one record flushed to disk, with N records already stored');
 for (const n of [10_000, 100_000]) {
