@@ -60,8 +60,8 @@ interface Part {
  * is a complete gzip file once closed. A part is rotated before the first event written after its
  * compressed size reached `maxBytes`; the compressor is sync-flushed every `maxBytes / 16` (at most
  * 64 KiB, at least 4 KiB) of input — the write that triggers it waits for it — and at least every
- * `flushMs`, so a part ends at most about one flush interval's output over the limit,
- * and a recorder killed without warning leaves a truncated file whose flushed events are all
+ * `flushMs`, so a part ends at most about one flush interval's output over the limit (plus the
+ * last event when it alone is bigger: an event is never split across parts), and a recorder killed without warning leaves a truncated file whose flushed events are all
  * readable (zlib reports the missing end; `spout backtest` replays up to it and warns).
  */
 export function createRecordingWriter(options: RecordingWriterOptions): RecordingWriter {

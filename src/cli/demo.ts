@@ -15,6 +15,7 @@ detectors:
   whales: { use: whale, thresholdBtc: 100 }
   urgency: { use: urgency }
   rbf: { use: rbf }
+  flow: { use: flow, labels: builtin }
 outputs:
   console: { use: console }
 `;

@@ -6,6 +6,7 @@ import { resolveSimulationOptions, type SimulationOptions } from './options.js';
 import { createRandom } from './random.js';
 import { mempoolStats } from './stats.js';
 import { createReplacement, createTx, drawFeeRate, drawValue, type ValueModel } from './transactions.js';
+import { shapeWhale } from './whales.js';
 
 /** The event types the simulator produces: exactly those of the live mempool input. */
 export const SIMULATED_EVENT_TYPES = [
@@ -115,7 +116,8 @@ export function createSimulation(options: Partial<SimulationOptions> = {}): Simu
     const valueSats = drawValue(rng, values);
     const feeRate = drawFeeRate(rng);
     const signaling = rng.chance(o.rbfShare);
-    admit(at, createTx(rng, { valueSats, feeRate, signaling, firstSeen: iso(at) }));
+    const tx = createTx(rng, { valueSats, feeRate, signaling, firstSeen: iso(at) });
+    admit(at, valueSats > values.whaleSats ? shapeWhale(rng, tx) : tx);
   };
 
   const replace = (at: number, pending: PendingReplacement) => {

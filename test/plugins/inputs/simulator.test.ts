@@ -10,6 +10,10 @@ import {
 import type { AnyEnvelope } from '../../../src/bus/envelope.js';
 import type { TxSeen } from '../../../src/bus/events.js';
 import { createAjv } from '../../../src/config/ajv.js';
+import { builtinLabels } from '../../../plugins/detectors/flow/builtin.js';
+import { classifyFlow } from '../../../plugins/detectors/flow/classify.js';
+import { createLabelSet } from '../../../plugins/detectors/flow/label-set.js';
+import { analyzeChange, isRound } from '../../../plugins/detectors/whale/change.js';
 import { createKernel } from '../../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import { captureLog, config, instance, until } from '../../helpers/kernel.js';
@@ -62,6 +66,45 @@ function collect() {
 // Four simulated hours at the default rate: shared by the property tests below.
 let fourHours: SimEvent[] | undefined;
 const traffic = () => (fourHours ??= runUntil({ seed: 42 }, 4 * HOUR_MS));
+
+describe('simulator: whales as exchanges and wallets make them', () => {
+  it('some pay a built-in exchange, some spend from one, some go between two; most are a round payment plus change', () => {
+    const labels = createLabelSet([builtinLabels()]);
+    const isExchange = (a: string | null) => a !== null && labels.get(a)?.type === 'exchange';
+    const whales = runUntil({ seed: 7, whalesPerHour: 600 }, 2 * HOUR_MS)
+      .filter((e): e is SimEvent & { type: 'tx.seen' } => e.type === 'tx.seen')
+      .map((e) => e.data)
+      .filter((tx) => tx.valueSats > 100e8);
+    expect(whales.length).toBeGreaterThan(800);
+    const share = (test: (tx: TxSeen) => boolean) => whales.filter(test).length / whales.length;
+    const flows = whales.map((tx) => classifyFlow(tx, labels).type);
+    const of = (type: string) => flows.filter((f) => f === type).length / whales.length;
+    // Drawn as 30 % inflow, 20 % outflow, 10 % internal, 40 % between unlabelled wallets.
+    expect(of('inflow')).toBeGreaterThan(0.25);
+    expect(of('inflow')).toBeLessThan(0.35);
+    expect(of('outflow')).toBeGreaterThan(0.15);
+    expect(of('internal')).toBeGreaterThan(0.06);
+    expect(of('unknown')).toBeGreaterThan(0.35);
+    // Totals, fees and sizes stay as drawn.
+    for (const tx of whales) {
+      expect(tx.outputs.reduce((s, o) => s + o.valueSats, 0)).toBe(tx.valueSats);
+      expect(tx.inputs.every((i) => i.address !== null) && tx.outputs.every((o) => o.valueSats > 0)).toBe(
+        true,
+      );
+    }
+    // About 60 % are a payment and its change: the change heuristics find it in most of them.
+    const found = whales.map((tx) => analyzeChange(tx, isExchange));
+    expect(share((tx) => tx.outputs.length === 2 && isRound(tx.outputs[0]!.valueSats))).toBeGreaterThan(0.5);
+    expect(found.filter((c) => c.changeRule === 'address-reuse').length).toBeGreaterThan(0);
+    expect(found.filter((c) => c.changeRule === 'exchange').length).toBeGreaterThan(0);
+    expect(
+      found.filter((c, i) => c.transferredSats < whales[i]!.valueSats).length / whales.length,
+    ).toBeGreaterThan(0.4);
+    expect(
+      whales.some((tx) => tx.outputs.some((o) => isExchange(o.address)) && isExchange(tx.inputs[0]!.address)),
+    ).toBe(true);
+  });
+});
 
 describe('simulator: the pure generator', () => {
   it('gives the same events for the same seed and startTime, and others for another seed', () => {
@@ -116,6 +159,7 @@ describe('simulator: the pure generator', () => {
         ['block.connected', 'input.status', 'mempool.stats', 'tx.replaced', 'tx.seen'].sort(),
       );
       const { problem, problems } = collect();
+      const builtin = builtinLabels().addresses;
       const address =
         /^bc1(q[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{38}|p[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58})$/;
       let last = 0;
@@ -139,7 +183,9 @@ describe('simulator: the pure generator', () => {
         if (tx.feeRate !== tx.feeSats / tx.vsize || tx.feeRate < 1) problem(e, 'fee rate');
         if (tx.vsize < 110 || tx.vsize > 700) problem(e, 'vsize');
         if (tx.rbfSignaling !== tx.inputs.some((i) => i.sequence < 0xfffffffe)) problem(e, 'rbfSignaling');
-        if (!tx.outputs.every((o) => o.address !== null && address.test(o.address))) problem(e, 'address');
+        // A fake bech32 address, or a built-in exchange's (whales to and from exchanges).
+        const plausible = (a: string | null) => a !== null && (address.test(a) || builtin.has(a));
+        if (!tx.outputs.every((o) => plausible(o.address))) problem(e, 'address');
         if (!tx.outputs.every((o) => o.valueSats > 0) || !tx.inputs.every((i) => (i.valueSats ?? 0) > 0))
           problem(e, 'non-positive amount');
         if (tx.inputs.length < 1 || tx.inputs.length > 3 || tx.outputs.length < 1 || tx.outputs.length > 3)
