@@ -7,16 +7,13 @@ import { RECORDED_TYPES } from './format.js';
 export const CLOCK_PLUGIN = 'backtest-clock';
 
 /**
- * The recording's clock during a replay. The detectors and the correlation job read the time with
- * `Date.now()` (the whale's `detectedAt`, the age of the mempool stats the urgency detector uses,
- * the correlation's `dropAfter`), and the kernel has no clock to hand them. So while a replay
- * runs, `Date.now()` answers the time of the recorded event the detector chain is handling: the
- * clock's detector, first in the chain, moves it as each event reaches the chain (in publication
- * order, before the other detectors see the event). Until the first event, and after
- * {@link ReplayClock.restore}, `Date.now()` is the real clock again. `new Date()` without
- * arguments is left alone (it stamps envelopes the report does not read).
- *
- * One replay at a time per process: installing a second clock while one is installed throws.
+ * The recording's clock during a replay, handed to the kernel as its clock (`now`), which gives
+ * it to plugins as `ctx.now()` and stamps envelopes with it: the whale's `detectedAt`, the age of
+ * the mempool stats the urgency detector uses and the correlation's `dropAfter` are on the
+ * recording's time. The clock's detector, first in the chain, moves it as each event reaches the
+ * chain (in publication order, before the other detectors see the event). Before the first event
+ * it reads null (the kernel then falls back to the wall clock). Nothing global is touched: several
+ * replays may run in one process.
  */
 export interface ReplayClock {
   /** Remember the recorded time (epoch ms) of an event by its payload object, before publishing it. */
@@ -25,18 +22,11 @@ export interface ReplayClock {
   readonly detector: DetectorDefinition;
   /** The time of the event the chain handled last; null before the first. */
   now(): number | null;
-  /** Make `Date.now()` read this clock. */
-  install(): void;
-  /** Give `Date.now()` back to the real clock. Safe to call twice. */
-  restore(): void;
 }
-
-let installed: ReplayClock | null = null;
 
 export function createReplayClock(): ReplayClock {
   const times = new WeakMap<object, number>();
   let current: number | null = null;
-  const realNow = Date.now;
   const move = (data: object) => {
     const at = times.get(data);
     if (at !== undefined) current = at;
@@ -59,16 +49,6 @@ export function createReplayClock(): ReplayClock {
       }),
     }) as unknown as DetectorDefinition,
     now: () => current,
-    install() {
-      if (installed) throw new Error('a replay clock is already installed in this process');
-      installed = clock;
-      Date.now = () => current ?? realNow();
-    },
-    restore() {
-      if (installed !== clock) return;
-      installed = null;
-      Date.now = realNow;
-    },
   };
   return clock;
 }

@@ -76,14 +76,13 @@ function envelopeOf(event: RecordedEvent, moments: Map<string, number>): AnyEnve
  * the transactions before it were handled. Resolves once every event was handled, with each
  * whale's signal and its outcome from the correlation job's records (the kernel's store lives in
  * memory). Rejects with a `RecordingError` for a damaged file (the kernel is stopped first) and
- * with the kernel's error when the pipeline cannot start. The clock is restored in every case.
+ * with the kernel's error when the pipeline cannot start.
  */
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const { clock, config } = options;
   const store = createMemoryStore();
-  clock.install();
   let started = performance.now();
-  const kernel = createKernel({ config, log: options.log, store });
+  const kernel = createKernel({ config, log: options.log, store, now: () => clock.now() ?? Date.now() });
   let failures = 0;
   kernel.events.on('handlerError', () => void failures++);
   try {
@@ -139,6 +138,5 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     return { files, events, from, to, whales, failures, elapsedMs: performance.now() - started };
   } finally {
     await kernel.stop();
-    clock.restore();
   }
 }

@@ -59,6 +59,21 @@ export interface TxReplaced {
   fullRbf: boolean;
 }
 
+/**
+ * `tx.position`: where the input's server now projects a transaction it tracks (mempool.space's
+ * `tracked-txs`), published whenever the server sends news of it. A state at a moment: the same
+ * transaction is published again each time it moves.
+ */
+export interface TxPosition {
+  txid: string;
+  /** The projected-block index, as the server sends it: 0 = the next block. */
+  block: number;
+  /** The vB offset of the transaction's midpoint inside that projected block. */
+  vsize: number;
+  /** The package (CPFP-aware) fee rate in sat/vB, when the server sent one with this position. */
+  effectiveFeeRate?: number;
+}
+
 /** Why a transaction left the mempool without being mined (`mined` is not a removal). */
 export type RemovalReason = 'evicted' | 'expired' | 'conflict' | 'unknown';
 
@@ -209,6 +224,17 @@ export interface WhaleSignal {
   url: string;
 }
 
+/**
+ * `whale.updated`: the prediction of a pending whale changed (its predicted block moved, from the
+ * position its input's server now projects). `urgency` and `eta` replace those of the whale's
+ * `whale.detected`; the prediction made at detection is still the one scored on confirmation.
+ */
+export interface WhaleUpdated {
+  txid: string;
+  urgency: Urgency;
+  eta: Eta;
+}
+
 /** `whale.confirmed`: a detected whale was mined. */
 export interface WhaleConfirmed {
   txid: string;
@@ -253,10 +279,12 @@ export interface EventMap {
   'tx.seen': TxSeen;
   'tx.replaced': TxReplaced;
   'tx.removed': TxRemoved;
+  'tx.position': TxPosition;
   'block.connected': BlockConnected;
   'mempool.stats': MempoolStats;
   'input.status': InputStatus;
   'whale.detected': WhaleSignal;
+  'whale.updated': WhaleUpdated;
   'whale.confirmed': WhaleConfirmed;
   'whale.replaced': WhaleReplaced;
   'whale.dropped': WhaleDropped;
@@ -292,10 +320,15 @@ export const EVENT_KEYS: { [K in EventType]: IdKey<EventMap[K]> } = {
   'tx.seen': fact((d) => d.txid),
   'tx.replaced': fact((d) => `${d.txid}>${d.byTxid}`),
   'tx.removed': fact((d) => d.txid),
+  // A position is a state at a moment: a transaction may return to an earlier one.
+  'tx.position': MOMENT,
   'block.connected': fact((d) => d.hash),
   'mempool.stats': MOMENT,
   'input.status': MOMENT,
   'whale.detected': fact((d) => d.txid),
+  // Not `${txid}@${predictedBlocks}`: a prediction going 3 → 2 → 3 would give the second 3 the id
+  // of the first, and outputs that deduplicate by id (the webhook outbox) would drop the latest.
+  'whale.updated': MOMENT,
   'whale.confirmed': fact((d) => d.txid),
   'whale.replaced': fact((d) => d.txid),
   'whale.dropped': fact((d) => d.txid),
@@ -311,10 +344,12 @@ export const EVENT_PRODUCERS: Record<EventType, 'input' | 'detector' | 'job'> = 
   'tx.seen': 'input',
   'tx.replaced': 'input',
   'tx.removed': 'input',
+  'tx.position': 'input',
   'block.connected': 'input',
   'mempool.stats': 'input',
   'input.status': 'input',
   'whale.detected': 'detector',
+  'whale.updated': 'detector',
   'whale.confirmed': 'job',
   'whale.replaced': 'job',
   'whale.dropped': 'job',

@@ -23,6 +23,7 @@ const producer = (kind: PluginKind, section: Section, use: string, name = use): 
 });
 const MEMPOOL = producer('input', 'inputs', 'mempool');
 const WHALE = producer('detector', 'detectors', 'whale', 'whales');
+const URGENCY = producer('detector', 'detectors', 'urgency');
 const CORRELATION = producer('job', 'jobs', 'correlation');
 const ACCURACY = producer('job', 'jobs', 'accuracy');
 
@@ -36,16 +37,25 @@ export const SUGGESTED_PRODUCERS: Readonly<Record<EventType, Producer>> = {
   'tx.seen': MEMPOOL,
   'tx.replaced': MEMPOOL,
   'tx.removed': MEMPOOL,
+  'tx.position': MEMPOOL,
   'block.connected': MEMPOOL,
   'mempool.stats': MEMPOOL,
   'input.status': MEMPOOL,
   'whale.detected': WHALE,
+  'whale.updated': URGENCY,
   'whale.confirmed': CORRELATION,
   'whale.replaced': CORRELATION,
   'whale.dropped': CORRELATION,
   'accuracy.degraded': ACCURACY,
   'accuracy.recovered': ACCURACY,
 };
+
+/**
+ * Types an output's default families may match without their producer being configured: a
+ * refinement of events that do arrive (`whale.updated` needs the urgency detector and tracked
+ * whales), whose absence is no configuration problem. Named in `events:`, they are checked.
+ */
+const OPTIONAL_BY_DEFAULT: ReadonlySet<EventType> = new Set<EventType>(['whale.updated']);
 
 /** An output or job waiting for events that no enabled instance produces. */
 export interface UnreachableEvents {
@@ -128,7 +138,7 @@ function missingAsWritten(patterns: readonly EventPattern[], produced: Set<Event
 function missingByType(patterns: readonly EventPattern[], produced: Set<EventType>): string[] {
   if (patterns.includes('*')) return missingAsWritten(['*'], produced);
   const types = EVENT_TYPES.filter(eventMatcher(patterns));
-  return types.filter((t) => !produced.has(t));
+  return types.filter((t) => !produced.has(t) && !OPTIONAL_BY_DEFAULT.has(t));
 }
 
 function describe(

@@ -40,6 +40,8 @@ export interface Services {
   tokens: TokenService;
   /** Told of each failed run of a scheduled task (after it is logged). */
   onTaskFailure?(instance: string, task: string, error: unknown): void;
+  /** The kernel's clock (epoch ms): `ctx.now()`. */
+  now: () => number;
 }
 
 export interface Timeouts {
@@ -108,6 +110,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     signal: controller.signal,
     onStop: (fn) => void stopHandlers.push(fn),
     resolve: (path) => resolvePath(services.configDir, path),
+    now: services.now,
     auth: services.auth ?? {},
     tokens: {
       async join(onRevoke) {

@@ -18,6 +18,13 @@ export interface KernelOptions {
   store: Store;
   /** The secret scrubber in force (it changes when a reload brings new secrets). */
   redact?: () => Redactor;
+  /**
+   * The clock of the data (epoch ms), handed to plugins as `ctx.now()` and used for envelope
+   * times and health: the wall clock (`Date.now`) unless given. `spout backtest` gives the
+   * recording's clock, so that what plugins time (a whale's `detectedAt`, the age of mempool
+   * stats, `dropAfter`) is on the recording's time.
+   */
+  now?: () => number;
 }
 
 /**

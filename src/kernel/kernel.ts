@@ -58,13 +58,15 @@ export function createKernel(options: KernelOptions): Kernel {
       error,
     });
   };
+  const now = options.now ?? Date.now;
   const bus = createBus({
+    now: () => new Date(now()),
     onError: ({ subscriber, envelope, error }) => failure('subscribe', subscriber, envelope, error),
     onOverflow: (subscriber) => metrics.overflow.inc({ subscriber }),
   });
   const metrics = createKernelMetrics(() => bus);
   bus.tap((envelope) => metrics.published.inc({ type: envelope.type }));
-  const health = createHealthBoard(redact, Date.now, (change) => emitter.emit('health', change));
+  const health = createHealthBoard(redact, now, (change) => emitter.emit('health', change));
   const http = createHttpServer({
     listen: config.http.listen,
     onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
@@ -80,6 +82,7 @@ export function createKernel(options: KernelOptions): Kernel {
     auth: config.auth,
     httpEnabled: config.http.enabled,
     tokens: createTokenService(options.store, log),
+    now,
     onTaskFailure(instance, task, error) {
       const kind = runtimes.get(instance)?.plugin.kind;
       emitter.emit('handlerError', { instance, ...(kind ? { kind } : {}), phase: 'scheduled', task, error });

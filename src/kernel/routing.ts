@@ -63,6 +63,12 @@ export function createFilter(filter: Filter | null, memory = 50_000): (envelope:
       remember(w.txid, pass);
       return pass && (filter.status === undefined || filter.status.includes(w.status));
     }
+    // An update of a pending whale follows the decision made for its whale, like a settlement.
+    if (envelope.type === 'whale.updated')
+      return (
+        (filter.status === undefined || filter.status.includes('pending')) &&
+        (decisions.get(envelope.data.txid) ?? true)
+      );
     const status = STATUS_OF[envelope.type];
     if (status === undefined) return true;
     if (filter.status !== undefined && !filter.status.includes(status)) return false;

@@ -63,6 +63,12 @@ export interface PluginContext<O, E extends EventType = EventType> {
   /** Resolve a path from the options: relative paths start at the config file's folder. */
   resolve(path: string): string;
   /**
+   * The time now, in epoch ms, on the kernel's clock: the wall clock in `spout run`, the
+   * recording's clock in `spout backtest`. Read time through it (not `Date.now()`) for anything
+   * compared with the data's own times, so a replay gives the same answers as the live run.
+   */
+  now(): number;
+  /**
    * The subscriber and API tokens issued with `spout token create`, shared by every instance of
    * the process: `await ctx.tokens.join(onRevoke)` gives the hub (`registry.isRevoked(jti)`,
    * `revoke(jti)`); `onRevoke(jti)` is told of each revocation (also one made by the CLI while

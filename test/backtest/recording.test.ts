@@ -209,6 +209,7 @@ describe('recording files', () => {
       'tx.seen',
       'tx.replaced',
       'tx.removed',
+      'tx.position',
       'block.connected',
       'mempool.stats',
       'input.status',

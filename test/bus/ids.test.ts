@@ -24,6 +24,8 @@ describe('event ids of moment-keyed events (mempool.stats, input.status, accurac
       'accuracy.recovered',
       'input.status',
       'mempool.stats',
+      'tx.position',
+      'whale.updated',
     ]);
   });
 

@@ -21,6 +21,7 @@ export type {
   RbfTransaction,
   RbfTree,
   Subscriptions,
+  TrackedInfo,
 } from './fake-mempool/types.js';
 export type { ReplacementInfo } from './fake-mempool/rbf.js';
 export type { EsploraTx, MempoolTransactionExtended } from './fixtures.js';

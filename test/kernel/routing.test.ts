@@ -93,6 +93,19 @@ describe('routing', () => {
     all.forEach(pass);
     const dropped = (txid: string) => createEnvelope('whale.dropped', { txid, reason: 'evicted' }, 'c');
     expect([pass(dropped('in')), pass(dropped('out'))]).toEqual([true, false]);
+    // So does an update of its prediction (only a pending whale has one).
+    const updated = (txid: string) =>
+      createEnvelope(
+        'whale.updated',
+        {
+          txid,
+          urgency: { score: 0.8, level: 'high', predictedBlocks: 1, basis: 'projected-position' },
+          eta: { blocks: 1, p10Minutes: 1.1, p50Minutes: 6.9, p90Minutes: 23 },
+        },
+        'u',
+      );
+    expect([pass(updated('in')), pass(updated('out')), pass(updated('unseen'))]).toEqual([true, false, true]);
+    expect(createFilter({ status: ['confirmed'] })(updated('in'))).toBe(false);
   });
 
   it('filters on the status each event stands for', () => {

@@ -100,7 +100,7 @@ export default defineDetector({
           firstSeen: tx.firstSeen,
           // Never before it was first seen: an input on a clock of its own (the simulator's runs
           // `speed`× faster) would otherwise report a whale detected before it existed.
-          detectedAt: new Date(Math.max(Date.now(), Date.parse(tx.firstSeen) || 0)).toISOString(),
+          detectedAt: new Date(Math.max(ctx.now(), Date.parse(tx.firstSeen) || 0)).toISOString(),
           url: ctx.options.explorer + tx.txid,
         };
       },

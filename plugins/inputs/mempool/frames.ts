@@ -14,6 +14,7 @@ export type { RejectReason } from './validate.js';
 export { PROJECTED_BLOCKS, type FrameEvent, type FrameSink } from './sink.js';
 import { refuse, type FrameSink } from './sink.js';
 import { connectBlock, projected, recentBlocks } from './blocks.js';
+import { trackError, trackedTxs } from './tracked.js';
 /** @deprecated the old name of {@link RejectReason}. */
 export type RejectKind = RejectReason;
 
@@ -37,7 +38,6 @@ const IGNORED = new Set([
   'mempool-txids',
   'stratumJob',
   'stratumJobs',
-  'tracked-txs',
   'utxoSpent',
   'rbfTransaction',
   'rbfInfo',
@@ -46,7 +46,6 @@ const IGNORED = new Set([
   'address-transactions',
   'address-removed-transactions',
   'block-transactions',
-  'track-txs-error',
   'track-addresses-error',
   'track-scriptpubkeys-error',
   'wallet-transactions',
@@ -58,8 +57,9 @@ const MINED: Path = (i) => `mined[${i}]`;
 
 /**
  * Handle one text frame from the server. A frame carries several message types as top-level
- * keys; they are handled in a fixed order: replacements, added transactions, removals, the
- * block with its mined txids, then one `mempool.stats` if any stats key changed. Every value
+ * keys; they are handled in a fixed order: the tracked transactions' positions (`tracked-txs`,
+ * see tracked.ts), replacements, added transactions, removals, the block with its mined txids,
+ * then one `mempool.stats` if any stats key changed. Every value
  * read goes through validate.ts: a bad one refuses its item (a transaction, a block, a stats
  * message) or the whole frame, counted per reason through `sink.reject`, and the rest of the
  * frame still counts. Nothing here throws: an unexpected error is caught and counted as
@@ -131,6 +131,12 @@ function handle(text: string, maxBytes: number, sink: FrameSink): void {
         break;
       case 'projected-block-transactions':
         projected(value, sink);
+        break;
+      case 'tracked-txs':
+        trackedTxs(value, sink);
+        break;
+      case 'track-txs-error':
+        trackError(value, sink);
         break;
       default:
         if (!IGNORED.has(key)) sink.reject('unknown-key', `unknown key ${JSON.stringify(key.slice(0, 40))}`);

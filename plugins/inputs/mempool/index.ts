@@ -7,6 +7,7 @@ import { createRecovery } from './recovery.js';
 import { createRejections } from './rejections.js';
 import { createOutages } from './outages.js';
 import { createTipGuard } from './validate.js';
+import { createTracking } from './tracking.js';
 
 const HEALTH: Record<InputState, 'healthy' | 'degraded'> = {
   connecting: 'degraded',
@@ -18,7 +19,9 @@ const HEALTH: Record<InputState, 'healthy' | 'degraded'> = {
 /**
  * `mempool`: mempool.space's WebSocket API (public or self-hosted). Subscribes to blocks,
  * stats, projected blocks, the full-transaction firehose and RBF; emits `tx.seen`,
- * `tx.replaced`, `tx.removed`, `block.connected`, `mempool.stats` and `input.status`.
+ * `tx.replaced`, `tx.removed`, `block.connected`, `mempool.stats` and `input.status`. Follows
+ * its pending transactions of at least `trackMinBtc` live (`track-txs`, the 100 most valuable)
+ * and emits `tx.position` when the server projects one anew.
  * See docs/inputs.md for what can be missed while disconnected and what is recovered.
  */
 export default defineInput({
@@ -69,8 +72,22 @@ export default defineInput({
       default: 10,
       description: 'Recovered transactions below this value are not emitted.',
     }),
+    trackMinBtc: Type.Number({
+      minimum: 0,
+      default: 100,
+      description:
+        'Pending transactions of at least this value are followed live (track-txs, the 100 most valuable): tx.position is emitted as their projected position changes.',
+    }),
   }),
-  emits: ['tx.seen', 'tx.replaced', 'tx.removed', 'block.connected', 'mempool.stats', 'input.status'],
+  emits: [
+    'tx.seen',
+    'tx.replaced',
+    'tx.removed',
+    'tx.position',
+    'block.connected',
+    'mempool.stats',
+    'input.status',
+  ],
   setup(ctx) {
     const o = ctx.options;
     const rejected = counter(
@@ -102,9 +119,24 @@ export default defineInput({
     const now = Date.now;
     const tip = createTipGuard(now);
     let state: InputState | null = null;
+    const tracking = createTracking({
+      minSats: Math.round(o.trackMinBtc * 1e8),
+      send: (m) => connection.send(m),
+    });
+    let trackErrorLogged = false;
 
     const sink: FrameSink = {
-      emit: (type, data) => ctx.bus.publish(type, data),
+      emit(type, data) {
+        ctx.bus.publish(type, data);
+        tracking.published(type, data);
+      },
+      untrack: (txid) => tracking.untrack(txid),
+      onTrackError(why) {
+        // The server closes the connection after it; the reconnect subscribes again (≤ 100 txids).
+        if (trackErrorLogged) return;
+        trackErrorLogged = true;
+        ctx.log.warn({ why }, `the server refused to track transactions (track-txs-error): ${why}`);
+      },
       reject: rejections.reject,
       now,
       seen: new LRUCache<string, boolean>({ max: o.seenCapacity }),
@@ -132,7 +164,7 @@ export default defineInput({
         for (const tx of txs) {
           if (tx.valueSats < minSats || sink.seen.has(tx.txid)) continue;
           sink.seen.set(tx.txid, tx.rbfSignaling);
-          ctx.bus.publish('tx.seen', tx);
+          sink.emit('tx.seen', tx);
           emitted++;
         }
         return emitted;
@@ -170,6 +202,7 @@ export default defineInput({
           'track-mempool': true,
           ...(o.trackRbf ? { 'track-rbf': 'all' } : {}),
         },
+        ...[tracking.subscription()].filter((m) => m !== null),
       ],
       onFrame(text) {
         frames.inc({ instance: ctx.instance });
@@ -199,6 +232,7 @@ export default defineInput({
       return connection.stop();
     });
     ctx.onStop(() => recovery.stop());
+    ctx.onStop(() => tracking.stop());
     return {
       start() {
         outages.begin('input started');

@@ -7,7 +7,8 @@ import type { Refusal, RejectReason, TipGuard } from './validate.js';
 export const PROJECTED_BLOCKS = 8;
 
 /** What frames become: the events the input publishes apart from its own `input.status`. */
-export type FrameEvent = 'tx.seen' | 'tx.replaced' | 'tx.removed' | 'block.connected' | 'mempool.stats';
+export type FrameEvent =
+  'tx.seen' | 'tx.replaced' | 'tx.removed' | 'tx.position' | 'block.connected' | 'mempool.stats';
 
 /** What the frame handler needs from the input. */
 export interface FrameSink {
@@ -30,6 +31,10 @@ export interface FrameSink {
    * before the tip moves to the newest of them.
    */
   onRecentBlocks(heights: number[]): void;
+  /** The server says a tracked transaction confirmed or was replaced: stop tracking it. */
+  untrack?(txid: string): void;
+  /** The server refused the `track-txs` list (`track-txs-error`, with its text). */
+  onTrackError?(why: string): void;
 }
 
 /** Count a refusal, if there is one. */

@@ -169,7 +169,7 @@ export default defineJob({
     );
 
     ctx.scheduler.every(parseDuration(ctx.options.checkEvery), async () => {
-      const now = Date.now();
+      const now = ctx.now();
       const expired = Array.from(predictions.entries(), ([, p]) => p).filter(
         (p) => now - Date.parse(p.detectedAt) >= dropAfterMs,
       );

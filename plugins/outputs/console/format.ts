@@ -45,6 +45,10 @@ export function formatLine(envelope: AnyEnvelope): string {
   switch (envelope.type) {
     case 'whale.detected':
       return `${time} ${whale(envelope.data)}`;
+    case 'whale.updated': {
+      const { txid, eta } = envelope.data;
+      return `${time} UPDATE ${short(txid)} now ${etaText(eta)}`;
+    }
     case 'whale.confirmed': {
       const d = envelope.data;
       return `${time} CONFIRMED ${short(d.txid)} in block ${d.height.toLocaleString('en-US')} after ${d.blocksWaited} block(s), ${d.minutesWaited} min`;

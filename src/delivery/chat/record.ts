@@ -80,7 +80,9 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * The record after an envelope, or null when the envelope changes nothing (a repeated
  * `whale.detected`, an outcome of a whale this instance never posted, a repeated notice).
  * Pure. A whale seen again keeps its first signal, completed with what that lacked; nothing
- * changes after an outcome; the first outcome wins.
+ * changes after an outcome; the first outcome wins. A `whale.updated` of a posted, pending whale
+ * replaces its urgency and ETA (an edit); of a settled or unknown whale it changes nothing (no
+ * new message for an update).
  */
 export function applyEnvelope(
   current: ChatMessageRecord | undefined,
@@ -125,6 +127,13 @@ export function applyEnvelope(
         ...(!first.flow && next.flow ? { flow: next.flow } : {}),
       };
       if (sameJson(first, signal)) return null;
+      return bump(current, { signal });
+    }
+    case 'whale.updated': {
+      if (!current || current.kind !== 'whale' || current.outcome || !current.signal) return null;
+      const { urgency, eta } = envelope.data;
+      const signal: WhaleSignal = { ...current.signal, urgency, eta };
+      if (sameJson(current.signal, signal)) return null;
       return bump(current, { signal });
     }
     case 'whale.confirmed': {

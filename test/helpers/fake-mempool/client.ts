@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { ResponseMap } from './frames.js';
 import { MEMPOOL_BLOCKS_AMOUNT } from './projected.js';
 import type { FakeState } from './state.js';
+import { applyTrackTxs } from './tracked.js';
 import type { Subscriptions } from './types.js';
 
 /** Valid `want` names (websocket-handler.ts `wantable`). */
@@ -16,6 +17,8 @@ export interface ClientState {
   trackMempoolTxids: boolean;
   trackRbf: 'all' | 'fullRbf' | null;
   trackMempoolBlock: number | null;
+  /** The txids of `track-txs` (lower-cased), [] when none. */
+  trackTxs: string[];
   /** Receipt times of recent messages, for the rate limit. */
   stamps: number[];
 }
@@ -30,6 +33,7 @@ export function newClient(id: number, ws: WebSocket): ClientState {
     trackMempoolTxids: false,
     trackRbf: null,
     trackMempoolBlock: null,
+    trackTxs: [],
     stamps: [],
   };
 }
@@ -48,6 +52,8 @@ export function subscriptionsOf(client: ClientState | undefined): Subscriptions 
 export interface Handled {
   init?: string;
   response: ResponseMap;
+  /** Close the connection after sending the response (`track-txs-error`). */
+  close?: true;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -121,6 +127,8 @@ export function handleMessage(parsed: unknown, client: ClientState, state: FakeS
     r.fees = state.field('fees');
     r.da = state.field('da');
   }
+  // The real server answers `track-txs-error`, then closes: nothing after it is handled.
+  if (applyTrackTxs(msg, client, state, r)) return { response: r, close: true };
   applyMempoolBlock(msg, client, state, r);
   applyRbf(msg, client, state, r);
   let init: string | undefined;

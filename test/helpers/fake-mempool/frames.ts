@@ -1,5 +1,6 @@
 import type { ClientState } from './client.js';
 import type { BlockChange, FakeState, MempoolChange } from './state.js';
+import { trackedOnBlock, trackedOnMempool } from './tracked.js';
 
 /** Keys of one outbound frame mapped to their JSON text; null/undefined values are dropped. */
 export type ResponseMap = Record<string, string | undefined>;
@@ -60,6 +61,7 @@ export function mempoolResponse(
     const full = client.trackRbf === 'fullRbf';
     r.rbfLatest = cache.get(full ? 'fullrbfLatest' : 'rbfLatest', () => state.rbf.latest(full));
   }
+  r['tracked-txs'] = trackedOnMempool(client, change);
   if (client.trackMempoolTxids) {
     r['mempool-txids'] = cache.get('mempool-txids', () => ({
       sequence: change.sequence,
@@ -110,6 +112,7 @@ export function blockResponse(
   if (client.want.has('stats')) addStats(r, state, false);
   if (client.want.has('mempool-blocks')) r['mempool-blocks'] = state.field('mempool-blocks');
   r['projected-block-transactions'] = projectedOnBlock(client, change, state, cache);
+  r['tracked-txs'] = trackedOnBlock(client, change);
   const delta = { sequence: change.sequence, added: [], removed: [], mined: change.mined, replaced: [] };
   if (client.trackMempoolTxids) r['mempool-txids'] = cache.get('mempool-txids', () => delta);
   if (client.trackMempool) r['mempool-transactions'] = cache.get('mempool-transactions', () => delta);

@@ -12,6 +12,7 @@ import {
   type ResponseMap,
 } from './frames.js';
 import { FakeState } from './state.js';
+import { trackedFor } from './tracked.js';
 import type { ClientMessage, FakeMempool, FakeMempoolOptions } from './types.js';
 import { waitFor } from './wait.js';
 
@@ -92,6 +93,7 @@ export async function startFakeMempool(options: FakeMempoolOptions = {}): Promis
       if (handled.init !== undefined) send(client, handled.init);
       if (hasKeys(handled.response)) send(client, serialize(handled.response));
       for (const text of raw ?? []) send(client, text);
+      if (handled.close) client.ws.close();
     } catch {
       client.ws.close();
     }
@@ -137,6 +139,7 @@ export async function startFakeMempool(options: FakeMempoolOptions = {}): Promis
         'a matching client message',
         () => closed,
       ),
+    trackedTxs: (conn) => [...(clients.get(conn ?? clients.size)?.trackTxs ?? [])],
     subscriptions: (conn) => subscriptionsOf(clients.get(conn ?? clients.size)),
     sequence: () => state.sequence(),
     pushMempool: (update) => {
@@ -158,6 +161,9 @@ export async function startFakeMempool(options: FakeMempoolOptions = {}): Promis
       if (stalled) return;
       const text = JSON.stringify({ conversions });
       for (const client of openClients()) send(client, text);
+    },
+    pushTracked: (updates) => {
+      broadcast((client) => ({ 'tracked-txs': trackedFor(client, updates) }));
     },
     sendRaw: (text) => {
       for (const client of openClients()) client.ws.send(text);

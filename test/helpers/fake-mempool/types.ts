@@ -1,4 +1,7 @@
 import type { EsploraTx } from '../fixtures.js';
+import type { TrackedInfo } from './tracked.js';
+
+export type { TrackedInfo } from './tracked.js';
 
 /** Options of {@link startFakeMempool}. */
 export interface FakeMempoolOptions {
@@ -45,6 +48,8 @@ export interface FakeMempool {
   waitForConnections(n: number, ms?: number): Promise<void>;
   /** The first (past or future) message matching; rejects after `ms` (default 5000). */
   waitForMessage(pred: (m: ClientMessage) => boolean, ms?: number): Promise<ClientMessage>;
+  /** The `track-txs` list (lower-cased txids) of the given (default: latest) connection, [] when none. */
+  trackedTxs(conn?: number): string[];
   /** Subscriptions of the given (default: latest) connection. */
   subscriptions(conn?: number): Subscriptions;
   /**
@@ -79,6 +84,11 @@ export interface FakeMempool {
   setProjectedBlockReply(index: number, frames: string[] | null): void;
   /** Broadcast `conversions` ({time, USD, EUR, …}) to all clients; `time` defaults to now (unix s). */
   pushConversions(prices: Record<string, number>): void;
+  /**
+   * Send `tracked-txs` news (`{[txid]: {position: {block, vsize}, cpfp?: {effectiveFeePerVsize…}}}`)
+   * to every client tracking those txids, each only its own entries (websocket-handler.ts).
+   */
+  pushTracked(updates: Record<string, TrackedInfo>): void;
   /** Send a raw text frame to every open client (even while stalled). */
   sendRaw(text: string): void;
   /** Terminate every open connection abruptly (no close frame). */

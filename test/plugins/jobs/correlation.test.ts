@@ -401,7 +401,7 @@ describe("correlation: minutesWaited on the input's clock", () => {
         .slice(0, 7)
         .map((c) => c.minutesWaited)
         .sort(),
-    ).toEqual([0, 1, 1, 1, 1, 2, 2]);
+    ).toEqual([0, 1, 1, 2, 2, 2, 2]);
     expect(all.slice(0, 7).every((c) => c.blocksWaited === 1)).toBe(true);
   });
 

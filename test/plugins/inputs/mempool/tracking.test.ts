@@ -1,0 +1,187 @@
+import { LRUCache } from 'lru-cache';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventMap, EventType, TxPosition } from '../../../../src/bus/events.js';
+import { handleFrame, type FrameSink, type RejectReason } from '../../../../plugins/inputs/mempool/frames.js';
+import {
+  startFakeMempool,
+  waitFor,
+  type ClientMessage,
+  type FakeMempool,
+  isTrackMempool,
+} from '../../../helpers/fake-mempool.js';
+import { hasFixtures, loadBlock277647, type EsploraTx } from '../../../helpers/fixtures.js';
+import { runYaml } from '../../../helpers/run-yaml.js';
+
+let fake: FakeMempool | null = null;
+let stop: (() => Promise<unknown>) | null = null;
+afterEach(async () => {
+  await stop?.();
+  await fake?.close();
+  stop = null;
+  fake = null;
+});
+
+const hex = (n: number) => n.toString(16).padStart(64, '0');
+/** A copy of a real transaction under txid `hex(n)`, paying `btc` to its first output only. */
+function whale(n: number, btc: number): EsploraTx {
+  const base = loadBlock277647()[1]!;
+  return { ...base, txid: hex(n), vout: [{ ...base.vout[0]!, value: Math.round(btc * 1e8) }] };
+}
+const trackList = (m: ClientMessage): string[] | null => {
+  const list = (m.message as Record<string, unknown> | null)?.['track-txs'];
+  return Array.isArray(list) ? (list as string[]) : null;
+};
+const trackOn = (conn: number, pred: (list: string[]) => boolean) => (m: ClientMessage) => {
+  const list = trackList(m);
+  return m.conn === conn && list !== null && pred(list);
+};
+
+async function start(extra = '') {
+  fake = await startFakeMempool();
+  const run = await runYaml(
+    `inputs:\n  feed:\n    use: mempool\n    url: ${fake.url}\n    backoffMin: 50ms\n    backoffMax: 200ms\n${extra}`,
+  );
+  stop = run.stop;
+  await fake.waitForMessage(isTrackMempool(1));
+  return run;
+}
+
+describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-txs)', () => {
+  // 105 whales of 100…204 BTC and three of 50 BTC: the 100 most valuable are tracked.
+  const whales = [
+    ...Array.from({ length: 105 }, (_, i) => whale(i + 1, 100 + i)),
+    ...[200, 201, 202].map((n) => whale(n, 50)),
+  ];
+  const top100 = Array.from({ length: 100 }, (_, i) => hex(105 - i));
+
+  it('subscribes to the 100 most valuable transactions of at least trackMinBtc, in one message, and again after a reconnect', async () => {
+    const run = await start();
+    const f = fake as FakeMempool;
+    f.pushMempool({ added: whales });
+    await waitFor(() => run.of('tx.seen').length === whales.length, 5000, 'tx.seen');
+    const first = await f.waitForMessage(trackOn(1, (l) => l.length > 0));
+    expect(trackList(first)).toEqual(top100); // one frame, one message: never a partial list first
+    expect(f.trackedTxs(1)).toEqual(top100);
+    f.dropAll();
+    const again = await f.waitForMessage(trackOn(2, (l) => l.length > 0));
+    expect(trackList(again)).toEqual(top100);
+    await waitFor(() => f.trackedTxs(2).length === 100, 5000, 'tracking on the new connection');
+  });
+
+  it('publishes tx.position from tracked-txs, with the CPFP package rate when sent', async () => {
+    const run = await start('    trackMinBtc: 150\n');
+    const f = fake as FakeMempool;
+    f.pushMempool({ added: whales });
+    await f.waitForMessage(trackOn(1, (l) => l.length === 55));
+    // The answer to the subscription: the server's position of each one in its mempool.
+    await waitFor(() => run.of('tx.position').length >= 55, 5000, 'positions on subscribe');
+    const before = run.of('tx.position').length;
+    f.pushTracked({
+      [hex(105)]: { position: { block: 2, vsize: 12_345 }, cpfp: { effectiveFeePerVsize: 31.5 } },
+      [hex(104)]: { position: { block: 0, vsize: 100 } },
+      [hex(1)]: { position: { block: 1, vsize: 1 } }, // not tracked: the server sends it to no one
+    });
+    await waitFor(() => run.of('tx.position').length === before + 2, 5000, 'two tx.position');
+    expect(
+      run
+        .of('tx.position')
+        .slice(before)
+        .map((e) => e.data as TxPosition),
+    ).toEqual([
+      { txid: hex(105), block: 2, vsize: 12_345, effectiveFeeRate: 31.5 },
+      { txid: hex(104), block: 0, vsize: 100 },
+    ]);
+  });
+
+  it('stops tracking what confirmed or was replaced, and tracks the next most valuable instead', async () => {
+    const run = await start();
+    const f = fake as FakeMempool;
+    f.pushMempool({ added: whales });
+    await f.waitForMessage(trackOn(1, (l) => l.length === 100));
+    f.pushBlock({ id: hex(999), height: 900_000, timestamp: Math.floor(Date.now() / 1000) }, [hex(105)]);
+    await waitFor(() => run.of('block.connected').length === 1, 5000, 'block.connected');
+    const afterBlock = await f.waitForMessage(trackOn(1, (l) => !l.includes(hex(105))));
+    expect(trackList(afterBlock)).toEqual([...top100.slice(1), hex(5)]);
+    // The server alone says one was replaced: it is dropped too.
+    f.pushTracked({ [hex(104)]: { replacedBy: hex(777) } });
+    const afterReplace = await f.waitForMessage(trackOn(1, (l) => !l.includes(hex(104))));
+    expect(trackList(afterReplace)).toEqual([...top100.slice(2), hex(5), hex(4)]);
+  });
+
+  it('logs a track-txs-error once', async () => {
+    const run = await start();
+    const f = fake as FakeMempool;
+    f.sendRaw(JSON.stringify({ 'track-txs-error': 'too many txids requested' }));
+    f.sendRaw(JSON.stringify({ 'track-txs-error': 'too many txids requested' }));
+    f.pushMempool({ added: [whale(1, 500)] });
+    await f.waitForMessage(trackOn(1, (l) => l.length === 1));
+    const warnings = run.log.lines.filter((l) => String(l.msg).includes('track-txs-error'));
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+function sink() {
+  const events: Array<{ type: EventType; data: unknown }> = [];
+  const rejected: Partial<Record<RejectReason, number>> = {};
+  const untracked: string[] = [];
+  const s: FrameSink = {
+    emit: <K extends EventType>(type: K, data: EventMap[K]) => void events.push({ type, data }),
+    reject: (reason) => void (rejected[reason] = (rejected[reason] ?? 0) + 1),
+    now: () => Date.parse('2026-11-21T10:00:00Z'),
+    seen: new LRUCache({ max: 100 }),
+    stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
+    onProjectedBlock: () => {},
+    onRecentBlocks: () => {},
+    untrack: (txid) => void untracked.push(txid),
+  };
+  return { s, events, rejected, untracked };
+}
+
+describe('tracked-txs frames', () => {
+  it('refuses each hostile entry alone, counted by reason, and reads the good ones', () => {
+    const { s, events, rejected, untracked } = sink();
+    const frame = {
+      'tracked-txs': {
+        'not-a-txid': { position: { block: 0, vsize: 1 } },
+        [hex(1)]: { position: { block: -1, vsize: 1 } },
+        [hex(2)]: { position: { block: 0, vsize: 1 }, cpfp: { effectiveFeePerVsize: 'high' } },
+        [hex(3)]: 'a string',
+        [hex(4)]: { confirmed: 'yes' },
+        [hex(5)]: { position: { block: 1.5, vsize: 1 } },
+        [hex(6)]: { position: { block: 0, vsize: 1e300 } },
+        [hex(7)]: { replacedBy: 42 },
+        [hex(8)]: { position: [0, 1] },
+        [hex(9)]: { position: { block: 3, vsize: 400_000 }, cpfp: null },
+        [hex(10)]: { confirmed: true },
+        [hex(11)]: { replacedBy: hex(12), position: { block: 0, vsize: 1 } },
+        [hex(13).toUpperCase()]: {
+          confirmed: false,
+          position: { block: 7, vsize: 0 },
+          cpfp: { effectiveFeePerVsize: 2 },
+        },
+      },
+    };
+    handleFrame(JSON.stringify(frame), 1e6, s);
+    expect(events).toEqual([
+      { type: 'tx.position', data: { txid: hex(9), block: 3, vsize: 400_000 } },
+      { type: 'tx.position', data: { txid: hex(13), block: 7, vsize: 0, effectiveFeeRate: 2 } },
+    ]);
+    expect(untracked).toEqual([hex(10), hex(11)]);
+    expect(rejected).toEqual({ 'bad-id': 2, 'bad-field': 3, 'bad-rate': 1, 'bad-shape': 2, 'bad-count': 1 });
+  });
+
+  it('refuses a tracked-txs that is not an object, and a deep or huge one never throws', () => {
+    for (const value of [null, [], 'x', 7, [{ position: {} }]]) {
+      const { s, events, rejected } = sink();
+      handleFrame(JSON.stringify({ 'tracked-txs': value }), 1e6, s);
+      expect(events).toEqual([]);
+      expect(rejected).toEqual({ 'bad-shape': 1 });
+    }
+    const { s, rejected } = sink();
+    const deep =
+      '{"tracked-txs":{"' + hex(1) + '":' + '{"position":'.repeat(500) + '1' + '}'.repeat(501) + '}';
+    handleFrame(deep, 1e6, s);
+    expect(rejected.internal).toBeUndefined();
+    expect(Object.values(rejected).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+});
