@@ -113,7 +113,10 @@ export function unreachableEvents(
           ? missingByType((i.plugin as OutputDefinition).defaultEvents, produced)
           : missingAsWritten(i.events, produced);
     } else if (i.kind === 'job') {
-      missing = [...new Set(i.plugin.consumes ?? [])].filter((t) => !produced.has(t));
+      // A job consuming an optional refinement (the api job and whale.updated) works without it.
+      missing = [...new Set(i.plugin.consumes ?? [])].filter(
+        (t) => !produced.has(t) && !OPTIONAL_BY_DEFAULT.has(t),
+      );
     }
     if (missing.length === 0) continue;
     // Nothing at all is produced: the live input is what is missing first.

@@ -31,6 +31,17 @@ describe('events that can never arrive', () => {
     ).toEqual([]);
   });
 
+  it('whale.updated (needs the urgency detector) is optional on defaults and for the api job, checked when named', async () => {
+    const api = ['jobs:', '  api: { use: api }'];
+    const auth = 'auth: { secret: "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz" }';
+    expect(
+      await warnings([auth, ...LIVE, 'outputs:', webhook(), ...api, '  c: { use: correlation }'].join('\n')),
+    ).toEqual([]);
+    expect(await warnings([...LIVE, 'outputs:', webhook(', events: [whale.updated]')].join('\n'))).toEqual([
+      'outputs.desk: whale.updated never arrives: no configured plugin emits it; add the urgency detector (detectors: { urgency: { use: urgency } })',
+    ]);
+  });
+
   it('a disabled producer does not count, and the message says to enable it', async () => {
     expect(
       await warnings(

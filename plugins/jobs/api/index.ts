@@ -28,14 +28,15 @@ const HOUR_MS = 3_600_000;
  * `Retry-After`); each query parameter is given once (else 400). Errors are `{ error, message }`
  * JSON with their status, never a stack.
  *
- * It also keeps every `whale.detected` signal (for `/api/whales/:txid`) for `keep`.
+ * It also keeps every `whale.detected` signal (for `/api/whales/:txid`) for `keep`, with the
+ * urgency and ETA of its latest `whale.updated` while it is pending.
  */
 export default defineJob({
   name: 'api',
   description:
     'REST API: /api/whales, /api/whales/:txid, /api/stats (Bearer token with api:read, rate-limited).',
   options: ApiOptions,
-  consumes: ['whale.detected'],
+  consumes: ['whale.detected', 'whale.updated'],
   resolve: (options, { auth, httpEnabled }) => resolveOptions(options, auth, httpEnabled),
   async setup(ctx) {
     const o = ctx.options;
@@ -100,6 +101,13 @@ export default defineJob({
     ctx.bus.subscribe('whale.detected', (e) => {
       if (signals.has(e.data.txid)) return;
       signals.put(e.data.txid, e.data);
+      whales.touch();
+    });
+    // A pending whale's prediction followed live (the urgency detector): the API shows the latest.
+    ctx.bus.subscribe('whale.updated', (e) => {
+      const signal = signals.get(e.data.txid);
+      if (!signal) return;
+      signals.put(e.data.txid, { ...signal, urgency: e.data.urgency, eta: e.data.eta });
       whales.touch();
     });
     ctx.scheduler.every(

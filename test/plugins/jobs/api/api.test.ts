@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventId } from '../../../../src/bus/envelope.js';
+import type { WhaleSignal } from '../../../../src/bus/events.js';
 import { type ConfigError } from '../../../../src/config/load.js';
 import { parseConfig } from '../../../helpers/builtins.js';
 import { aggregate } from '../../../../src/stats/aggregate.js';
@@ -278,6 +279,23 @@ describe('REST API: whales', () => {
     expect(JSON.stringify(r.body)).not.toContain('not-shown');
     expect((await a.get(`/api/whales/${txidOf(99)}`)).status).toBe(404);
     expect((await a.get('/api/whales/XYZ')).status).toBe(400);
+  });
+
+  it('a whale.updated replaces the urgency and ETA the API shows for that whale; an unknown txid is ignored', async () => {
+    const a = await api('', 2);
+    const urgency = { score: 0.8, level: 'high' as const, predictedBlocks: 1, basis: 'projected-position' };
+    const eta = { blocks: 1, p10Minutes: 1.1, p50Minutes: 6.9, p90Minutes: 23 };
+    a.kernel.bus.publish('whale.updated', { txid: txidOf(1), urgency, eta }, 'test');
+    a.kernel.bus.publish('whale.updated', { txid: txidOf(9), urgency, eta }, 'test');
+    await a.kernel.bus.drain();
+    const one = await a.get(`/api/whales/${txidOf(1)}`);
+    expect((one.body.whale as WhaleSignal).urgency).toEqual(urgency);
+    expect((one.body.whale as WhaleSignal).eta).toEqual(eta);
+    const list = await a.get('/api/whales');
+    expect(txids(list.body)).toEqual([txidOf(1), txidOf(0)]);
+    const other = (list.body.whales as WhaleSignal[]).find((w) => w.txid === txidOf(0))!;
+    expect(other.urgency?.predictedBlocks).toBe(2);
+    expect((await a.get(`/api/whales/${txidOf(9)}`)).status).toBe(404);
   });
 
   it('GET /api/stats answers what spout stats computes', async () => {
