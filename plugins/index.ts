@@ -29,5 +29,6 @@ export const BUILTIN_PLUGINS: PluginCatalogue = {
     accuracy: () => import('./jobs/accuracy/index.js'),
     retention: () => import('./jobs/retention/index.js'),
     api: () => import('./jobs/api/index.js'),
+    dashboard: () => import('./jobs/dashboard/index.js'),
   },
 };

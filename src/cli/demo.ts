@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';
+import { createToken } from '../auth/tokens.js';
 import { parseConfig } from '../config/load.js';
 import { isSpoutError } from '../kernel/errors.js';
 import type { CliEnv } from './io.js';
@@ -9,6 +11,7 @@ import { runConfig } from './run.js';
 const DEMO_CONFIG = `
 log: { level: info, format: pretty }
 http: { listen: "127.0.0.1:0" }
+auth: { secret: "\${SPOUT_AUTH_SECRET}" }
 inputs:
   simulator: { use: simulator, seed: 21, speed: 20, whalesPerHour: 90 }
 detectors:
@@ -18,15 +21,33 @@ detectors:
   flow: { use: flow, labels: builtin }
 outputs:
   console: { use: console }
+  live: { use: websocket }
+jobs:
+  correlation: { use: correlation }
+  api: { use: api }
+  dashboard: { use: dashboard }
 `;
 
 /** `spout demo`: the whole pipeline offline on the built-in simulator, nothing to configure. */
 export async function demoCommand(cli: CliEnv): Promise<number> {
   try {
-    const config = await parseConfig(DEMO_CONFIG, 'demo', cli.cwd, cli.env, BUILTIN_PLUGINS);
+    // The demo's store is in memory: a secret made here only has to outlive this process.
+    const secret = cli.env.SPOUT_AUTH_SECRET || randomBytes(48).toString('base64url');
+    const env = { ...cli.env, SPOUT_AUTH_SECRET: secret };
+    const config = await parseConfig(DEMO_CONFIG, 'demo', cli.cwd, env, BUILTIN_PLUGINS);
     return await runConfig(config, cli, {
       memoryStore: true,
       banner: 'Spout demo on the simulator (Ctrl-C to stop)',
+      onStarted: async (http) => {
+        if (!http) return;
+        const { token } = await createToken({
+          secret,
+          sub: 'demo-dashboard',
+          ttlMs: 12 * 3_600_000,
+          scopes: ['alerts:read', 'api:read'],
+        });
+        cli.io.out(`Dashboard: http://127.0.0.1:${http.port}/#token=${token}\n`);
+      },
     });
   } catch (error) {
     if (!isSpoutError(error)) throw error;

@@ -39,6 +39,8 @@ export async function runConfig(
     banner?: string;
     /** Log a warning for each output or job waiting for events nothing produces (as `spout check`). */
     warnUnreachable?: boolean;
+    /** Called once the kernel runs, with its HTTP address (the demo prints its dashboard link). */
+    onStarted?: (http: { host: string; port: number } | undefined) => void | Promise<void>;
   } = {},
 ): Promise<number> {
   const root = createCliLogger(config, cli);
@@ -113,8 +115,9 @@ export async function runConfig(
     );
   });
 
+  let address: Awaited<ReturnType<typeof kernel.start>>;
   try {
-    const address = await kernel.start();
+    address = await kernel.start();
     const count = config.instances.filter((i) => i.enabled).length;
     log.info(
       { http: address },
@@ -127,6 +130,7 @@ export async function runConfig(
     log.debug({ err: error }, 'boot failure details');
     return isSpoutError(error) ? error.exit : 1;
   }
+  await options.onStarted?.(address ?? undefined);
   // Signal listeners do not keep Node's event loop alive; with no server or timer the process
   // would end on its own while it should be waiting for a signal.
   const keepAlive = setInterval(() => {}, 1 << 30);

@@ -327,9 +327,12 @@ describe('REST API: ETA calibration', () => {
   it('GET /api/stats gives the ETA calibration of the confirmed whales detected in the range', async () => {
     const a = await api();
     const outcomes = a.store.collection<OutcomeRecord & EtaScored>(COLLECTIONS.outcomes);
-    // Fixed detection times (2026-11-21T10:0n): the range is given by an ISO date, not by today.
+    // Detected n minutes into the last hour: /api/stats counts up to now, whatever today's date.
+    const base = Date.now() - 3_600_000;
+    const at = (n: number) => new Date(base + n * 60_000).toISOString();
     const scored = (n: number, etaErrorMinutes: number | null, withinEtaRange: boolean | null) => ({
       ...outcome(n, 'confirmed', 0.9),
+      detectedAt: at(n),
       etaErrorMinutes,
       withinEtaRange,
     });
@@ -338,7 +341,7 @@ describe('REST API: ETA calibration', () => {
       scored(1, 33.22, false),
       scored(2, 1.5, true),
       scored(3, null, null), // no ETA at detection
-      outcome(4, 'dropped', 0.3),
+      { ...outcome(4, 'dropped', 0.3), detectedAt: at(4) },
     ])
       outcomes.put(o.txid, o);
 
@@ -352,7 +355,7 @@ describe('REST API: ETA calibration', () => {
     });
     expect(all.body.total).toMatchObject({ whales: 5, confirmed: 4, dropped: 1 });
 
-    const since = encodeURIComponent(whale(1).detectedAt);
+    const since = encodeURIComponent(at(1));
     const recent = await a.get(`/api/stats?since=${since}`);
     expect(recent.body.etaCalibration).toEqual({
       confirmedWithEta: 2,
