@@ -1,4 +1,5 @@
 // Numbers and durations for the reader's locale (Intl), never hand-formatted.
+import { flowText, transferredOf } from '../src/delivery/describe.ts';
 
 const btc = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const usd = new Intl.NumberFormat(undefined, {
@@ -47,10 +48,16 @@ export function formatEta(w) {
   return `${blocks} · ~${formatMinutes(eta.p50Minutes)} (${formatInt(eta.p10Minutes)}–${formatInt(eta.p90Minutes)})`;
 }
 
-/** "Binance → unknown", or a dash when no flow was detected. */
-export function formatFlow(flow) {
-  if (!flow) return '—';
-  return `${flow.from ?? 'unknown'} → ${flow.to ?? 'unknown'}`;
+/**
+ * Who moved it, in the alerts' words ("unknown wallet → Binance (inflow)"), or a dash when
+ * nothing is known.
+ */
+export const formatFlow = (flow) => flowText(flow) || '—';
+
+/** "~250.00 BTC transferred" when change is likely (the rest went back to the sender), else null. */
+export function formatTransferred(w) {
+  const sats = transferredOf(w);
+  return sats === null ? null : `~${btc.format(sats / 1e8)} BTC transferred`;
 }
 
 /** The first and last characters of a txid. */

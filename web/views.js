@@ -7,6 +7,7 @@ import {
   formatFlow,
   formatInt,
   formatRate,
+  formatTransferred,
   formatUsd,
   shortTxid,
 } from './format.js';
@@ -67,7 +68,14 @@ function PendingRow({ row, now }) {
   const level = w.urgency?.level;
   return html`<tr data-txid=${row.txid}>
     ${cell('Transaction', txLink(row))}
-    ${cell('Value', html`<span>${formatBtc(w.valueBtc)} BTC<br /><small>${formatUsd(w.valueUsd)}</small></span>`, 'num')}
+    ${cell(
+      'Value',
+      html`<span
+        >${formatBtc(w.valueBtc)} BTC<br /><small>${formatUsd(w.valueUsd)}</small
+        >${formatTransferred(w) ? html`<br /><small>${formatTransferred(w)}</small>` : null}</span
+      >`,
+      'num',
+    )}
     ${cell('Flow', formatFlow(w.flow))} ${cell('Fee rate', formatRate(w.feeRate), 'num')}
     ${cell('Urgency', level ? html`<span class=${`badge u-${level}`}>${level}</span>` : '—')}
     ${cell('ETA', formatEta(w), 'eta')}

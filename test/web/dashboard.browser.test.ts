@@ -33,6 +33,8 @@ const annotated = (n: number): WhaleSignal => ({
   eta: { blocks: 3, p10Minutes: 11, p50Minutes: 27, p90Minutes: 53 },
   rbf: { signaling: true, replaces: [] },
   flow: { type: 'inflow', from: null, to: 'Binance' },
+  transferredSats: 250e8,
+  changeRule: 'exchange',
 });
 
 describe.skipIf(missing !== null)(`dashboard in chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -93,7 +95,9 @@ describe.skipIf(missing !== null)(`dashboard in chromium${missing ? ` (skipped: 
     await live.waitFor();
     const text = await live.innerText();
     expect(text).toContain('BTC');
-    expect(text).toContain('unknown → Binance');
+    // In the alerts' words, and what really moved beside the total.
+    expect(text).toContain('unknown wallet → Binance (inflow)');
+    expect(text).toMatch(/~250(\.00)? BTC transferred/);
     expect(text).toContain('RBF');
     expect(text).toContain('medium');
 
