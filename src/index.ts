@@ -32,7 +32,8 @@ export type {
 } from './plugin/types.js';
 // The events, their envelopes and ids.
 export type * from './bus/events.js';
-export { EVENT_TYPES } from './bus/events.js';
+export type * from './bus/catalogue.js';
+export { EVENT_TYPES } from './bus/catalogue.js';
 export { eventId, type Envelope, type AnyEnvelope } from './bus/envelope.js';
 // What the context hands out.
 export type { Store, Collection } from './store/port.js';
@@ -43,7 +44,7 @@ export { sendJson } from './http/server.js';
 export { counter, gauge, histogram } from './plugin/metrics.js';
 
 // ── For outputs: routing, and delivering as the built-ins do ──────────────────────────────────
-export { createFilter, eventMatcher } from './kernel/routing.js';
+export { createFilter, entityKey, eventMatcher } from './kernel/routing.js';
 export { EVENT_PATTERNS, FilterSchema, type Filter } from './config/kernel-schema.js';
 // The durable outbox (webhook, e-mail): at-least-once, retried, dead letters.
 export { createOutboxWorker } from './delivery/outbox/worker.js';

@@ -1,5 +1,6 @@
 // Numbers and durations for the reader's locale (Intl), never hand-formatted.
 import { flowText, transferredOf } from '../src/delivery/describe.ts';
+import { etaText } from '../src/delivery/eta-text.ts';
 
 const btc = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const usd = new Intl.NumberFormat(undefined, {
@@ -22,13 +23,6 @@ export const formatRate = (n) => (typeof n === 'number' ? `${rate.format(n)} sat
 /** A whole number. */
 export const formatInt = (n) => (typeof n === 'number' ? int.format(n) : '—');
 
-/** Minutes as "~12 min" or "~1.5 h". */
-export function formatMinutes(m) {
-  if (typeof m !== 'number') return '—';
-  if (m < 90) return `${int.format(Math.max(0, Math.round(m)))} min`;
-  return `${rate.format(m / 60)} h`;
-}
-
 /** Time since an ISO instant, at `now` (ms): "45 s", "12 min", "3 h". */
 export function formatAge(iso, now) {
   const ms = now - Date.parse(iso);
@@ -40,13 +34,16 @@ export function formatAge(iso, now) {
   return `${int.format(Math.floor(s / 86400))} d`;
 }
 
-/** The ETA of a whale: "2 blocks · ~18 min (6–41)". */
+/** The ETA of a whale in the alerts' words ("~2 blocks: ~17 min (5–39 min)"), or a dash. */
 export function formatEta(w) {
-  const eta = w.eta;
-  if (!eta) return w.urgency ? `${formatInt(w.urgency.predictedBlocks)} blocks` : '—';
-  const blocks = eta.blocks === 1 ? '1 block' : `${formatInt(eta.blocks)} blocks`;
-  return `${blocks} · ~${formatMinutes(eta.p50Minutes)} (${formatInt(eta.p10Minutes)}–${formatInt(eta.p90Minutes)})`;
+  if (w.eta) return etaText(w.eta);
+  return w.urgency ? `~${formatInt(w.urgency.predictedBlocks)} blocks` : '—';
 }
+
+const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 0 });
+
+/** A 0–1 score as a percentage ("85 %" in the reader's locale). */
+export const formatPercent = (n) => (typeof n === 'number' ? percent.format(n) : '—');
 
 /**
  * Who moved it, in the alerts' words ("unknown wallet → Binance (inflow)"), or a dash when

@@ -1,11 +1,13 @@
 // The screens: sign-in, the header, and the two tables. Plain htm templates (no JSX transform).
 import { html } from 'htm/preact';
+import { memo } from 'preact/compat';
+import { Age } from './age.js';
 import {
-  formatAge,
   formatBtc,
   formatEta,
   formatFlow,
   formatInt,
+  formatPercent,
   formatRate,
   formatTransferred,
   formatUsd,
@@ -53,21 +55,40 @@ export function Header({ state, onSignOut }) {
 
 const cell = (label, content, cls) => html`<td data-label=${label} class=${cls}>${content}</td>`;
 
-const txLink = (row) =>
+const mempoolLink = (txid, text) =>
   html`<a
-    href=${`https://mempool.space/tx/${row.txid}`}
+    href=${`https://mempool.space/tx/${txid}`}
     rel="noreferrer"
     target="_blank"
-    title=${row.txid}
-    aria-label=${`Transaction ${row.txid}`}
-    >${shortTxid(row.txid)}</a
+    title=${`${txid} on mempool.space`}
+    ><span class="sr-only">Transaction </span>${text ?? shortTxid(txid)}</a
   >`;
 
-function PendingRow({ row, now }) {
+/** A link to another whale's row when the page has it, else to mempool.space. */
+const whaleLink = (book, txid) =>
+  book?.get(txid)
+    ? html`<a href=${`#tx-${txid}`} class="row-link" title=${txid}
+        ><span class="sr-only">Whale </span>${shortTxid(txid)}</a
+      >`
+    : mempoolLink(txid);
+
+function rbfCell(w, book) {
+  const replaces = w.rbf?.replaces ?? [];
+  if (!w.rbf?.signaling && replaces.length === 0) return '—';
+  return html`<span class="rbf-cell"
+    >${w.rbf?.signaling && html`<span class="badge rbf" title="Signals replace-by-fee">RBF</span>`}
+    ${
+      replaces.length > 0 &&
+      html`<span class="replaces">replaces ${replaces.map((t) => whaleLink(book, t))}</span>`
+    }</span
+  >`;
+}
+
+const PendingRow = memo(function PendingRow({ row, book }) {
   const w = row.whale;
   const level = w.urgency?.level;
-  return html`<tr data-txid=${row.txid}>
-    ${cell('Transaction', txLink(row))}
+  return html`<tr data-txid=${row.txid} id=${`tx-${row.txid}`}>
+    ${cell('Transaction', mempoolLink(row.txid))}
     ${cell(
       'Value',
       html`<span
@@ -78,42 +99,57 @@ function PendingRow({ row, now }) {
     )}
     ${cell('Flow', formatFlow(w.flow))} ${cell('Fee rate', formatRate(w.feeRate), 'num')}
     ${cell('Urgency', level ? html`<span class=${`badge u-${level}`}>${level}</span>` : '—')}
-    ${cell('ETA', formatEta(w), 'eta')}
-    ${cell('RBF', w.rbf?.signaling ? html`<span class="badge rbf" title="Signals replace-by-fee">RBF</span>` : '—')}
-    ${cell('Age', formatAge(w.detectedAt, now), 'num')}
+    ${cell('ETA', formatEta(w), 'eta')} ${cell('RBF', rbfCell(w, book))}
+    ${cell('Age', html`<${Age} iso=${w.detectedAt} />`, 'num')}
   </tr>`;
+});
+
+/** How long a confirmed whale waited, and whether the prediction held. */
+function confirmedText(o) {
+  if (o.blocksWaited === undefined) return 'confirmed';
+  const waited = `${o.blocksWaited === 1 ? '1 block' : `${formatInt(o.blocksWaited)} blocks`} · ${formatInt(o.minutesWaited)} min`;
+  if (typeof o.predictedBlocks !== 'number') return waited;
+  const held = o.blocksWaited <= o.predictedBlocks;
+  return html`${waited}<br /><small class=${held ? 'held' : 'missed'}
+      >${held ? 'prediction held' : 'later than predicted'} (${formatInt(o.predictedBlocks)})</small
+    >`;
 }
 
-function settledText(row) {
+function outcomeText(row, book) {
   const o = row.outcome ?? {};
-  if (row.status === 'confirmed')
-    return o.blocksWaited === undefined
-      ? 'confirmed'
-      : `${o.blocksWaited === 1 ? '1 block' : `${formatInt(o.blocksWaited)} blocks`} · ${formatInt(o.minutesWaited)} min`;
-  if (row.status === 'replaced') return o.byTxid ? `by ${shortTxid(o.byTxid)}` : '—';
+  if (row.status === 'confirmed') return confirmedText(o);
+  if (row.status === 'replaced') return o.byTxid ? html`by ${whaleLink(book, o.byTxid)}` : '—';
   return o.reason ?? '—';
 }
 
-function SettledRow({ row, now }) {
+const SettledRow = memo(function SettledRow({ row, book }) {
   const w = row.whale;
-  return html`<tr data-txid=${row.txid} class="fade-in">
-    ${cell('Transaction', txLink(row))} ${cell('Value', html`${formatBtc(w.valueBtc)} BTC`, 'num')}
+  const score = row.outcome?.score;
+  return html`<tr data-txid=${row.txid} id=${`tx-${row.txid}`} class=${row.moved ? 'moved' : undefined}>
+    ${cell('Transaction', mempoolLink(row.txid))} ${cell('Value', html`${formatBtc(w.valueBtc)} BTC`, 'num')}
     ${cell('Flow', formatFlow(w.flow))}
     ${cell('Outcome', html`<span class=${`badge s-${row.status}`}>${row.status}</span>`)}
-    ${cell('Waited', settledText(row))}
-    ${cell('Settled', row.settledAt ? `${formatAge(row.settledAt, now)} ago` : '—', 'num')}
+    ${cell('Waited', outcomeText(row, book))}
+    ${cell('Score', typeof score === 'number' ? formatPercent(score) : '—', 'num')}
+    ${cell('Settled', row.settledAt ? html`<${Age} iso=${row.settledAt} suffix=" ago" />` : '—', 'num')}
   </tr>`;
-}
+});
+
+/** The "N new whales" pill shown while the reader is scrolled away from the top. */
+export const NewPill = ({ count, onClick }) =>
+  html`<button type="button" class="pill" id="new-pill" onClick=${onClick} aria-live="polite">
+    ↑ ${formatInt(count)} new ${count === 1 ? 'whale' : 'whales'}
+  </button>`;
 
 const heads = (labels) =>
   html`<thead>
     <tr>
-      ${labels.map((l) => html`<th scope="col">${l}</th>`)}
+      ${labels.map((l) => html`<th scope="col" class=${`c-${l.toLowerCase().replace(/\W+/g, '-')}`}>${l}</th>`)}
     </tr>
   </thead>`;
 
 /** A captioned table of rows, or a line saying there are none. */
-function Table({ id, title, labels, rows, Row, now, empty }) {
+function Table({ id, title, labels, rows, Row, book, empty }) {
   return html`<section class="panel" aria-labelledby=${`${id}-title`}>
     <h2 id=${`${id}-title`}>${title} <span class="count">(${formatInt(rows.length)})</span></h2>
     ${
@@ -125,7 +161,7 @@ function Table({ id, title, labels, rows, Row, now, empty }) {
             </caption>
             ${heads(labels)}
             <tbody>
-              ${rows.map((row) => html`<${Row} key=${row.txid} row=${row} now=${now} />`)}
+              ${rows.map((row) => html`<${Row} key=${row.txid} row=${row} book=${book} />`)}
             </tbody>
           </table>`
     }
@@ -133,25 +169,25 @@ function Table({ id, title, labels, rows, Row, now, empty }) {
 }
 
 /** The Pending table. */
-export const PendingTable = ({ rows, now }) =>
+export const PendingTable = ({ rows, book }) =>
   html`<${Table}
     id="pending"
     title="Pending"
     rows=${rows}
-    now=${now}
+    book=${book}
     Row=${PendingRow}
     labels=${['Transaction', 'Value', 'Flow', 'Fee rate', 'Urgency', 'ETA', 'RBF', 'Age']}
     empty="No pending whale yet: they appear here as soon as they are seen."
   />`;
 
 /** The Settled table. */
-export const SettledTable = ({ rows, now }) =>
+export const SettledTable = ({ rows, book }) =>
   html`<${Table}
     id="settled"
     title="Settled"
     rows=${rows}
-    now=${now}
+    book=${book}
     Row=${SettledRow}
-    labels=${['Transaction', 'Value', 'Flow', 'Outcome', 'Waited', 'Settled']}
+    labels=${['Transaction', 'Value', 'Flow', 'Outcome', 'Waited', 'Score', 'Settled']}
     empty="Confirmed, replaced and dropped whales appear here."
   />`;

@@ -1,4 +1,5 @@
-import { EVENT_PRODUCERS, type EventMap, type EventType } from '../bus/events.js';
+import { EVENT_PRODUCERS } from '../bus/catalogue.js';
+import type { EventMap, EventType } from '../bus/events.js';
 
 /**
  * The recording format (docs/backtest.md): gzip-compressed NDJSON. The first line of every file

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { eventId, type AnyEnvelope } from '../bus/envelope.js';
-import { EVENT_KEYS, type IdKey, type WhaleSignal } from '../bus/events.js';
+import { EVENT_KEYS, type IdKey } from '../bus/catalogue.js';
+import type { WhaleSignal } from '../bus/events.js';
 import type { SpoutConfig } from '../config/types.js';
 import { createKernel } from '../kernel/kernel.js';
 import { createMemoryStore } from '../store/memory.js';

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { EVENT_KEYS, type EventMap, type EventType, type IdKey } from './events.js';
+import { EVENT_KEYS, type IdKey } from './catalogue.js';
+import type { EventMap, EventType } from './events.js';
 
 /** What travels on the bus: one event with its identity, time and producer. */
 export interface Envelope<K extends EventType = EventType> {

@@ -1,5 +1,6 @@
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';
-import { EVENT_TYPES, type EventType } from '../bus/events.js';
+import { EVENT_TYPES } from '../bus/catalogue.js';
+import type { EventType } from '../bus/events.js';
 import { unreachableEvents, type UnreachableEvents } from '../config/reachability.js';
 import type { InstanceConfig, SpoutConfig } from '../config/types.js';
 import { eventMatcher } from '../kernel/routing.js';

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { EVENT_TYPES } from '../bus/events.js';
+import { EVENT_TYPES } from '../bus/catalogue.js';
 import { Duration as DurationType, Secret, StringEnum } from '../plugin/schema.js';
 
 /** Config sections and the kind of plugin each holds, in the order they are documented. */

@@ -1,4 +1,5 @@
-import { EVENT_TYPES, type EventType } from '../bus/events.js';
+import { EVENT_TYPES } from '../bus/catalogue.js';
+import type { EventType } from '../bus/events.js';
 import { eventMatcher } from '../kernel/routing.js';
 import type { DetectorDefinition, EventPattern, OutputDefinition, PluginKind } from '../plugin/types.js';
 import type { PluginCatalogue } from '../plugin/catalogue.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -35,6 +35,13 @@ export async function writeConfig(dir: string, yaml: string, name = 'config.yaml
   return path;
 }
 
+/** A new temporary folder holding the {@link simulatorYaml} config, and `out` as a path in it. */
+export async function simulatorWorkspace(name: string, out = 'rec.ndjson.gz') {
+  const dir = await tempDir(name);
+  const config = await writeConfig(dir, simulatorYaml());
+  return { dir, config, out: join(dir, out) };
+}
+
 /** A recording read whole (gunzipSync throws on a file that is not a complete gzip stream). */
 export async function readRecording(
   path: string,
@@ -54,6 +61,22 @@ export async function record(config: string, out: string, blocks: number, extra:
   const result = await run(['record', '-c', config, '--out', out, '--blocks', String(blocks), ...extra]);
   if (result.code !== 0) throw new Error(`spout record exited ${result.code}:\n${result.stderr}`);
   return result;
+}
+
+/**
+ * Record two simulator blocks with `--max-size 64KB`, so that the recording rotates: `parts` are
+ * `rec.ndjson.gz`, then `rec.1.ndjson.gz`, `rec.2…` as far as they exist, in part order.
+ */
+export async function recordRotated(name: string) {
+  const { dir, config, out } = await simulatorWorkspace(name);
+  const { stderr } = await record(config, out, 2, ['--max-size', '64KB']);
+  const parts = [out];
+  for (let n = 1; ; n++) {
+    const part = join(dir, `rec.${n}.ndjson.gz`);
+    if (!(await stat(part).catch(() => null))) break;
+    parts.push(part);
+  }
+  return { dir, parts, stderr };
 }
 
 /** `spout backtest --json` with the built CLI; fails the test unless it exits 0. */

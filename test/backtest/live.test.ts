@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PIPELINE } from '../../src/backtest/config.js';
 import {
   backtestJson,
   readRecording,
@@ -37,12 +38,8 @@ describe('record, then backtest: the same outcomes as the live pipeline on the s
           `storage: { path: ${join(dir, 'spout.json')} }`,
           'inputs:',
           '  feed: { use: replay, file: ./feed.jsonl, intervalMs: 1 }',
-          'detectors:',
-          '  whales: { use: whale, thresholdBtc: 100 }',
-          '  urgency: { use: urgency }',
-          '  rbf: { use: rbf }',
-          'jobs:',
-          '  correlation: { use: correlation }',
+          // The detectors and correlation job a backtest runs by default.
+          DEFAULT_PIPELINE,
           'outputs:',
           '  sink: { use: console, format: json, events: [whale.detected, whale.confirmed, whale.replaced, whale.dropped] }',
         ].join('\n'),

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createBus } from '../../src/bus/bus.js';
 import { createEnvelope, eventId, factOf, type AnyEnvelope } from '../../src/bus/envelope.js';
-import { EVENT_KEYS, EVENT_TYPES, type AccuracyChange, type MempoolStats } from '../../src/bus/events.js';
+import { EVENT_KEYS, EVENT_TYPES } from '../../src/bus/catalogue.js';
+import type { AccuracyChange, MempoolStats } from '../../src/bus/events.js';
 
 const T0 = new Date('2026-11-21T10:00:00.000Z');
 const TXID = '5143ba5524d21b646de5cd5a1ab6ee7b7823a59c87a347d3b5339e9f977e7dcd';

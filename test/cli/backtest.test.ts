@@ -8,11 +8,10 @@ import {
   backtestJson,
   readRecording,
   record,
+  recordRotated,
   run,
-  simulatorYaml,
+  simulatorWorkspace,
   start,
-  tempDir,
-  writeConfig,
 } from '../backtest/helpers.js';
 
 type Tx = { txid: string; valueSats: number; firstSeen: string };
@@ -64,12 +63,12 @@ function expectedOutcomes(events: RecordedEvent[]) {
 
 describe('spout backtest of a simulator recording (built CLI)', () => {
   let dir: string;
+  let config: string;
   let recording: string;
   let events: RecordedEvent[];
   beforeAll(async () => {
-    dir = await tempDir('backtest-sim');
-    recording = join(dir, 'sim.ndjson.gz');
-    await record(await writeConfig(dir, simulatorYaml()), recording, 6);
+    ({ dir, config, out: recording } = await simulatorWorkspace('backtest-sim', 'sim.ndjson.gz'));
+    await record(config, recording, 6);
     events = (await readRecording(recording)).events;
   });
 
@@ -127,7 +126,7 @@ describe('spout backtest of a simulator recording (built CLI)', () => {
 
   it('replays what a recorder killed with SIGKILL had flushed, with a warning', async () => {
     const killed = join(dir, 'killed.ndjson.gz');
-    const recorder = start(['record', '-c', join(dir, 'config.yaml'), '--out', killed]);
+    const recorder = start(['record', '-c', config, '--out', killed]);
     try {
       await recorder.waitFor('block 870001 recorded');
     } finally {
@@ -182,15 +181,7 @@ describe('spout backtest of a simulator recording (built CLI)', () => {
 
 describe('spout backtest of a rotated recording (built CLI)', () => {
   it('replays the parts in part order whatever the order given, and warns about a part left out', async () => {
-    const dir = await tempDir('backtest-parts');
-    const out = join(dir, 'rec.ndjson.gz');
-    await record(await writeConfig(dir, simulatorYaml()), out, 2, ['--max-size', '64KB']);
-    const parts = [out];
-    for (let n = 1; ; n++) {
-      const part = join(dir, `rec.${n}.ndjson.gz`);
-      if (!(await stat(part).catch(() => null))) break;
-      parts.push(part);
-    }
+    const { parts } = await recordRotated('backtest-parts');
     expect(parts.length).toBeGreaterThanOrEqual(3);
     let total = 0;
     for (const part of parts) total += (await readRecording(part)).events.length;

@@ -6,7 +6,9 @@ import { RECORDED_TYPES, RECORDING_VERSION } from '../../src/backtest/format.js'
 import {
   readRecording,
   record,
+  recordRotated,
   run,
+  simulatorWorkspace,
   simulatorYaml,
   start,
   tempDir,
@@ -64,9 +66,7 @@ describe('spout record (built CLI)', () => {
   });
 
   it('--blocks N stops by itself after the Nth block, which is the last event recorded', async () => {
-    const dir = await tempDir('record-blocks');
-    const config = await writeConfig(dir, simulatorYaml());
-    const out = join(dir, 'rec.ndjson.gz');
+    const { config, out } = await simulatorWorkspace('record-blocks');
     const { stderr } = await record(config, out, 3);
     expect(stderr).toMatch(/3 block\(s\) recorded: stopping/);
     const { events } = await readRecording(out);
@@ -76,16 +76,9 @@ describe('spout record (built CLI)', () => {
   });
 
   it('rotates at --max-size into FILE.1.ndjson.gz, FILE.2…: whole gzip files, every event once, in order', async () => {
-    const dir = await tempDir('record-rotate');
-    const config = await writeConfig(dir, simulatorYaml());
-    const out = join(dir, 'rec.ndjson.gz');
-    const { stderr } = await record(config, out, 2, ['--max-size', '64KB']);
+    const { dir, parts, stderr } = await recordRotated('record-rotate');
     const names = (await readdir(dir)).filter((n) => n.startsWith('rec.')).sort();
     expect(names.length).toBeGreaterThanOrEqual(3);
-    const parts = [
-      out,
-      ...Array.from({ length: names.length - 1 }, (_, i) => join(dir, `rec.${i + 1}.ndjson.gz`)),
-    ];
     expect(names).toEqual(parts.map((p) => p.slice(dir.length + 1)).sort());
     const all = [];
     for (const [n, path] of parts.entries()) {
@@ -108,9 +101,7 @@ describe('spout record (built CLI)', () => {
   });
 
   it('refuses to replace a recording or its parts without --force; --force replaces them', async () => {
-    const dir = await tempDir('record-force');
-    const config = await writeConfig(dir, simulatorYaml());
-    const out = join(dir, 'rec.ndjson.gz');
+    const { dir, config, out } = await simulatorWorkspace('record-force');
     await writeFile(out, 'keep me');
     await writeFile(join(dir, 'rec.1.ndjson.gz'), 'old part');
     const refused = await run(['record', '-c', config, '--out', out, '--blocks', '1']);
@@ -126,9 +117,7 @@ describe('spout record (built CLI)', () => {
   });
 
   it('says what is wrong with the command line, exit 2, and writes nothing', async () => {
-    const dir = await tempDir('record-usage');
-    const config = await writeConfig(dir, simulatorYaml());
-    const out = join(dir, 'rec.ndjson.gz');
+    const { dir, config, out } = await simulatorWorkspace('record-usage');
     const cases: Array<[string[], string]> = [
       [
         ['--max-size', 'huge'],

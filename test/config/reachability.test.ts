@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '../../src/bus/events.js';
+import { EVENT_TYPES } from '../../src/bus/catalogue.js';
 import { parseConfig } from '../helpers/builtins.js';
 import { SUGGESTED_PRODUCERS, unreachableEvents } from '../../src/config/reachability.js';
 import { BUILTIN_PLUGINS } from '../../plugins/index.js';

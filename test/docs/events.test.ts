@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eventId } from '../../src/bus/envelope.js';
-import { EVENT_TYPES } from '../../src/bus/events.js';
+import { EVENT_TYPES } from '../../src/bus/catalogue.js';
 
 const read = (name: string) =>
   readFile(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');

@@ -1,6 +1,7 @@
 /** Chromium for the browser tests: Debian's package, launched headless by playwright-core. */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { defaultWebDirs, loadWebBuild } from '../../plugins/jobs/dashboard/files.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -51,4 +52,37 @@ export async function watchProblems(page: Page): Promise<string[]> {
   await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
     window.__spoutCspViolation(e.violatedDirective + ' blocked ' + e.blockedURI));`);
   return problems;
+}
+
+/** Where the browser tests save screenshots (git-ignored). */
+export const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
+
+/**
+ * Run axe-core in the page and return its serious and critical violations as lines
+ * (`rule: help (n nodes)`). axe is evaluated through the DevTools protocol, which the page's
+ * CSP does not govern, so injecting it is not itself a violation.
+ */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  const { source } = (await import('axe-core')).default;
+  await page.evaluate(source);
+  const result = await page.evaluate<{ id: string; impact: string; help: string; nodes: unknown[] }[]>(
+    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })))",
+  );
+  return result
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${JSON.stringify(v.nodes.slice(0, 3))}`);
+}
+
+/** Why the dashboard's browser tests cannot run here (no chromium, or no build), or null. */
+export function dashboardTestsMissing(): string | null {
+  const built = defaultWebDirs().some((dir) => {
+    try {
+      return Boolean(loadWebBuild([dir]));
+    } catch {
+      return false;
+    }
+  });
+  const missing = browserMissing() ?? (built ? null : 'the dashboard is not built: run `npm run build`');
+  if (missing) console.warn(`dashboard browser tests skipped: ${missing}`);
+  return missing;
 }

@@ -10,6 +10,7 @@ import {
 } from '../../../src/index.js';
 import { evaluate, NO_ALERT, type AlertSettings, type AlertState } from './alerts.js';
 import { computeAccuracy } from './compute.js';
+import { recordThresholds } from './thresholds.js';
 
 const percent = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
@@ -24,6 +25,9 @@ const percent = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100)
  * alert in force is kept in the store (`job-state`, key = instance name), so a restart neither
  * repeats nor forgets it. Health stays healthy while runs succeed (low accuracy is reported by
  * the events, not by `/health`); a failing run is logged and marks the instance degraded.
+ *
+ * While it runs, its `warning` and `critical` are recorded in the store (`recordThresholds`), for
+ * the REST API's `/api/stats` to show beside the accuracy.
  */
 export default defineJob({
   name: 'accuracy',
@@ -105,5 +109,6 @@ export default defineJob({
     };
 
     ctx.scheduler.cron(o.schedule, measure, { name: 'accuracy', health: ctx.health });
+    ctx.onStop(recordThresholds(ctx.store, ctx.instance, { warning: o.warning, critical: o.critical }));
   },
 });

@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { addressKey, type RateLimiter, type Verification, sendJson, parseSince } from '../../../src/index.js';
+import {
+  addressKey,
+  type RateLimiter,
+  type Verification,
+  sendJson,
+  parseSince,
+  entityKey,
+} from '../../../src/index.js';
+import { FLOW_TYPES, URGENCY_LEVELS } from './whale-filter.js';
 import { API_STATUSES, decodeCursor, type ApiStatus, type WhaleQuery } from './whales.js';
 
 /** An answer with an error status: `{ error, message }` as JSON. */
@@ -19,6 +27,14 @@ export const sendError = (res: ServerResponse, e: ApiError): void =>
 
 const bad = (message: string) => new ApiError(400, 'bad_request', message);
 
+/** The parameters that take several values, comma-separated, and an example of each. */
+const LIST_EXAMPLES: Record<string, string> = {
+  status: 'status=confirmed,dropped',
+  flow: 'flow=inflow,outflow',
+  entity: 'entity=Binance,Coinbase',
+  urgency: 'urgency=high,critical',
+};
+
 /**
  * The query as one string per parameter. The router gives an array for a repeated parameter
  * (`?status=a&status=b`): refused with 400, saying how to give several values.
@@ -28,7 +44,7 @@ export function singleValues(query: Readonly<Record<string, unknown>>): Record<s
   for (const [name, value] of Object.entries(query)) {
     if (typeof value !== 'string')
       throw bad(
-        `${name} is given more than once; give it once${name === 'status' ? ' (several statuses: status=confirmed,dropped)' : ''}.`,
+        `${name} is given more than once; give it once${LIST_EXAMPLES[name] ? ` (several values: ${LIST_EXAMPLES[name]})` : ''}.`,
       );
     out[name] = value;
   }
@@ -72,6 +88,15 @@ export async function admit(
   throw new ApiError(401, 'unauthorized', `The token ${why}.`, challenge('invalid_token'));
 }
 
+/** Refuse (400) a parameter other than `allowed`, saying which ones the route takes. */
+export function onlyParameters(query: Record<string, string>, allowed: readonly string[]): void {
+  const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0)
+    throw bad(
+      `Unknown parameter ${unknown.join(', ')}; ${allowed.length > 0 ? `use ${allowed.join(', ')}` : 'this route takes none'}.`,
+    );
+}
+
 const MAX_LIMIT = 500;
 const DEFAULT_LIMIT = 50;
 
@@ -84,11 +109,35 @@ export function parseTime(name: string, text: string | undefined, now: Date): nu
   return at.getTime();
 }
 
+/** A comma-separated list of `allowed` values, as a set; 400 listing them otherwise. */
+function oneOrMoreOf<T extends string>(name: string, text: string, allowed: readonly T[]): Set<T> {
+  const list = text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const wrong = list.filter((v) => !(allowed as readonly string[]).includes(v));
+  if (list.length === 0 || wrong.length > 0)
+    throw bad(
+      `${name} must be one or more of ${allowed.join(', ')} (comma-separated)${wrong.length > 0 ? `, not ${wrong.join(', ')}` : ''}.`,
+    );
+  return new Set(list as T[]);
+}
+
+const WHALE_PARAMETERS = [
+  'since',
+  'until',
+  'minBtc',
+  'status',
+  'flow',
+  'entity',
+  'urgency',
+  'limit',
+  'cursor',
+];
+
 /** Parse the query of `GET /api/whales`. */
 export function parseWhaleQuery(query: Record<string, string>, now: Date): WhaleQuery {
-  const known = new Set(['since', 'until', 'minBtc', 'status', 'limit', 'cursor']);
-  const unknown = Object.keys(query).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw bad(`Unknown parameter ${unknown.join(', ')}; use ${[...known].join(', ')}.`);
+  onlyParameters(query, WHALE_PARAMETERS);
   const q: WhaleQuery = { limit: DEFAULT_LIMIT };
   const since = parseTime('since', query.since, now);
   const until = parseTime('until', query.until, now);
@@ -99,12 +148,17 @@ export function parseWhaleQuery(query: Record<string, string>, now: Date): Whale
     if (query.minBtc === '' || !Number.isFinite(n) || n < 0) throw bad('minBtc must be a number ≥ 0.');
     q.minBtc = n;
   }
-  if (query.status !== undefined) {
-    const list = query.status.split(',').filter(Boolean);
-    const wrong = list.filter((s) => !(API_STATUSES as readonly string[]).includes(s));
-    if (list.length === 0 || wrong.length > 0)
-      throw bad(`status must be one or more of ${API_STATUSES.join(', ')} (comma-separated).`);
-    q.status = new Set(list as ApiStatus[]);
+  if (query.status !== undefined) q.status = oneOrMoreOf<ApiStatus>('status', query.status, API_STATUSES);
+  if (query.flow !== undefined) q.flow = oneOrMoreOf('flow', query.flow, FLOW_TYPES);
+  if (query.urgency !== undefined) q.urgency = oneOrMoreOf('urgency', query.urgency, URGENCY_LEVELS);
+  if (query.entity !== undefined) {
+    const names = query.entity.split(',').filter((n) => n.trim() !== '');
+    const keys = names.map(entityKey);
+    if (names.length === 0 || keys.includes(''))
+      throw bad(
+        'entity must be one or more entity names with a letter or digit, comma-separated (entity=Binance,Coinbase).',
+      );
+    q.entities = new Set(keys);
   }
   if (query.limit !== undefined) {
     const n = Number(query.limit);

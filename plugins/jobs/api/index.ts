@@ -10,39 +10,57 @@ import {
   COLLECTIONS,
   type OutcomeRecord,
 } from '../../../src/index.js';
-import { ApiError, admit, parseTime, parseWhaleQuery, sendError, singleValues } from './http.js';
+import { runningThresholds } from '../accuracy/thresholds.js';
+import {
+  ApiError,
+  admit,
+  onlyParameters,
+  parseTime,
+  parseWhaleQuery,
+  sendError,
+  singleValues,
+} from './http.js';
 import { ApiOptions, resolveOptions } from './options.js';
+import { createLagMonitor, memoryFigures } from './process-figures.js';
 import { SIGNALS } from './signals.js';
+import { createStatusBoard, STATUS_EVENTS } from './status.js';
 import { createWhaleIndex } from './whale-index.js';
 import { encodeCursor } from './whales.js';
 
 const TXID = /^[0-9a-f]{64}$/;
 const HOUR_MS = 3_600_000;
+const LAG_WINDOW_MS = 60_000;
 
 /**
  * `api`: the REST API on the shared HTTP server, for holders of a token with `api:read`
  * (`Authorization: Bearer`): `GET /api/whales` (newest first, filtered, paginated by cursor),
- * `GET /api/whales/:txid` (signal, prediction, outcome, deliveries) and `GET /api/stats` (what
- * `spout stats --json` shows, the ETA calibration `etaCalibration` included). Each address
- * (IPv6: each /64) may make `rateLimit` requests within any `rateWindow` (sliding; then 429 with
- * `Retry-After`); each query parameter is given once (else 400). Errors are `{ error, message }`
- * JSON with their status, never a stack.
+ * `GET /api/whales/:txid` (signal, prediction, outcome, deliveries), `GET /api/stats` (what
+ * `spout stats --json` shows, the ETA calibration `etaCalibration` included, and the running
+ * `accuracy` job's `thresholds`, null without one) and `GET /api/status` (the inputs' connection
+ * state, the last block and mempool figures, the process's memory and event-loop delay; see
+ * `StatusReport`). Each address (IPv6: each /64) may make `rateLimit` requests within any
+ * `rateWindow` (sliding; then 429 with `Retry-After`); each query parameter is given once (else
+ * 400). Errors are `{ error, message }` JSON with their status, never a stack.
  *
  * It also keeps every `whale.detected` signal (for `/api/whales/:txid`) for `keep`, with the
- * urgency and ETA of its latest `whale.updated` while it is pending.
+ * urgency and ETA of its latest `whale.updated` while it is pending, and follows `input.status`,
+ * `block.connected` and `mempool.stats` for `/api/status` (what arrived since it started).
  */
 export default defineJob({
   name: 'api',
   description:
-    'REST API: /api/whales, /api/whales/:txid, /api/stats (Bearer token with api:read, rate-limited).',
+    'REST API: /api/whales, /api/whales/:txid, /api/stats, /api/status (Bearer token with api:read, rate-limited).',
   options: ApiOptions,
-  consumes: ['whale.detected', 'whale.updated'],
+  consumes: ['whale.detected', 'whale.updated', ...STATUS_EVENTS],
   resolve: (options, { auth, httpEnabled }) => resolveOptions(options, auth, httpEnabled),
   async setup(ctx) {
     const o = ctx.options;
     const secret = ctx.auth?.secret as string; // checked by resolveOptions
     const signals = ctx.store.collection<WhaleSignal>(SIGNALS);
     const whales = createWhaleIndex(ctx.store);
+    const board = createStatusBoard();
+    const lag = createLagMonitor();
+    ctx.onStop(() => lag.stop());
     const hub = await ctx.tokens.join();
     const limiter = createRateLimiter({ max: o.rateLimit, windowMs: o.rateWindowMs });
     const requests = counter(
@@ -87,15 +105,20 @@ export default defineJob({
       return found;
     });
     serve('/api/stats', (query) => {
-      const unknown = Object.keys(query).filter((k) => k !== 'since');
-      if (unknown.length > 0)
-        throw new ApiError(400, 'bad_request', `Unknown parameter ${unknown.join(', ')}; use since.`);
+      onlyParameters(query, ['since']);
       const now = new Date();
       const since = parseTime('since', query.since, now);
       const outcomes = [...ctx.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).entries()].map(
         ([, r]) => r,
       );
-      return aggregate(outcomes, since === undefined ? { now } : { since: new Date(since), now });
+      return {
+        ...aggregate(outcomes, since === undefined ? { now } : { since: new Date(since), now }),
+        thresholds: runningThresholds(ctx.store),
+      };
+    });
+    serve('/api/status', (query) => {
+      onlyParameters(query, []);
+      return board.report(ctx.now(), { ...memoryFigures(), eventLoopLagMs: lag.read() });
     });
 
     ctx.bus.subscribe('whale.detected', (e) => {
@@ -110,6 +133,8 @@ export default defineJob({
       signals.put(e.data.txid, { ...signal, urgency: e.data.urgency, eta: e.data.eta });
       whales.touch();
     });
+    ctx.bus.subscribe(STATUS_EVENTS, (e) => board.observe(e));
+    ctx.scheduler.every(LAG_WINDOW_MS, () => lag.rotate(), { name: 'api event-loop window' });
     ctx.scheduler.every(
       HOUR_MS,
       () => {

@@ -9,6 +9,7 @@ import {
   eventId,
 } from '../../../src/index.js';
 import { SIGNALS } from './signals.js';
+import { annotationsMatch, type AnnotationFilter } from './whale-filter.js';
 
 /** Status of a whale in the API: pending until its outcome is known. */
 export type ApiStatus = 'pending' | OutcomeRecord['status'];
@@ -22,10 +23,45 @@ export interface ApiWhale extends Partial<Omit<WhaleSignal, 'status'>> {
   valueBtc: number;
   status: ApiStatus;
   settledAt?: string;
+  /** How it settled (absent while pending): the block and wait, the prediction and its score, or the replacement or reason. */
+  outcome?: ApiOutcome;
 }
 
-/** The query of `/api/whales`, parsed. */
-export interface WhaleQuery {
+/** The settlement figures of a settled whale, as the correlation job stored them. */
+export type ApiOutcome = Pick<
+  OutcomeRecord,
+  | 'height'
+  | 'blocksWaited'
+  | 'minutesWaited'
+  | 'predictedBlocks'
+  | 'score'
+  | 'byTxid'
+  | 'reason'
+  | 'etaErrorMinutes'
+  | 'withinEtaRange'
+>;
+
+const OUTCOME_FIELDS = [
+  'height',
+  'blocksWaited',
+  'minutesWaited',
+  'predictedBlocks',
+  'score',
+  'byTxid',
+  'reason',
+  'etaErrorMinutes',
+  'withinEtaRange',
+] as const satisfies readonly (keyof ApiOutcome)[];
+
+/** The fields of `o` a reader of `/api/whales` needs, without the absent ones. */
+function outcomeFigures(o: OutcomeRecord): ApiOutcome {
+  const out: Record<string, unknown> = {};
+  for (const key of OUTCOME_FIELDS) if (o[key] !== undefined) out[key] = o[key];
+  return out as ApiOutcome;
+}
+
+/** The query of `/api/whales`, parsed (`flow`, `entity`, `urgency`: see {@link AnnotationFilter}). */
+export interface WhaleQuery extends AnnotationFilter {
   since?: number;
   until?: number;
   minBtc?: number;
@@ -61,7 +97,11 @@ function rows(store: Store): Map<string, Row> {
     if (!out.has(txid))
       merge(txid, p.detectedAt, p.valueSats, { feeRate: p.feeRate, firstSeen: p.firstSeen });
   for (const [txid, o] of store.collection<OutcomeRecord>(COLLECTIONS.outcomes).entries())
-    merge(txid, o.detectedAt, o.valueSats, { status: o.status, settledAt: o.settledAt });
+    merge(txid, o.detectedAt, o.valueSats, {
+      status: o.status,
+      settledAt: o.settledAt,
+      outcome: outcomeFigures(o),
+    });
   return out;
 }
 
@@ -104,7 +144,8 @@ export function pageOf(sorted: readonly Row[], q: WhaleQuery): { whales: ApiWhal
     if (
       (q.until !== undefined && r.at >= q.until) ||
       (q.minBtc !== undefined && r.whale.valueBtc < q.minBtc) ||
-      (q.status !== undefined && !q.status.has(r.whale.status))
+      (q.status !== undefined && !q.status.has(r.whale.status)) ||
+      !annotationsMatch(r.whale, q)
     )
       continue;
     if (page.length === q.limit) {

@@ -66,6 +66,7 @@ export function confirmed(p: Prediction, height: number, arrivedAt: string, bloc
   const exactMinutes = waitedExactMinutes(p, arrivedAt, blockTime);
   const minutesWaited = Math.round(exactMinutes);
   const eta = scoreEta(p.eta, exactMinutes);
+  const score = confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel);
   return {
     outcome: outcomeOf(p, arrivedAt, {
       status: 'confirmed',
@@ -73,11 +74,19 @@ export function confirmed(p: Prediction, height: number, arrivedAt: string, bloc
       blocksWaited,
       minutesWaited,
       ...eta,
-      score: confirmedScore(blocksWaited, p.predictedBlocks, p.urgencyLevel),
+      score,
     }),
     event: {
       type: 'whale.confirmed',
-      data: { txid: p.txid, height, blocksWaited, minutesWaited, predictedBlocks: p.predictedBlocks, ...eta },
+      data: {
+        txid: p.txid,
+        height,
+        blocksWaited,
+        minutesWaited,
+        predictedBlocks: p.predictedBlocks,
+        ...eta,
+        score,
+      },
     },
   };
 }

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { factOf, type AnyEnvelope } from '../../bus/envelope.js';
-import { EVENT_KEYS } from '../../bus/events.js';
+import { EVENT_KEYS } from '../../bus/catalogue.js';
 import { isTestEnvelope } from '../test-marker.js';
 
 /** Where a webhook or e-mail delivery stands. */

@@ -126,6 +126,7 @@ describe('correlation: the ETA of a confirmed whale', () => {
       blocksWaited: 2,
       minutesWaited: 32,
       predictedBlocks: 2,
+      score: 1,
       etaErrorMinutes: 14.72, // 31.5 − 16.78, on the unrounded wait
       withinEtaRange: true,
     });

@@ -122,9 +122,9 @@ describe.skipIf(!hasFixtures)(
 
       const confirmations = run.of('whale.confirmed').map((e) => e.data as WhaleConfirmed);
       expect(confirmations.map(({ etaErrorMinutes: _e, withinEtaRange: _w, ...c }) => c)).toEqual([
-        { txid: A!.txid, height: 837052, blocksWaited: 1, minutesWaited: 0, predictedBlocks: 1 },
-        { txid: C!.txid, height: 837053, blocksWaited: 2, minutesWaited: 0, predictedBlocks: 92 },
-        { txid: B!.txid, height: 837057, blocksWaited: 6, minutesWaited: 0, predictedBlocks: 92 },
+        { txid: A!.txid, height: 837052, blocksWaited: 1, minutesWaited: 0, predictedBlocks: 1, score: 1 },
+        { txid: C!.txid, height: 837053, blocksWaited: 2, minutesWaited: 0, predictedBlocks: 92, score: 0.3 },
+        { txid: B!.txid, height: 837057, blocksWaited: 6, minutesWaited: 0, predictedBlocks: 92, score: 0.7 },
       ]);
       // The blocks came within seconds of detection: an ETA (when the urgency detector gave one)
       // is missed early, by about its median. Exact figures: correlation-eta.test.ts.
@@ -322,6 +322,7 @@ describe("correlation: minutesWaited on the input's clock", () => {
       blocksWaited: 2,
       minutesWaited: 19,
       predictedBlocks: null,
+      score: 0.3,
       ...noEta,
     });
     expect(run.store.collection<OutcomeRecord>(COLLECTIONS.outcomes).get(w)).toMatchObject({

@@ -5,42 +5,24 @@
  * gap recovery, a 1e292 BTC whale, an `unknown-key` count, or a "missed 9007199253903941 block(s)".
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { LRUCache } from 'lru-cache';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { EventMap, EventType, TxSeen, WhaleSignal } from '../../../../src/bus/events.js';
-import { handleFrame, type FrameSink } from '../../../../plugins/inputs/mempool/frames.js';
+import { describe, expect, it } from 'vitest';
+import type { TxSeen, WhaleSignal } from '../../../../src/bus/events.js';
+import { handleFrame } from '../../../../plugins/inputs/mempool/frames.js';
 import {
   isTrackMempool,
-  startFakeMempool,
   waitFor,
   type FakeMempool,
   type ProjectedTx,
 } from '../../../helpers/fake-mempool.js';
 import { FIXTURES_DIR, hasFixtures, loadBlock277647 } from '../../../helpers/fixtures.js';
-import { runYaml } from '../../../helpers/run-yaml.js';
+import { FRAME_NOW, frameSink } from '../../../helpers/frame-sink.js';
+import { mempoolInputTests } from '../../../helpers/mempool-input.js';
 
-const NOW = Date.parse('2026-11-21T10:00:00Z');
 const BLOCK_ID = '00000000'.padEnd(64, 'a');
-
-function sink() {
-  const events: Array<{ type: EventType; data: unknown }> = [];
-  const rejected: Record<string, number> = {};
-  const projected: Array<{ index: number; txs: unknown[] }> = [];
-  const s: FrameSink = {
-    emit: <K extends EventType>(type: K, data: EventMap[K]) => void events.push({ type, data }),
-    reject: (reason) => void (rejected[reason] = (rejected[reason] ?? 0) + 1),
-    now: () => NOW,
-    seen: new LRUCache({ max: 100 }),
-    stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
-    onProjectedBlock: (index, txs) => void projected.push({ index, txs }),
-    onRecentBlocks: () => {},
-  };
-  return { s, events, rejected, projected };
-}
 
 describe('the reported frames, through the frame handler', () => {
   it('a block with timestamp 1e13 is refused as bad-time, not thrown (RangeError: Invalid time value)', () => {
-    const { s, events, rejected } = sink();
+    const { s, events, rejected } = frameSink();
     const frame = `{"block":{"id":"${BLOCK_ID}","height":900000,"timestamp":1e13},"mempool-transactions":{"mined":[]}}`;
     expect(() => handleFrame(frame, 1e6, s)).not.toThrow();
     expect(events).toEqual([]);
@@ -48,8 +30,8 @@ describe('the reported frames, through the frame handler', () => {
   });
 
   it('projected-block entries with time 1e13, value 1e300 or 15000000000.5 are refused; the good one is handed on', () => {
-    const { s, rejected, projected } = sink();
-    const t = NOW / 1000 - 600;
+    const { s, rejected, projected } = frameSink();
+    const t = FRAME_NOW / 1000 - 600;
     const frame = JSON.stringify({
       'projected-block-transactions': {
         index: 0,
@@ -72,7 +54,7 @@ describe('the reported frames, through the frame handler', () => {
   it.skipIf(!existsSync(`${FIXTURES_DIR}mempool-repo/rbf_01.json`))(
     'the real rbfLatest frame (the answer to track-rbf) is not an unknown key',
     () => {
-      const { s, events, rejected } = sink();
+      const { s, events, rejected } = frameSink();
       handleFrame(readFileSync(`${FIXTURES_DIR}mempool-repo/rbf_01.json`, 'utf8'), 1e6, s);
       expect(rejected).toEqual({});
       expect(events).toEqual([]);
@@ -80,34 +62,13 @@ describe('the reported frames, through the frame handler', () => {
   );
 });
 
-let fake: FakeMempool | null = null;
-let stop: (() => Promise<unknown>) | null = null;
-afterEach(async () => {
-  await stop?.();
-  await fake?.close();
-  stop = null;
-  fake = null;
-});
+const live = mempoolInputTests();
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 async function start() {
-  const f = (fake = await startFakeMempool());
-  const run = await runYaml(
-    [
-      'inputs:',
-      '  feed:',
-      '    use: mempool',
-      `    url: ${f.url}`,
-      '    backoffMin: 50ms',
-      '    backoffMax: 200ms',
-      'detectors:',
-      '  whales: { use: whale, thresholdBtc: 100 }',
-      '',
-    ].join('\n'),
-  );
-  stop = run.stop;
-  await f.waitForMessage(isTrackMempool(1));
+  const run = await live.start('detectors:\n  whales: { use: whale, thresholdBtc: 100 }\n');
+  const f = live.fake as FakeMempool;
   const rejected = async (): Promise<Record<string, number>> => {
     const text = await run.kernel.metrics.registry.getSingleMetricAsString('spout_input_rejected_total');
     const counts: Record<string, number> = {};

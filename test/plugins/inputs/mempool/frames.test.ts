@@ -1,33 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
-import type { EventMap, EventType } from '../../../../src/bus/events.js';
-import { handleFrame, type FrameSink, type RejectReason } from '../../../../plugins/inputs/mempool/frames.js';
+import type { EventMap } from '../../../../src/bus/events.js';
+import { handleFrame } from '../../../../plugins/inputs/mempool/frames.js';
+import { frameSink } from '../../../helpers/frame-sink.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/mempool-repo/', import.meta.url));
 const hasFixtures = existsSync(FIXTURES);
 const fixture = (name: string) => readFileSync(FIXTURES + name, 'utf8');
 
-function sink() {
-  const events: Array<{ type: EventType; data: unknown }> = [];
-  const rejected: Partial<Record<RejectReason, number>> = {};
-  const s: FrameSink = {
-    emit: <K extends EventType>(type: K, data: EventMap[K]) => void events.push({ type, data }),
-    reject: (reason) => void (rejected[reason] = (rejected[reason] ?? 0) + 1),
-    // A fixed clock after every fixture's time: times are checked against "now + 2 h".
-    now: () => Date.parse('2026-11-21T10:00:00Z'),
-    seen: new LRUCache({ max: 100 }),
-    stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
-    onProjectedBlock: () => {},
-    onRecentBlocks: () => {},
-  };
-  return { s, events, rejected };
-}
-
 describe.skipIf(!hasFixtures)('frames from the real server (../shared/fixtures)', () => {
   it('the real init payload yields one mempool.stats with projected blocks, fees, size and USD price', () => {
-    const { s, events, rejected } = sink();
+    const { s, events, rejected } = frameSink();
     handleFrame(fixture('mainnet_mempoolInfo.json'), 1e8, s);
     expect(rejected).toEqual({});
     expect(events.map((e) => e.type)).toEqual(['mempool.stats']);
@@ -46,7 +30,7 @@ describe.skipIf(!hasFixtures)('frames from the real server (../shared/fixtures)'
   });
 
   it('the real block frame yields block.connected and stats', () => {
-    const { s, events } = sink();
+    const { s, events } = frameSink();
     handleFrame(fixture('tx02_ws_block.json'), 1e8, s);
     expect(events.find((e) => e.type === 'block.connected')?.data).toEqual({
       height: 890448,
@@ -59,7 +43,7 @@ describe.skipIf(!hasFixtures)('frames from the real server (../shared/fixtures)'
 
 describe('bad frames', () => {
   it('10,000 malformed frames: nothing thrown, every one counted by reason, good frames still handled', () => {
-    const { s, events, rejected } = sink();
+    const { s, events, rejected } = frameSink();
     const bad = [
       '{not json',
       'null',
@@ -103,7 +87,7 @@ describe('bad frames', () => {
   });
 
   it('emits a transaction once however often it is sent, and reports replacements before the replacement', () => {
-    const { s, events } = sink();
+    const { s, events } = frameSink();
     const tx = (id: string, seq: number) => ({
       txid: id.repeat(64),
       fee: 500,

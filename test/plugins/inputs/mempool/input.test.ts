@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BlockConnected, TxReplaced, TxSeen } from '../../../../src/bus/events.js';
 import {
   startFakeMempool,
@@ -12,34 +12,18 @@ import {
   loadBlock277647Header,
   loadRbfPairs,
 } from '../../../helpers/fixtures.js';
+import { mempoolInputTests } from '../../../helpers/mempool-input.js';
 import { runYaml } from '../../../helpers/run-yaml.js';
 
-let fake: FakeMempool | null = null;
-let stop: (() => Promise<unknown>) | null = null;
-afterEach(async () => {
-  await stop?.();
-  await fake?.close();
-  stop = null;
-  fake = null;
-});
+const live = mempoolInputTests();
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const subscribed = (f: FakeMempool, conn: number) => f.waitForMessage(isTrackMempool(conn));
 
-async function start(extra = '') {
-  fake = await startFakeMempool();
-  const run = await runYaml(
-    `inputs:\n  feed:\n    use: mempool\n    url: ${fake.url}\n    backoffMin: 50ms\n    backoffMax: 200ms\n${extra}`,
-  );
-  stop = run.stop;
-  await subscribed(fake, 1);
-  return run;
-}
-
 describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real block 277647)', () => {
   it('emits the 212 mempool transactions with the fixture’s values, fees and addresses, then the block with all of them', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     expect(f.received.slice(0, 2).map((m) => m.message)).toEqual([
       { action: 'init' },
       {
@@ -80,10 +64,10 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
   });
 
   it('reports the real RBF pairs as tx.replaced with the right ids', async () => {
-    const run = await start();
+    const run = await live.start();
     const pairs = loadRbfPairs();
-    (fake as FakeMempool).pushMempool({ added: pairs.map((p) => p.replaced) });
-    (fake as FakeMempool).pushMempool({
+    (live.fake as FakeMempool).pushMempool({ added: pairs.map((p) => p.replaced) });
+    (live.fake as FakeMempool).pushMempool({
       replaced: pairs.map((p) => ({ replaced: p.replaced.txid, by: p.by })),
     });
     await waitFor(() => run.of('tx.replaced').length === pairs.length, 5000, 'tx.replaced');
@@ -106,8 +90,8 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
   });
 
   it('survives 20 drops mid-stream: reconnects and re-subscribes every time, and never emits a txid twice', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     const mempool = loadBlock277647().slice(1);
     const distinct = new Set<string>();
     for (let drop = 1; drop <= 20; drop++) {
@@ -153,8 +137,8 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
   });
 
   it('after a reconnect, finds whales that arrived while disconnected in the projected blocks', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     const whale = 'e'.repeat(64);
     f.setProjectedBlockTransactions(0, [
       ['a'.repeat(64), 1000, 200, 5_000, 5, 0, 1_700_000_000],
@@ -190,8 +174,8 @@ describe.skipIf(!hasFixtures)('mempool input against a fake mempool.space (real 
   });
 
   it('counts 10,000 malformed frames by reason, never stops, and keeps the feed flowing', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     for (let i = 0; i < 10_000; i++)
       f.sendRaw(
         i % 2 === 0 ? '{broken' : JSON.stringify({ 'mempool-transactions': { added: [{ txid: 'nope' }] } }),
@@ -217,7 +201,7 @@ describe.skipIf(!hasFixtures)(
       // Only the input's own timers are faked; sockets, setImmediate and I/O stay real.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       try {
-        const f = (fake = await startFakeMempool());
+        const f = (live.fake = await startFakeMempool());
         const turns = async (cond: () => boolean, what: string) => {
           for (let i = 0; i < 100_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
           if (!cond()) throw new Error(`never: ${what}`);
@@ -225,7 +209,7 @@ describe.skipIf(!hasFixtures)(
         const run = await runYaml(
           `inputs:\n  feed:\n    use: mempool\n    url: ${f.url}\n    backoffMin: 100ms\n    backoffMax: 100ms\n`,
         );
-        stop = run.stop;
+        live.stop = run.stop;
         const sawTrack = (conn: number) =>
           f.received.some((m) => m.conn === conn && isObj(m.message) && m.message['track-mempool'] === true);
         await turns(() => sawTrack(1), 'first subscription');
@@ -264,8 +248,8 @@ describe.skipIf(!hasFixtures)(
 
 describe.skipIf(!hasFixtures)('mempool input: oversize frames from the server', () => {
   it('refuses and counts a frame over maxFrameBytes and keeps the connection; one over twice the limit re-makes it', async () => {
-    const run = await start('    maxFrameBytes: 65536\n');
-    const f = fake as FakeMempool;
+    const run = await live.start('    maxFrameBytes: 65536\n');
+    const f = live.fake as FakeMempool;
     const big = (n: number) => JSON.stringify({ loadingIndicators: { pad: 'x'.repeat(n) } });
     f.sendRaw(big(70_000)); // over the limit, under twice it
     f.pushMempool({ added: loadBlock277647().slice(1, 2) });

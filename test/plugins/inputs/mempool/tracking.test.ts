@@ -1,25 +1,12 @@
-import { LRUCache } from 'lru-cache';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { EventMap, EventType, TxPosition } from '../../../../src/bus/events.js';
-import { handleFrame, type FrameSink, type RejectReason } from '../../../../plugins/inputs/mempool/frames.js';
-import {
-  startFakeMempool,
-  waitFor,
-  type ClientMessage,
-  type FakeMempool,
-  isTrackMempool,
-} from '../../../helpers/fake-mempool.js';
+import { describe, expect, it } from 'vitest';
+import type { TxPosition } from '../../../../src/bus/events.js';
+import { handleFrame } from '../../../../plugins/inputs/mempool/frames.js';
+import { waitFor, type ClientMessage, type FakeMempool } from '../../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, type EsploraTx } from '../../../helpers/fixtures.js';
-import { runYaml } from '../../../helpers/run-yaml.js';
+import { frameSink } from '../../../helpers/frame-sink.js';
+import { mempoolInputTests } from '../../../helpers/mempool-input.js';
 
-let fake: FakeMempool | null = null;
-let stop: (() => Promise<unknown>) | null = null;
-afterEach(async () => {
-  await stop?.();
-  await fake?.close();
-  stop = null;
-  fake = null;
-});
+const live = mempoolInputTests();
 
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 /** A copy of a real transaction under txid `hex(n)`, paying `btc` to its first output only. */
@@ -36,16 +23,6 @@ const trackOn = (conn: number, pred: (list: string[]) => boolean) => (m: ClientM
   return m.conn === conn && list !== null && pred(list);
 };
 
-async function start(extra = '') {
-  fake = await startFakeMempool();
-  const run = await runYaml(
-    `inputs:\n  feed:\n    use: mempool\n    url: ${fake.url}\n    backoffMin: 50ms\n    backoffMax: 200ms\n${extra}`,
-  );
-  stop = run.stop;
-  await fake.waitForMessage(isTrackMempool(1));
-  return run;
-}
-
 describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-txs)', () => {
   // 105 whales of 100…204 BTC and three of 50 BTC: the 100 most valuable are tracked.
   const whales = [
@@ -55,8 +32,8 @@ describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-tx
   const top100 = Array.from({ length: 100 }, (_, i) => hex(105 - i));
 
   it('subscribes to the 100 most valuable transactions of at least trackMinBtc, in one message, and again after a reconnect', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     f.pushMempool({ added: whales });
     await waitFor(() => run.of('tx.seen').length === whales.length, 5000, 'tx.seen');
     const first = await f.waitForMessage(trackOn(1, (l) => l.length > 0));
@@ -69,8 +46,8 @@ describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-tx
   });
 
   it('publishes tx.position from tracked-txs, with the CPFP package rate when sent', async () => {
-    const run = await start('    trackMinBtc: 150\n');
-    const f = fake as FakeMempool;
+    const run = await live.start('    trackMinBtc: 150\n');
+    const f = live.fake as FakeMempool;
     f.pushMempool({ added: whales });
     await f.waitForMessage(trackOn(1, (l) => l.length === 55));
     // The answer to the subscription: the server's position of each one in its mempool.
@@ -94,8 +71,8 @@ describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-tx
   });
 
   it('stops tracking what confirmed or was replaced, and tracks the next most valuable instead', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     f.pushMempool({ added: whales });
     await f.waitForMessage(trackOn(1, (l) => l.length === 100));
     f.pushBlock({ id: hex(999), height: 900_000, timestamp: Math.floor(Date.now() / 1000) }, [hex(105)]);
@@ -109,8 +86,8 @@ describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-tx
   });
 
   it('logs a track-txs-error once', async () => {
-    const run = await start();
-    const f = fake as FakeMempool;
+    const run = await live.start();
+    const f = live.fake as FakeMempool;
     f.sendRaw(JSON.stringify({ 'track-txs-error': 'too many txids requested' }));
     f.sendRaw(JSON.stringify({ 'track-txs-error': 'too many txids requested' }));
     f.pushMempool({ added: [whale(1, 500)] });
@@ -120,26 +97,9 @@ describe.skipIf(!hasFixtures)('mempool input: following pending whales (track-tx
   });
 });
 
-function sink() {
-  const events: Array<{ type: EventType; data: unknown }> = [];
-  const rejected: Partial<Record<RejectReason, number>> = {};
-  const untracked: string[] = [];
-  const s: FrameSink = {
-    emit: <K extends EventType>(type: K, data: EventMap[K]) => void events.push({ type, data }),
-    reject: (reason) => void (rejected[reason] = (rejected[reason] ?? 0) + 1),
-    now: () => Date.parse('2026-11-21T10:00:00Z'),
-    seen: new LRUCache({ max: 100 }),
-    stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
-    onProjectedBlock: () => {},
-    onRecentBlocks: () => {},
-    untrack: (txid) => void untracked.push(txid),
-  };
-  return { s, events, rejected, untracked };
-}
-
 describe('tracked-txs frames', () => {
   it('refuses each hostile entry alone, counted by reason, and reads the good ones', () => {
-    const { s, events, rejected, untracked } = sink();
+    const { s, events, rejected, untracked } = frameSink();
     const frame = {
       'tracked-txs': {
         'not-a-txid': { position: { block: 0, vsize: 1 } },
@@ -172,12 +132,12 @@ describe('tracked-txs frames', () => {
 
   it('refuses a tracked-txs that is not an object, and a deep or huge one never throws', () => {
     for (const value of [null, [], 'x', 7, [{ position: {} }]]) {
-      const { s, events, rejected } = sink();
+      const { s, events, rejected } = frameSink();
       handleFrame(JSON.stringify({ 'tracked-txs': value }), 1e6, s);
       expect(events).toEqual([]);
       expect(rejected).toEqual({ 'bad-shape': 1 });
     }
-    const { s, rejected } = sink();
+    const { s, rejected } = frameSink();
     const deep =
       '{"tracked-txs":{"' + hex(1) + '":' + '{"position":'.repeat(500) + '1' + '}'.repeat(501) + '}';
     handleFrame(deep, 1e6, s);
