@@ -7,13 +7,26 @@ import { formatAge } from './format.js';
 
 const listeners = new Set();
 let timer = 0;
+let offsetMs = 0;
+
+/**
+ * Follow Spout's clock (`now` of `/api/status`, an ISO time) rather than this computer's: ages
+ * and the charts' hours are then right even when the two clocks disagree.
+ */
+export function syncClock(serverIso, receivedAt = Date.now()) {
+  const server = Date.parse(serverIso);
+  if (Number.isFinite(server)) offsetMs = server - receivedAt;
+}
+
+/** The current time on Spout's clock, in ms (this computer's until the first status). */
+export const serverNow = () => Date.now() + offsetMs;
 
 function subscribe(listener) {
   listeners.add(listener);
   if (!timer)
     timer = setInterval(() => {
       if (document.hidden) return;
-      const now = Date.now();
+      const now = serverNow();
       for (const l of listeners) l(now);
     }, 1000);
   return () => {
@@ -27,21 +40,21 @@ function subscribe(listener) {
 
 /** The time since `iso`, kept current; `suffix` is appended (" ago"). */
 export function Age({ iso, suffix = '' }) {
-  const [text, setText] = useState(() => formatAge(iso, Date.now()));
+  const [text, setText] = useState(() => formatAge(iso, serverNow()));
   useEffect(() => {
-    setText(formatAge(iso, Date.now()));
+    setText(formatAge(iso, serverNow()));
     return subscribe((now) => setText(formatAge(iso, now)));
   }, [iso]);
   return html`<span class="age">${text}${suffix}</span>`;
 }
 
-/** The current time in ms, updated every `everyMs` while the tab is visible. */
+/** The current time on Spout's clock in ms, updated every `everyMs` while the tab is visible. */
 export function useNow(everyMs) {
-  const [now, setNow] = useState(Date.now);
+  const [now, setNow] = useState(serverNow);
   useEffect(() => {
-    let last = Date.now();
+    let last = serverNow();
     return subscribe((t) => {
-      if (t - last >= everyMs) {
+      if (Math.abs(t - last) >= everyMs) {
         last = t;
         setNow(t);
       }

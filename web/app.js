@@ -4,7 +4,7 @@ import { memo } from 'preact/compat';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import './app.css';
-import { useNow } from './age.js';
+import { syncClock, useNow } from './age.js';
 import { createWhaleBook } from './book.js';
 import { Charts } from './charts.js';
 import { createFeed } from './feed.js';
@@ -37,6 +37,7 @@ function usePolled(token, accepted, onSignOut) {
         token,
         intervalMs: STATUS_EVERY_MS,
         onData: (s) => {
+          syncClock(s.now);
           setStatus(s);
           setStatusError(null);
         },
