@@ -42,6 +42,15 @@ export { isCronExpression } from './kernel/scheduler.js';
 export type { HttpRoutes, RouteHandler, UpgradeHandler } from './http/server.js';
 export { sendJson } from './http/server.js';
 export { counter, gauge, histogram } from './plugin/metrics.js';
+export type { MemoryLevel, MemoryPressure } from './kernel/memory.js';
+// The process's own figures (memory against its limit, event-loop lag), for status pages.
+export {
+  createLagMonitor,
+  memoryFigures,
+  type LagFigures,
+  type LagMonitor,
+  type MemoryFigures,
+} from './kernel/process-figures.js';
 
 // ── For outputs: routing, and delivering as the built-ins do ──────────────────────────────────
 export { createFilter, entityKey, eventMatcher } from './kernel/routing.js';

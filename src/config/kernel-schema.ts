@@ -121,6 +121,28 @@ export const KernelSchema = Type.Object(
         startTimeout: Duration('10s', 'Longest an instance may take to start.'),
         stopTimeout: Duration('5s', 'Longest an instance may take to stop; then it is cut off.'),
         drainTimeout: Duration('10s', 'Longest the bus may take to deliver what is queued at shutdown.'),
+        memory: Type.Object(
+          {
+            limitMb: Type.Optional(
+              Type.Number({
+                exclusiveMinimum: 0,
+                description:
+                  "The process's memory budget in MB (RSS); default: the container's limit, else V8's heap limit.",
+              }),
+            ),
+            warningAt: Share(
+              0.8,
+              'Above this share of the limit: shrink caches, log once, /health degraded.',
+            ),
+            criticalAt: Share(
+              0.9,
+              'Above this share: also shed optional work (small tx.seen, gap recovery).',
+            ),
+            recoverAt: Share(0.7, 'Below this share: back to normal (hysteresis: no flapping).'),
+            checkEvery: Duration('5s', 'How often RSS is sampled.'),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -128,3 +150,8 @@ export const KernelSchema = Type.Object(
   { additionalProperties: false },
 );
 export type KernelConfig = Static<typeof KernelSchema>;
+
+/** A share of the memory limit, 0 < x ≤ 1. */
+function Share(byDefault: number, description: string) {
+  return Type.Number({ exclusiveMinimum: 0, maximum: 1, default: byDefault, description });
+}

@@ -242,6 +242,19 @@ export function schemaProblems(
       problems.push(at(doc, lines, file, path, message + note, atKey ? key : undefined, full));
     }
   }
+  const memory = memoryOrderProblem(data);
+  if (memory) problems.push(at(doc, lines, file, ['kernel', 'memory'], memory));
+}
+
+/** `kernel.memory`'s shares must rise: recoverAt < warningAt < criticalAt (else levels could not settle). */
+function memoryOrderProblem(data: Raw): string | null {
+  const kernel = isObject(data.kernel) ? (data.kernel as Raw) : {};
+  const m = isObject(kernel.memory) ? (kernel.memory as Raw) : {};
+  const { recoverAt, warningAt, criticalAt } = m;
+  if (typeof recoverAt !== 'number' || typeof warningAt !== 'number' || typeof criticalAt !== 'number')
+    return null;
+  if (recoverAt < warningAt && warningAt < criticalAt) return null;
+  return `recoverAt (${recoverAt}) < warningAt (${warningAt}) < criticalAt (${criticalAt}) must hold: the level rises at warningAt and criticalAt and falls back below recoverAt; e.g. { recoverAt: 0.7, warningAt: 0.8, criticalAt: 0.9 }`;
 }
 
 /**

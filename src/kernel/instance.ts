@@ -1,6 +1,7 @@
 import type { TokenService } from '../auth/hub.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
+import type { MemoryPressure } from './memory.js';
 import type { Registry } from 'prom-client';
 import type { Bus, Unsubscribe } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
@@ -42,6 +43,8 @@ export interface Services {
   onTaskFailure?(instance: string, task: string, error: unknown): void;
   /** The kernel's clock (epoch ms): `ctx.now()`. */
   now: () => number;
+  /** Memory pressure (`ctx.memory`). */
+  memory: MemoryPressure;
 }
 
 export interface Timeouts {
@@ -111,6 +114,12 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     onStop: (fn) => void stopHandlers.push(fn),
     resolve: (path) => resolvePath(services.configDir, path),
     now: services.now,
+    memory: {
+      level: () => services.memory.level(),
+      onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),
+      declareFloor: (sats) => void stopHandlers.push(services.memory.declareFloor(sats)),
+      floorSats: () => services.memory.floorSats(),
+    },
     auth: services.auth ?? {},
     tokens: {
       async join(onRevoke) {

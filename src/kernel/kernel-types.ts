@@ -1,3 +1,4 @@
+import type { MemoryPressure } from './memory.js';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/hub.js';
 import type { Bus } from '../bus/bus.js';
@@ -25,6 +26,10 @@ export interface KernelOptions {
    * stats, `dropAfter`) is on the recording's time.
    */
   now?: () => number;
+  /** RSS in bytes for the memory-pressure checks (tests force levels with it); the process's by default. */
+  memorySample?: () => number;
+  /** The limit `kernel.memory.limitMb` defaults to; by default the container's, else V8's heap limit. */
+  memoryLimitBytes?: number;
 }
 
 /**
@@ -51,6 +56,8 @@ export interface Kernel {
    * (`(await kernel.tokens.join()).hub.revoke(jti)`, then `release`).
    */
   readonly tokens: TokenService;
+  /** Memory pressure (`kernel.memory`): `check()` samples now; `level()`, `snapshot()`. */
+  readonly memory: MemoryPressure;
   state(): KernelState;
   /**
    * Resolves with the HTTP address (null when `http.enabled` is false). A kernel starts once:

@@ -15,6 +15,8 @@ import { planReload } from './reload-plan.js';
 import { createError, type SpoutError } from './errors.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { parseDuration } from '../config/durations.js';
+import { createMemoryPressure, defaultMemoryLimitBytes } from './memory.js';
+import { watchMemory } from './memory-watch.js';
 
 export type { ReloadReport } from './reload.js';
 export type { KernelEventMap, KernelEvents } from './events.js';
@@ -67,6 +69,27 @@ export function createKernel(options: KernelOptions): Kernel {
   const metrics = createKernelMetrics(() => bus);
   bus.tap((envelope) => metrics.published.inc({ type: envelope.type }));
   const health = createHealthBoard(redact, now, (change) => emitter.emit('health', change));
+  const runtimeLimit = options.memoryLimitBytes ?? defaultMemoryLimitBytes();
+  const memory = createMemoryPressure({
+    thresholds: () => {
+      const m = config.kernel.memory;
+      return {
+        limitBytes: m.limitMb !== undefined ? m.limitMb * 2 ** 20 : runtimeLimit,
+        warningAt: m.warningAt,
+        criticalAt: m.criticalAt,
+        recoverAt: m.recoverAt,
+      };
+    },
+    ...(options.memorySample ? { sample: options.memorySample } : {}),
+    now,
+    onError: (error) => log.error({ err: error }, 'a memory-pressure listener failed'),
+  });
+  const memoryWatch = watchMemory({
+    pressure: memory,
+    log,
+    registry: metrics.registry,
+    everyMs: () => parseDuration(config.kernel.memory.checkEvery),
+  });
   const http = createHttpServer({
     listen: config.http.listen,
     onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
@@ -83,6 +106,7 @@ export function createKernel(options: KernelOptions): Kernel {
     httpEnabled: config.http.enabled,
     tokens: createTokenService(options.store, log),
     now,
+    memory,
     onTaskFailure(instance, task, error) {
       const kind = runtimes.get(instance)?.plugin.kind;
       emitter.emit('handlerError', { instance, ...(kind ? { kind } : {}), phase: 'scheduled', task, error });
@@ -96,7 +120,7 @@ export function createKernel(options: KernelOptions): Kernel {
     (seconds) => metrics.detectionLatency.observe(seconds),
   );
 
-  mountKernelRoutes(http, health, metrics, () => state);
+  mountKernelRoutes(http, health, metrics, () => state, memory);
 
   const timeouts = () => ({
     setup: parseDuration(config.kernel.setupTimeout),
@@ -182,7 +206,7 @@ export function createKernel(options: KernelOptions): Kernel {
     return errors;
   };
 
-  const shutdownOnce = () => (shutdownDone ??= shutdown());
+  const shutdownOnce = () => (shutdownDone ??= (memoryWatch.stop(), shutdown()));
 
   const boot = async (): Promise<{ host: string; port: number } | null> => {
     setState('starting');
@@ -194,6 +218,7 @@ export function createKernel(options: KernelOptions): Kernel {
       const address = config.http.enabled ? await http.listen() : null;
       for (const runtime of byStartOrder(started)) await startOne(runtime);
       setState('running');
+      memoryWatch.start();
       return address;
     } catch (error) {
       const name = (error as { scope?: { instance?: string } }).scope?.instance;
@@ -259,6 +284,7 @@ export function createKernel(options: KernelOptions): Kernel {
     metrics,
     http,
     tokens: services.tokens,
+    memory,
     state: () => state,
     start() {
       // Starting twice would set every instance up again, and nothing would stop the first ones.

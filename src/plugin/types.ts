@@ -1,3 +1,4 @@
+import type { MemoryLevel } from '../kernel/memory.js';
 import type { RevocationListener, TokenHub } from '../auth/hub.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
@@ -68,6 +69,19 @@ export interface PluginContext<O, E extends EventType = EventType> {
    * compared with the data's own times, so a replay gives the same answers as the live run.
    */
   now(): number;
+  /**
+   * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
+   * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the
+   * instance's stop). A detector that has no use for transactions moving at most N sats
+   * declares it with `declareFloor(N)` (withdrawn at its stop); `floorSats()` is the smallest
+   * declared floor, or null: while critical, an input may drop `tx.seen` at or below it.
+   */
+  readonly memory: {
+    level(): MemoryLevel;
+    onChange(fn: (level: MemoryLevel, previous: MemoryLevel) => void): void;
+    declareFloor(sats: number): void;
+    floorSats(): number | null;
+  };
   /**
    * The subscriber and API tokens issued with `spout token create`, shared by every instance of
    * the process: `await ctx.tokens.join(onRevoke)` gives the hub (`registry.isRevoked(jti)`,

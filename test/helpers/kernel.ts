@@ -37,6 +37,21 @@ export function instance(
   };
 }
 
+/** Stand-ins for the process's RSS and memory limit, as `createKernel` takes them (when given). */
+export interface MemoryStandIns {
+  memorySample?: () => number;
+  memoryLimitBytes?: number;
+}
+
+/** The stand-ins that are set, to spread into `createKernel`'s options. */
+export const memoryStandIns = ({ memorySample, memoryLimitBytes }: MemoryStandIns): MemoryStandIns => ({
+  ...(memorySample ? { memorySample } : {}),
+  ...(memoryLimitBytes ? { memoryLimitBytes } : {}),
+});
+
+/** `kernel.memory` as the schema defaults it. */
+export const MEMORY_DEFAULTS = { warningAt: 0.8, criticalAt: 0.9, recoverAt: 0.7, checkEvery: '5s' };
+
 /** A whole config around the given instances, with fast time limits and HTTP off by default. */
 export function config(instances: InstanceConfig[], overrides: Partial<SpoutConfig> = {}): SpoutConfig {
   return {
@@ -44,7 +59,13 @@ export function config(instances: InstanceConfig[], overrides: Partial<SpoutConf
     storage: { path: '/nonexistent/never-used.json' },
     http: { listen: '127.0.0.1:0', enabled: false },
     auth: {},
-    kernel: { setupTimeout: '2s', startTimeout: '2s', stopTimeout: '300ms', drainTimeout: '2s' },
+    kernel: {
+      setupTimeout: '2s',
+      startTimeout: '2s',
+      stopTimeout: '300ms',
+      drainTimeout: '2s',
+      memory: MEMORY_DEFAULTS,
+    },
     file: 'test.yaml',
     dir: process.cwd(),
     instances,

@@ -4,15 +4,16 @@ import { parseConfig } from './builtins.js';
 import { createKernel, type Kernel } from '../../src/kernel/kernel.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';
-import { captureLog } from './kernel.js';
+import { captureLog, memoryStandIns, type MemoryStandIns } from './kernel.js';
 
 /**
  * A kernel running the given YAML in-process, with every published envelope recorded; in a
- * memory store unless one is given (a file store, to restart on the same data).
+ * memory store unless one is given (a file store, to restart on the same data). `memorySample`
+ * and `memoryLimitBytes` stand in for the process's RSS and memory limit (memory pressure).
  */
 export async function runYaml(
   yaml: string,
-  options: { store?: Store } = {},
+  options: { store?: Store } & MemoryStandIns = {},
 ): Promise<{
   kernel: Kernel;
   events: AnyEnvelope[];
@@ -29,7 +30,7 @@ export async function runYaml(
   );
   const log = captureLog();
   const store = options.store ?? createMemoryStore();
-  const kernel = createKernel({ config, log: log.log, store });
+  const kernel = createKernel({ config, log: log.log, store, ...memoryStandIns(options) });
   const events: AnyEnvelope[] = [];
   kernel.bus.tap((e) => events.push(e));
   await kernel.start();

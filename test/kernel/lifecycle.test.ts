@@ -3,7 +3,7 @@ import type { TxRemoved } from '../../src/bus/events.js';
 import { createKernel } from '../../src/kernel/kernel.js';
 import { defineDetector, defineInput, defineJob, defineOutput } from '../../src/plugin/define.js';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { captureLog, config, instance, NoOptions } from '../helpers/kernel.js';
+import { captureLog, config, instance, MEMORY_DEFAULTS, NoOptions } from '../helpers/kernel.js';
 
 function recorders(order: string[]) {
   const input = defineInput({
@@ -171,7 +171,13 @@ describe('kernel lifecycle', () => {
     const slow = defineInput({ name: 'slow', options: NoOptions, setup: () => new Promise<void>(() => {}) });
     const kernel = createKernel({
       config: config([instance('slow', slow)], {
-        kernel: { setupTimeout: '100ms', startTimeout: '1s', stopTimeout: '1s', drainTimeout: '1s' },
+        kernel: {
+          setupTimeout: '100ms',
+          startTimeout: '1s',
+          stopTimeout: '1s',
+          drainTimeout: '1s',
+          memory: MEMORY_DEFAULTS,
+        },
       }),
       log: captureLog().log,
       store: createMemoryStore(),

@@ -48,6 +48,8 @@ export default defineDetector({
   setup(ctx) {
     // Integer satoshis: no floating-point doubt at the boundary (100.00000001 BTC is a whale at 100).
     const threshold = Math.round(ctx.options.thresholdBtc * 1e8);
+    // Whatever the compared amount, a transaction moving at most the threshold in total is no whale.
+    ctx.memory.declareFloor(threshold);
     const minUsd = ctx.options.minUsd;
     const onTransferred = ctx.options.thresholdOn === 'transferred';
     let usdPrice: number | null = null;

@@ -1,6 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { LRUCache } from 'lru-cache';
-import { type InputState, parseDuration, defineInput, counter, Duration } from '../../../src/index.js';
+import {
+  type InputState,
+  type TxSeen,
+  parseDuration,
+  defineInput,
+  counter,
+  Duration,
+} from '../../../src/index.js';
 import { createConnection, displayUrl } from './connection.js';
 import { handleFrame, type FrameSink } from './frames.js';
 import { createRecovery } from './recovery.js';
@@ -8,6 +15,7 @@ import { createRejections } from './rejections.js';
 import { createOutages } from './outages.js';
 import { createTipGuard } from './validate.js';
 import { createTracking } from './tracking.js';
+import { createShedding } from './shedding.js';
 
 const HEALTH: Record<InputState, 'healthy' | 'degraded'> = {
   connecting: 'degraded',
@@ -125,8 +133,15 @@ export default defineInput({
     });
     let trackErrorLogged = false;
 
+    const shedding = createShedding(
+      ctx,
+      o.seenCapacity,
+      (seen) => (sink.seen = seen),
+      () => sink.seen,
+    );
     const sink: FrameSink = {
       emit(type, data) {
+        if (type === 'tx.seen' && shedding.drops(data as TxSeen)) return;
         ctx.bus.publish(type, data);
         tracking.published(type, data);
       },
@@ -212,7 +227,9 @@ export default defineInput({
         outages.connected(opens);
         if (opens > 1) {
           reconnects.inc({ instance: ctx.instance });
-          recovery.start();
+          if (shedding.critical())
+            ctx.log.warn('memory critical: gap recovery after this reconnection is skipped');
+          else recovery.start();
         }
       },
       onState(next, reason) {
@@ -232,6 +249,8 @@ export default defineInput({
       return connection.stop();
     });
     ctx.onStop(() => recovery.stop());
+    // A gap recovery under way is optional work: shed under critical pressure.
+    ctx.memory.onChange((level) => level === 'critical' && recovery.stop());
     ctx.onStop(() => tracking.stop());
     return {
       start() {

@@ -21,7 +21,7 @@ import {
   singleValues,
 } from './http.js';
 import { ApiOptions, resolveOptions } from './options.js';
-import { createLagMonitor, memoryFigures } from './process-figures.js';
+import { createLagMonitor, memoryFigures } from '../../../src/index.js';
 import { SIGNALS } from './signals.js';
 import { createStatusBoard, STATUS_EVENTS } from './status.js';
 import { createWhaleIndex } from './whale-index.js';

@@ -1,5 +1,5 @@
 import type { AnyEnvelope, InputState } from '../../../src/index.js';
-import type { LagFigures, MemoryFigures } from './process-figures.js';
+import type { LagFigures, MemoryFigures } from '../../../src/index.js';
 
 /** The event types the status board follows (the api job consumes them). */
 export const STATUS_EVENTS = ['input.status', 'block.connected', 'mempool.stats'] as const;

@@ -4,7 +4,7 @@ import { createMemoryStore } from '../../../src/store/memory.js';
 import type { Store } from '../../../src/store/port.js';
 import { createToken } from '../../../src/auth/tokens.js';
 import type { Scope } from '../../../src/auth/scopes.js';
-import { captureLog } from '../kernel.js';
+import { captureLog, memoryStandIns, type MemoryStandIns } from '../kernel.js';
 
 /** A 48-byte test secret (never a real one). */
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -15,7 +15,7 @@ export const SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
  */
 export async function startSpout(
   yaml: string,
-  options: { store?: Store; secret?: string } = {},
+  options: { store?: Store; secret?: string } & MemoryStandIns = {},
 ): Promise<{
   kernel: Kernel;
   port: number;
@@ -46,7 +46,7 @@ export async function startSpout(
   );
   const log = captureLog([secret]);
   const store = options.store ?? createMemoryStore();
-  const kernel = createKernel({ config, log: log.log, store });
+  const kernel = createKernel({ config, log: log.log, store, ...memoryStandIns(options) });
   const address = await kernel.start();
   if (!address) throw new Error('no HTTP address');
   const base = `http://127.0.0.1:${address.port}`;

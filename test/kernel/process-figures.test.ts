@@ -31,7 +31,7 @@ vi.mock('node:perf_hooks', async (original) => ({
 }));
 
 const { createLagMonitor, memoryFigures, memoryLimit } =
-  await import('../../../../plugins/jobs/api/process-figures.js');
+  await import('../../src/kernel/process-figures.js');
 
 const GB = 2 ** 30;
 

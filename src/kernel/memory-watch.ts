@@ -1,0 +1,74 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { MemoryLevel, MemoryPressure } from './memory.js';
+
+const RANK: Record<MemoryLevel, number> = { normal: 0, warning: 1, critical: 2 };
+const MB = 2 ** 20;
+
+/** What `/health` says of memory: null while normal. */
+export function memoryReason(p: MemoryPressure): string | null {
+  const { level, rssBytes, limitBytes } = p.snapshot();
+  if (level === 'normal') return null;
+  const figures = `RSS ${Math.round(rssBytes / MB)} MB of a ${Math.round(limitBytes / MB)} MB limit`;
+  return level === 'warning'
+    ? `memory warning (${figures}): caches shrunk`
+    : `memory critical (${figures}): caches shrunk, small transactions and gap recovery shed`;
+}
+
+/**
+ * Samples memory pressure every `everyMs()` while started (the timer does not keep the process
+ * alive), exports `spout_memory_pressure_level` (0 normal, 1 warning, 2 critical) and
+ * `spout_memory_rss_bytes`, and logs each change once: warn on the way up, info on the way back.
+ */
+export function watchMemory(options: {
+  pressure: MemoryPressure;
+  log: Logger;
+  registry: Registry;
+  everyMs: () => number;
+}): { start(): void; stop(): void } {
+  const { pressure, log } = options;
+  new Gauge({
+    name: 'spout_memory_pressure_level',
+    help: 'Memory pressure: 0 normal, 1 warning (caches shrunk), 2 critical (optional work shed).',
+    registers: [options.registry],
+    collect() {
+      this.set(RANK[pressure.level()]);
+    },
+  });
+  new Gauge({
+    name: 'spout_memory_rss_bytes',
+    help: 'Resident set size at the last memory check.',
+    registers: [options.registry],
+    collect() {
+      this.set(pressure.snapshot().rssBytes);
+    },
+  });
+  pressure.onChange((level, previous) => {
+    const { rssBytes, limitBytes } = pressure.snapshot();
+    const fields = {
+      level,
+      previous,
+      rssMb: Math.round(rssBytes / MB),
+      limitMb: Math.round(limitBytes / MB),
+    };
+    if (RANK[level] > RANK[previous]) log.warn(fields, memoryReason(pressure) ?? level);
+    else
+      log.info(
+        fields,
+        `memory ${level} again (was ${previous})${level === 'normal' ? ': caches and shed work back' : ''}`,
+      );
+  });
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      if (timer) return;
+      pressure.check();
+      timer = setInterval(() => pressure.check(), options.everyMs());
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
