@@ -6,6 +6,8 @@ export type Selector = readonly EventType[] | '*' | ((type: EventType) => boolea
 
 /** Handler for the envelopes a selector admits. */
 export type Handler = (envelope: AnyEnvelope) => void | Promise<void>;
+/** Decides at publication whether a subscription queues an envelope its selector admits. */
+export type Where = (envelope: AnyEnvelope) => boolean;
 
 /** Stops a subscription; resolves once its in-flight handler call (if any) has returned. */
 export type Unsubscribe = () => Promise<void>;
@@ -57,8 +59,11 @@ export interface Bus {
   /**
    * Deliver what `selector` admits to `handler`: asynchronously, one envelope at a time, in
    * publication order within this subscription; no order relative to other subscriptions.
+   * `where`, when given, is asked synchronously at publication: an envelope it refuses is never
+   * queued for this subscription (a consumer that needs few of a frequent type queues only
+   * those). It must not throw; one that throws refuses the envelope.
    */
-  subscribe(subscriber: string, selector: Selector, handler: Handler): Unsubscribe;
+  subscribe(subscriber: string, selector: Selector, handler: Handler, where?: Where): Unsubscribe;
   /** Synchronous observer of every published envelope, for tracing and tests; not for routing. */
   tap(observer: (envelope: AnyEnvelope) => void): () => void;
   drain(): Promise<void>;
@@ -69,6 +74,7 @@ export interface Bus {
 interface Subscription {
   subscriber: string;
   accepts: (type: EventType) => boolean;
+  where: Where | undefined;
   handler: Handler;
   queue: AnyEnvelope[];
   head: number;
@@ -137,7 +143,7 @@ export function createBus(options: BusOptions = {}): Bus {
       }
     }
     for (const sub of subs) {
-      if (sub.closed || !sub.accepts(envelope.type)) continue;
+      if (sub.closed || !sub.accepts(envelope.type) || (sub.where && !admits(sub.where, envelope))) continue;
       if (sub.queue.length - sub.head >= maxQueue) {
         options.onOverflow?.(sub.subscriber, envelope);
         continue;
@@ -148,6 +154,14 @@ export function createBus(options: BusOptions = {}): Bus {
         sub.running = true;
         queueMicrotask(() => void pump(sub));
       }
+    }
+  };
+
+  const admits = (where: Where, envelope: AnyEnvelope): boolean => {
+    try {
+      return where(envelope);
+    } catch {
+      return false;
     }
   };
 
@@ -167,10 +181,11 @@ export function createBus(options: BusOptions = {}): Bus {
     publishEnvelope(envelope) {
       dispatch(envelope);
     },
-    subscribe(subscriber, selector, handler) {
+    subscribe(subscriber, selector, handler, where) {
       const sub: Subscription = {
         subscriber,
         accepts: toPredicate(selector),
+        where,
         handler,
         queue: [],
         head: 0,

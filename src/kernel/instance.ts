@@ -87,9 +87,14 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
 
   const bus: ScopedBus = {
     publish: (type, data) => services.bus.publish(type, data, name),
-    subscribe(types, handler) {
+    subscribe(types, handler, options) {
       const list = (Array.isArray(types) ? types : [types]) as EventType[];
-      const off = services.bus.subscribe(name, list, handler as (e: AnyEnvelope) => Promise<void>);
+      const off = services.bus.subscribe(
+        name,
+        list,
+        handler as (e: AnyEnvelope) => Promise<void>,
+        options?.where as ((e: AnyEnvelope) => boolean) | undefined,
+      );
       subscriptions.add(off);
       return () => {
         subscriptions.delete(off);

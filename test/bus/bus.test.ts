@@ -19,6 +19,32 @@ describe('bus', () => {
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `t${i}`));
   });
 
+  it('where: refused envelopes are never queued (depth, order and other subscribers unaffected); a throwing where refuses', async () => {
+    const bus = createBus();
+    const picked: string[] = [];
+    const all: string[] = [];
+    let asked = 0;
+    bus.subscribe(
+      'picky',
+      ['tx.removed'],
+      (e) => void picked.push((e.data as TxRemoved).txid),
+      (e) => {
+        asked++;
+        const txid = (e.data as TxRemoved).txid;
+        if (txid === 'boom') throw new Error('where bug');
+        return txid.endsWith('0');
+      },
+    );
+    bus.subscribe('all', ['tx.removed'], (e) => void all.push((e.data as TxRemoved).txid));
+    for (let i = 0; i < 30; i++) bus.publish('tx.removed', removed(`t${i}`), 'src');
+    bus.publish('tx.removed', removed('boom'), 'src');
+    expect(asked).toBe(31); // asked at publication, synchronously
+    expect(bus.depth().bySubscriber).toEqual({ picky: 3, all: 31 });
+    await bus.drain();
+    expect(picked).toEqual(['t0', 't10', 't20']);
+    expect(all).toHaveLength(31);
+  });
+
   it('runs subscribers concurrently: a slow one does not hold back another', async () => {
     const bus = createBus();
     let release!: () => void;

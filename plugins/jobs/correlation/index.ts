@@ -166,6 +166,9 @@ export default defineJob({
         // Predictions and outcomes are on disk before the next event: a crash loses none.
         await ctx.store.flush();
       },
+      // Of the firehose, only the transactions it predicts for: a prediction made after a tx.seen
+      // was published is still new (not uncertain) when that tx.seen comes, so it would do nothing.
+      { where: (e) => e.type !== 'tx.seen' || predictions.has(e.data.txid) },
     );
 
     ctx.scheduler.every(parseDuration(ctx.options.checkEvery), async () => {

@@ -137,3 +137,22 @@ describe('correlation: the ETA of a confirmed whale', () => {
     });
   });
 });
+
+describe('correlation: what it queues', () => {
+  it('queues the tx.seen of the whales it predicts for only, not the firehose', async () => {
+    const run = await runYaml(
+      'inputs:\n  feed: { use: replay }\njobs:\n  correlation: { use: correlation }\n',
+    );
+    cleanups.push(run.stop);
+    const w = 'c'.repeat(64);
+    run.kernel.bus.publish('whale.detected', signal(w), 'test');
+    await waitFor(() => run.store.collection(COLLECTIONS.predictions).has(w), 5000, 'the prediction');
+    const tx = (txid: string) => ({ ...signal(txid), inputs: [], outputs: [], rbfSignaling: false }) as never;
+    for (let i = 0; i < 1000; i++)
+      run.kernel.bus.publish('tx.seen', tx(i.toString(16).padStart(64, '0')), 'feed');
+    expect(run.kernel.bus.depth().bySubscriber.correlation ?? 0).toBe(0);
+    run.kernel.bus.publish('tx.seen', tx(w), 'feed');
+    expect(run.kernel.bus.depth().bySubscriber.correlation).toBe(1);
+    await run.kernel.bus.drain();
+  });
+});
