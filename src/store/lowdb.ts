@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, appendFile, mkdir, stat, truncate } from 'node:fs/promises';
+import { access, mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
@@ -25,6 +25,11 @@ export interface LowdbStoreOptions {
  * write); once the journal outgrows the snapshot, lowdb rewrites the snapshot atomically
  * (temporary file + rename) and the journal is emptied. Replaying a journal line twice is
  * harmless, so a crash at any point loses nothing that was flushed.
+ *
+ * Group commit: flushes that come while a write is under way share the next one (one append for
+ * all of them), and the journal stays open for appending. A resolved `flush()` means the data
+ * is in the operating system's hands (written, not fsync'd): it survives the process being
+ * killed, not a power cut — the journal's lines are idempotent, so fsync would buy only that.
  *
  * Errors (at open, never later): `SPOUT_STORE_CORRUPT` when the files exist but are not Spout
  * data (they are never overwritten), `SPOUT_STORE_UNWRITABLE` when they cannot be written.
@@ -53,7 +58,15 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   let snapshotBytes = (await stat(path).catch(() => null))?.size ?? 0;
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
+  // The write that will take everything pending when it starts (group commit), once one is queued.
+  let next: Promise<void> | null = null;
   let closed = false;
+  // Opened once for appending (O_APPEND: a truncation by compaction is followed, not overwritten).
+  let handle: FileHandle | null = null;
+  const append = async (text: string) => {
+    handle ??= await open(journal, 'a');
+    await handle.appendFile(text);
+  };
 
   const snapshot = (): Snapshot => {
     const collections: Snapshot['collections'] = {};
@@ -74,33 +87,41 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   const writeOut = async (ops: JournalOp[]) => {
     if (ops.length > 0) {
       const text = ops.map((op) => JSON.stringify(op)).join('\n') + '\n';
-      await appendFile(journal, text);
+      await append(text);
       journalBytes += Buffer.byteLength(text);
     }
     if (journalBytes > compactAfter && journalBytes > snapshotBytes) await compact();
   };
 
+  const writeBatch = async (): Promise<void> => {
+    next = null;
+    const ops = [...pending.values()];
+    pending = new Map();
+    try {
+      await writeOut(ops);
+    } catch (cause) {
+      // Not written: keep the changes for the next flush (unless newer ones replaced them).
+      for (const op of ops) if (!pending.has(`${op.c}\0${op.i}`)) pending.set(`${op.c}\0${op.i}`, op);
+      throw createError(
+        'SPOUT_STORE_UNWRITABLE',
+        `Could not write the store ${path}: ${String(cause)}.`,
+        {},
+        cause,
+      );
+    }
+  };
+
+  // Group commit: a flush while a write is under way joins the one queued after it, which takes
+  // everything pending when it starts; so N flushers in a burst cost two appends, not N.
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = null;
+    if (next) return next;
     if (pending.size === 0) return writing;
-    const ops = [...pending.values()];
-    pending = new Map();
     // Chain on a settled promise: one failed write must not fail every later one.
-    writing = writing
-      .catch(() => {})
-      .then(() => writeOut(ops))
-      .catch((cause: unknown) => {
-        // Not written: keep the changes for the next flush (unless newer ones replaced them).
-        for (const op of ops) if (!pending.has(`${op.c}\0${op.i}`)) pending.set(`${op.c}\0${op.i}`, op);
-        throw createError(
-          'SPOUT_STORE_UNWRITABLE',
-          `Could not write the store ${path}: ${String(cause)}.`,
-          {},
-          cause,
-        );
-      });
-    return writing;
+    next = writing.catch(() => {}).then(writeBatch);
+    writing = next;
+    return next;
   };
 
   const changed = (collection: string, id: string, doc: unknown, deleted: boolean): void => {
@@ -131,6 +152,8 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       await flush();
       await writing;
       closed = true;
+      await handle?.close();
+      handle = null;
     },
     location: path,
   };

@@ -45,6 +45,30 @@ describe('lowdb store', () => {
     await store.close();
   });
 
+  it('group commit: flushes before the write starts share it, and it takes all their changes', async () => {
+    const path = join(dir, 'spout.json');
+    const store = await openLowdbStore({ path, flushDelayMs: 10_000 });
+    const jobs = store.collection<{ n: number }>('jobs');
+    // Eleven flushers in a burst, each after its own change: one shared write.
+    const burst = Array.from({ length: 11 }, (_, i) => {
+      jobs.put(`b${i}`, { n: i });
+      return store.flush();
+    });
+    expect(new Set(burst).size).toBe(1);
+    await burst[0];
+    const onDisk = await readStoreFiles(path);
+    expect(Object.keys(onDisk.data.collections.jobs ?? {})).toHaveLength(11);
+    // The next change is the next write; a flush with nothing new adds none.
+    jobs.put('c', { n: 3 });
+    const more = store.flush();
+    expect(more).not.toBe(burst[0]);
+    expect(store.flush()).toBe(more);
+    await more;
+    await expect(store.flush()).resolves.toBeUndefined();
+    expect((await readFile(`${path}.journal`, 'utf8')).trim().split('\n')).toHaveLength(12);
+    await store.close();
+  });
+
   it('refuses a corrupt file with a clear error and never overwrites it', async () => {
     const path = join(dir, 'spout.json');
     await writeFile(path, '{"spout":1,"collections":{"outbox":{"e1":');
