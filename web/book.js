@@ -44,10 +44,18 @@ export function createWhaleBook(limit = 500) {
     return true;
   };
 
-  const add = (whale, status, older = false) => {
+  /**
+   * `publishedAt`: the live event's time. The age counts from the earlier of it and `detectedAt`:
+   * an input on its own clock (the simulator runs ahead of the wall clock) would otherwise show
+   * every age as 0 s.
+   */
+  const add = (whale, status, older = false, publishedAt = undefined) => {
     const at = Date.parse(whale.detectedAt);
+    const published = Date.parse(publishedAt);
+    const since = Number.isFinite(published) && !(published >= at) ? publishedAt : whale.detectedAt;
     const row = {
       txid: whale.txid,
+      since,
       at: Number.isFinite(at) ? at : Date.now(),
       seq: older ? -++olderSeq : ++seq,
       whale: { ...whale },
@@ -68,7 +76,7 @@ export function createWhaleBook(limit = 500) {
       switch (event.type) {
         case 'whale.detected':
           if (row) return false;
-          add(data, 'pending');
+          add(data, 'pending', false, event.time);
           return true;
         case 'whale.updated':
           if (!row || row.status !== 'pending') return false;

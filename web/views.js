@@ -100,7 +100,7 @@ const PendingRow = memo(function PendingRow({ row, book }) {
     ${cell('Flow', formatFlow(w.flow))} ${cell('Fee rate', formatRate(w.feeRate), 'num')}
     ${cell('Urgency', level ? html`<span class=${`badge u-${level}`}>${level}</span>` : '—')}
     ${cell('ETA', formatEta(w), 'eta')} ${cell('RBF', rbfCell(w, book))}
-    ${cell('Age', html`<${Age} iso=${w.detectedAt} />`, 'num')}
+    ${cell('Age', html`<${Age} iso=${row.since} />`, 'num')}
   </tr>`;
 });
 
