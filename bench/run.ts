@@ -4,6 +4,7 @@ import { benchDetect } from './detect.js';
 import { benchStore } from './store.js';
 import { benchWebhook } from './webhook.js';
 import { benchFanout } from './fanout.js';
+import { benchIdle } from './idle.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -72,6 +73,22 @@ if (hook.prefilled)
   console.log(
     `  ${fmt(hook.prefilled.records).padStart(7)} stored       spout ${fmt(hook.prefilled.durablePerSecond)}/s (durable outbox, concurrency ${hook.rows.at(-1)?.concurrency})`,
   );
+
+const lastRow = hook.rows.at(-1);
+if (lastRow)
+  console.log(
+    `  target ≥ 0.7 of plain got at concurrency ${lastRow.concurrency}: ${verdict(lastRow.ratio >= 0.7)}`,
+  );
+
+const idle = await benchIdle();
+console.log(
+  'idle: RSS at rest of `spout run` (mempool input on a silent server, whale + urgency + rbf, console, correlation)',
+);
+console.log(`  spout run            ${idle.spoutMiB.toFixed(1)} MiB`);
+console.log(
+  `  bare ws client       ${idle.bareMiB.toFixed(1)} MiB (baseline: connects and would JSON.parse)`,
+);
+console.log(`  target ≤ 80 MiB: ${verdict(idle.met)}`);
 
 const fanout = await benchFanout();
 console.log(
