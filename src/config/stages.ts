@@ -13,6 +13,7 @@ import { interpolate } from './interpolate.js';
 import { SECTIONS, type Section } from './kernel-schema.js';
 import { MAX_FLOW_NESTING, tooDeep } from './nesting.js';
 import { at, type Problem } from './problems.js';
+import { memoryOrderProblem } from './memory-order.js';
 import { ConfigError, MAX_CONFIG_BYTES, tooLarge } from './config-error.js';
 
 // The stages of reading a configuration, in order. The first two throw a ConfigError for a file
@@ -244,17 +245,6 @@ export function schemaProblems(
   }
   const memory = memoryOrderProblem(data);
   if (memory) problems.push(at(doc, lines, file, ['kernel', 'memory'], memory));
-}
-
-/** `kernel.memory`'s shares must rise: recoverAt < warningAt < criticalAt (else levels could not settle). */
-function memoryOrderProblem(data: Raw): string | null {
-  const kernel = isObject(data.kernel) ? (data.kernel as Raw) : {};
-  const m = isObject(kernel.memory) ? (kernel.memory as Raw) : {};
-  const { recoverAt, warningAt, criticalAt } = m;
-  if (typeof recoverAt !== 'number' || typeof warningAt !== 'number' || typeof criticalAt !== 'number')
-    return null;
-  if (recoverAt < warningAt && warningAt < criticalAt) return null;
-  return `recoverAt (${recoverAt}) < warningAt (${warningAt}) < criticalAt (${criticalAt}) must hold: the level rises at warningAt and criticalAt and falls back below recoverAt; e.g. { recoverAt: 0.7, warningAt: 0.8, criticalAt: 0.9 }`;
 }
 
 /**

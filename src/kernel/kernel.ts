@@ -12,11 +12,10 @@ import { createRuntime, type Runtime, type Services } from './instance.js';
 import { createKernelMetrics } from './metrics.js';
 import { createOutputSlot, type OutputSlot } from './output-slot.js';
 import { planReload } from './reload-plan.js';
-import { createError, type SpoutError } from './errors.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { parseDuration } from '../config/durations.js';
-import { createMemoryPressure, defaultMemoryLimitBytes } from './memory.js';
-import { watchMemory } from './memory-watch.js';
+import { createKernelMemory } from './memory-watch.js';
+import { refusalOf } from './refusal.js';
 
 export type { ReloadReport } from './reload.js';
 export type { KernelEventMap, KernelEvents } from './events.js';
@@ -69,26 +68,12 @@ export function createKernel(options: KernelOptions): Kernel {
   const metrics = createKernelMetrics(() => bus);
   bus.tap((envelope) => metrics.published.inc({ type: envelope.type }));
   const health = createHealthBoard(redact, now, (change) => emitter.emit('health', change));
-  const runtimeLimit = options.memoryLimitBytes ?? defaultMemoryLimitBytes();
-  const memory = createMemoryPressure({
-    thresholds: () => {
-      const m = config.kernel.memory;
-      return {
-        limitBytes: m.limitMb !== undefined ? m.limitMb * 2 ** 20 : runtimeLimit,
-        warningAt: m.warningAt,
-        criticalAt: m.criticalAt,
-        recoverAt: m.recoverAt,
-      };
-    },
-    ...(options.memorySample ? { sample: options.memorySample } : {}),
-    now,
-    onError: (error) => log.error({ err: error }, 'a memory-pressure listener failed'),
-  });
-  const memoryWatch = watchMemory({
-    pressure: memory,
+  const { memory, memoryWatch } = createKernelMemory({
+    settings: () => config.kernel.memory,
+    options,
     log,
     registry: metrics.registry,
-    everyMs: () => parseDuration(config.kernel.memory.checkEvery),
+    now,
   });
   const http = createHttpServer({
     listen: config.http.listen,
@@ -257,25 +242,7 @@ export function createKernel(options: KernelOptions): Kernel {
     return result;
   };
 
-  /** Why `what` may not happen now (a coded error), or null when it may. */
-  const refusal = (what: 'start' | 'reload'): SpoutError | null => {
-    const refuse = (why: string) => createError('SPOUT_KERNEL_STATE', why, { phase: what });
-    if (what === 'start') {
-      if (state === 'created' && !stopping) return null;
-      return refuse(
-        state === 'starting' || state === 'running'
-          ? `start() refused: the kernel is already ${state} (a kernel starts once)`
-          : 'start() refused: the kernel was stopped; create a new kernel to start again',
-      );
-    }
-    if (stopping) return refuse('reload() refused: the kernel is stopping');
-    if (state === 'running') return null;
-    return refuse(
-      state === 'created'
-        ? 'reload() refused: the kernel has not been started (call start() first)'
-        : `reload() refused: the kernel is ${state}; reload once it runs`,
-    );
-  };
+  const refusal = (what: 'start' | 'reload') => refusalOf(what, state, Boolean(stopping));
 
   return {
     bus,

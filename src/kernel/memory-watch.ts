@@ -1,6 +1,14 @@
 import { Gauge, type Registry } from 'prom-client';
+import { parseDuration } from '../config/durations.js';
 import type { Logger } from 'pino';
-import type { MemoryLevel, MemoryPressure } from './memory.js';
+import type { KernelConfig } from '../config/kernel-schema.js';
+import type { KernelOptions } from './kernel-types.js';
+import {
+  createMemoryPressure,
+  defaultMemoryLimitBytes,
+  type MemoryLevel,
+  type MemoryPressure,
+} from './memory.js';
 
 const RANK: Record<MemoryLevel, number> = { normal: 0, warning: 1, critical: 2 };
 const MB = 2 ** 20;
@@ -71,4 +79,40 @@ export function watchMemory(options: {
       timer = undefined;
     },
   };
+}
+
+/**
+ * The kernel's memory pressure and its watch, from `kernel.memory` as it is now (`settings()`,
+ * read at each check: a reload applies at the next one); the limit defaults to the runtime's.
+ * Start the watch when the kernel runs, stop it at shutdown.
+ */
+export function createKernelMemory(o: {
+  settings: () => KernelConfig['kernel']['memory'];
+  options: Pick<KernelOptions, 'memorySample' | 'memoryLimitBytes'>;
+  log: Logger;
+  registry: Registry;
+  now: () => number;
+}): { memory: MemoryPressure; memoryWatch: { start(): void; stop(): void } } {
+  const runtimeLimit = o.options.memoryLimitBytes ?? defaultMemoryLimitBytes();
+  const memory = createMemoryPressure({
+    thresholds: () => {
+      const m = o.settings();
+      return {
+        limitBytes: m.limitMb !== undefined ? m.limitMb * MB : runtimeLimit,
+        warningAt: m.warningAt,
+        criticalAt: m.criticalAt,
+        recoverAt: m.recoverAt,
+      };
+    },
+    ...(o.options.memorySample ? { sample: o.options.memorySample } : {}),
+    now: o.now,
+    onError: (error) => o.log.error({ err: error }, 'a memory-pressure listener failed'),
+  });
+  const memoryWatch = watchMemory({
+    pressure: memory,
+    log: o.log,
+    registry: o.registry,
+    everyMs: () => parseDuration(o.settings().checkEvery),
+  });
+  return { memory, memoryWatch };
 }
