@@ -1,11 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 
 /** Idle RSS of the built CLI (issue 17, benchmark b) against a bare WebSocket client. */
 export interface IdleResult {
@@ -16,9 +14,6 @@ export interface IdleResult {
   /** Target: ≤ 80 MiB. */
   met: boolean;
 }
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'main.js');
 
 /** VmRSS of a process, in MiB (Linux). */
 async function rssMiB(pid: number): Promise<number> {
@@ -48,26 +43,7 @@ export async function benchIdle(settleMs = 5_000, sampleMs = 3_000): Promise<Idl
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const dir = await mkdtemp(join(tmpdir(), 'spout-idle-'));
-  const config = join(dir, 'spout.yaml');
-  await writeFile(
-    config,
-    [
-      `storage: { path: ${JSON.stringify(join(dir, 'spout.json'))} }`,
-      'http: { enabled: false }',
-      'inputs:',
-      `  feed: { use: mempool, url: "${url}" }`,
-      'detectors:',
-      '  whales: { use: whale, thresholdBtc: 100 }',
-      '  urgency: { use: urgency }',
-      '  rbf: { use: rbf }',
-      'outputs:',
-      '  screen: { use: console }',
-      'jobs:',
-      '  correlation: { use: correlation }',
-      '',
-    ].join('\n'),
-  );
+  const { config, remove } = await defaultPipelineConfig(`{ use: mempool, url: "${url}" }`, 'pretty', 'info');
   const run = async (args: string[]) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
     await once(server, 'connection');
@@ -85,6 +61,6 @@ export async function benchIdle(settleMs = 5_000, sampleMs = 3_000): Promise<Idl
     return { spoutMiB, bareMiB, met: spoutMiB <= 80 };
   } finally {
     server.close();
-    await rm(dir, { recursive: true, force: true });
+    await remove();
   }
 }

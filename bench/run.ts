@@ -5,9 +5,17 @@ import { benchStore } from './store.js';
 import { benchWebhook } from './webhook.js';
 import { benchFanout } from './fanout.js';
 import { benchIdle } from './idle.js';
+import { printPipeline } from './print-pipeline.js';
+import { runSoak } from './print-soak.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
+// `npm run bench -- --soak [minutes]`: only the soak (default 60 minutes), not run by CI.
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const soakAt = process.argv.indexOf('--soak');
+if (soakAt >= 0) {
+  await runSoak(Number(process.argv[soakAt + 1] ?? 60) || 60);
+  process.exit(0);
+}
 
 const ingest = await benchIngest();
 console.log(
@@ -79,6 +87,8 @@ if (lastRow)
   console.log(
     `  target ≥ 0.7 of plain got at concurrency ${lastRow.concurrency}: ${verdict(lastRow.ratio >= 0.7)}`,
   );
+
+await printPipeline();
 
 const idle = await benchIdle();
 console.log(

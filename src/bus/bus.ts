@@ -69,6 +69,8 @@ export interface Bus {
   drain(): Promise<void>;
   /** Events queued or being handled, in total and per subscriber. */
   depth(): { total: number; bySubscriber: Record<string, number> };
+  /** The subscriber names of the open subscriptions whose selector takes `type` now (taps are not counted). */
+  subscribersOf(type: EventType): string[];
 }
 
 interface Subscription {
@@ -211,6 +213,11 @@ export function createBus(options: BusOptions = {}): Bus {
           settle(dropped);
         }
       };
+    },
+    subscribersOf(type) {
+      const names: string[] = [];
+      for (const sub of subs) if (!sub.closed && sub.accepts(type)) names.push(sub.subscriber);
+      return names;
     },
     tap(observer) {
       taps.add(observer);

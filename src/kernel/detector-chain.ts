@@ -32,6 +32,9 @@ export interface DetectorChain {
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> =>
   typeof (v as Promise<T> | null)?.then === 'function';
 
+/** The chain's subscriber name on the bus. */
+export const DETECTOR_CHAIN = 'detectors';
+
 /** Longest an asynchronous detector hook may take on one transaction before it counts as failed. */
 export const HOOK_TIMEOUT_MS = 5_000;
 
@@ -219,7 +222,7 @@ export function createDetectorChain(
   };
 
   const off = bus.subscribe(
-    'detectors',
+    DETECTOR_CHAIN,
     // While paused for a reload every type waits in the queue: the detectors set before resuming
     // may observe types the current ones do not, and must see them in order with tx.seen.
     (type) => (type === 'tx.seen' ? detectors.length > 0 : observers.has(type) || !gate.isOpen()),

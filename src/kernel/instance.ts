@@ -45,6 +45,8 @@ export interface Services {
   now: () => number;
   /** Memory pressure (`ctx.memory`). */
   memory: MemoryPressure;
+  /** `ctx.memory.interestFloorSats()`: the kernel knows which instances read `tx.seen`. */
+  interestFloorSats?: () => number | null;
 }
 
 export interface Timeouts {
@@ -122,8 +124,9 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),
-      declareFloor: (sats) => void stopHandlers.push(services.memory.declareFloor(sats)),
+      declareFloor: (sats) => void stopHandlers.push(services.memory.declareFloor(sats, name)),
       floorSats: () => services.memory.floorSats(),
+      interestFloorSats: () => services.interestFloorSats?.() ?? null,
     },
     auth: services.auth ?? {},
     tokens: {

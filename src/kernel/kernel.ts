@@ -3,11 +3,12 @@ import { createBus } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
 import type { InstanceConfig, SpoutConfig } from '../config/types.js';
 import { createHttpServer } from '../http/server.js';
-import { createDetectorChain } from './detector-chain.js';
+import { createDetectorChain, DETECTOR_CHAIN } from './detector-chain.js';
 import { createKernelEmitter, type HandlerPhase } from './events.js';
 import type { Kernel, KernelOptions, KernelState } from './kernel-types.js';
 import { mountKernelRoutes } from './routes.js';
 import { createHealthBoard } from './health.js';
+import { txSeenConsumers } from './interest.js';
 import { createRuntime, type Runtime, type Services } from './instance.js';
 import { createKernelMetrics } from './metrics.js';
 import { createOutputSlot, type OutputSlot } from './output-slot.js';
@@ -92,6 +93,8 @@ export function createKernel(options: KernelOptions): Kernel {
     tokens: createTokenService(options.store, log),
     now,
     memory,
+    interestFloorSats: () =>
+      memory.interestFloorSats(txSeenConsumers(bus, runtimes.values(), DETECTOR_CHAIN)),
     onTaskFailure(instance, task, error) {
       const kind = runtimes.get(instance)?.plugin.kind;
       emitter.emit('handlerError', { instance, ...(kind ? { kind } : {}), phase: 'scheduled', task, error });

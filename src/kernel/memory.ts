@@ -42,14 +42,21 @@ export interface MemoryPressure {
   onChange(fn: (level: MemoryLevel, previous: MemoryLevel) => void): () => void;
   /**
    * Declare that transactions moving at most `sats` are of no use to the declarer (a whale
-   * detector's threshold). Returns the withdrawal. See {@link floorSats}.
+   * detector's threshold), `owner` naming the declaring instance. Returns the withdrawal. See
+   * {@link floorSats} and {@link interestFloorSats}.
    */
-  declareFloor(sats: number): () => void;
+  declareFloor(sats: number, owner?: string): () => void;
   /**
    * The smallest declared floor: a `tx.seen` at or below it is of no use to any declarer, so an
    * input may drop it while critical. Null when nothing is declared (then nothing may be dropped).
    */
   floorSats(): number | null;
+  /**
+   * The floor under which none of `consumers` (the instances that read `tx.seen`) has any use for
+   * a transaction: the smallest of their floors when every one of them declared one, else null
+   * (also when there are none). An input may skip such transactions at any level.
+   */
+  interestFloorSats(consumers: readonly string[]): number | null;
   /** Sample RSS and move the level; returns the level. */
   check(): MemoryLevel;
   /** The last sample, for `/health` and `/api/status`. */
@@ -70,7 +77,7 @@ export function createMemoryPressure(options: {
   const sample = options.sample ?? (() => process.memoryUsage.rss());
   const now = options.now ?? Date.now;
   const listeners = new Set<(level: MemoryLevel, previous: MemoryLevel) => void>();
-  const floors = new Map<symbol, number>();
+  const floors = new Map<symbol, { sats: number; owner: string | undefined }>();
   let level: MemoryLevel = 'normal';
   let rssBytes = 0;
   let since: number | null = null;
@@ -80,12 +87,27 @@ export function createMemoryPressure(options: {
       listeners.add(fn);
       return () => void listeners.delete(fn);
     },
-    declareFloor(sats) {
+    declareFloor(sats, owner) {
       const key = Symbol('floor');
-      floors.set(key, sats);
+      floors.set(key, { sats, owner });
       return () => void floors.delete(key);
     },
-    floorSats: () => (floors.size === 0 ? null : Math.min(...floors.values())),
+    floorSats() {
+      const min = Math.min(...[...floors.values()].map((f) => f.sats));
+      return Number.isFinite(min) ? min : null;
+    },
+    interestFloorSats(consumers) {
+      if (consumers.length === 0) return null;
+      let floor = Infinity;
+      for (const name of consumers) {
+        let own: number | null = null;
+        for (const f of floors.values())
+          if (f.owner === name) own = own === null ? f.sats : Math.min(own, f.sats);
+        if (own === null) return null;
+        floor = Math.min(floor, own);
+      }
+      return Number.isFinite(floor) ? floor : null;
+    },
     check() {
       rssBytes = sample();
       const previous = level;

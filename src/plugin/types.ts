@@ -78,12 +78,20 @@ export interface PluginContext<O, E extends EventType = EventType> {
    * instance's stop). A detector that has no use for transactions moving at most N sats
    * declares it with `declareFloor(N)` (withdrawn at its stop); `floorSats()` is the smallest
    * declared floor, or null: while critical, an input may drop `tx.seen` at or below it.
+   * A consumer that reads only transactions some detector admitted (the correlation job)
+   * declares `Infinity`: it adds no floor of its own but does not hold the interest floor back.
+   *
+   * `interestFloorSats()` is the floor at all times: non-null only when every running instance
+   * that reads `tx.seen` (a detector that admits, a job consuming it, an output routed it) has
+   * declared a floor; an input may then skip transactions at or below it before building them.
+   * It can change at any moment (a reload adds a consumer): read it per frame, not once.
    */
   readonly memory: {
     level(): MemoryLevel;
     onChange(fn: (level: MemoryLevel, previous: MemoryLevel) => void): void;
     declareFloor(sats: number): void;
     floorSats(): number | null;
+    interestFloorSats(): number | null;
   };
   /**
    * The subscriber and API tokens issued with `spout token create`, shared by every instance of

@@ -13,7 +13,8 @@ export interface MempoolInputTests {
   stop: (() => Promise<unknown>) | null;
   /**
    * Start a fake server and a kernel running the mempool input against it (backoff 50–200 ms),
-   * `extra` YAML after it; resolves with the run once the input has subscribed.
+   * `extra` YAML after it; resolves with the run once the input has subscribed. A reader of every
+   * `tx.seen` is subscribed: these tests are about what the input makes of each transaction.
    */
   start(extra?: string): Promise<YamlRun>;
 }
@@ -30,6 +31,7 @@ export function mempoolInputTests(): MempoolInputTests {
       const fake = (tests.fake = await startFakeMempool());
       const run = await runYaml(
         `inputs:\n  feed:\n    use: mempool\n    url: ${fake.url}\n    backoffMin: 50ms\n    backoffMax: 200ms\n${extra}`,
+        { readsEveryTx: true },
       );
       tests.stop = run.stop;
       await fake.waitForMessage(isTrackMempool(1));

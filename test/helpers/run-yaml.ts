@@ -10,10 +10,13 @@ import { captureLog, memoryStandIns, type MemoryStandIns } from './kernel.js';
  * A kernel running the given YAML in-process, with every published envelope recorded; in a
  * memory store unless one is given (a file store, to restart on the same data). `memorySample`
  * and `memoryLimitBytes` stand in for the process's RSS and memory limit (memory pressure).
+ * `readsEveryTx` subscribes a reader of every `tx.seen` (as a program embedding the kernel
+ * would), so the input reads every transaction instead of skipping those below the detectors'
+ * floor: for tests about what the input makes of each one.
  */
 export async function runYaml(
   yaml: string,
-  options: { store?: Store } & MemoryStandIns = {},
+  options: { store?: Store; readsEveryTx?: boolean } & MemoryStandIns = {},
 ): Promise<{
   kernel: Kernel;
   events: AnyEnvelope[];
@@ -33,6 +36,7 @@ export async function runYaml(
   const kernel = createKernel({ config, log: log.log, store, ...memoryStandIns(options) });
   const events: AnyEnvelope[] = [];
   kernel.bus.tap((e) => events.push(e));
+  if (options.readsEveryTx) kernel.bus.subscribe('every-tx-reader', ['tx.seen'], () => {});
   await kernel.start();
   return {
     kernel,

@@ -77,6 +77,24 @@ describe('createMemoryPressure', () => {
     expect(p.floorSats()).toBeNull();
   });
 
+  it('the interest floor: the smallest floor of the readers when every one declared, else null', () => {
+    const p = createMemoryPressure({ thresholds: () => T, sample: () => 0 });
+    expect(p.interestFloorSats([])).toBeNull(); // no reader at all: nothing to decide on
+    expect(p.interestFloorSats(['whales'])).toBeNull(); // a reader without a floor
+    const whales = p.declareFloor(100e8, 'whales');
+    p.declareFloor(Infinity, 'correlation'); // reads only what detectors admitted
+    expect(p.interestFloorSats(['whales'])).toBe(100e8);
+    expect(p.interestFloorSats(['whales', 'correlation'])).toBe(100e8);
+    expect(p.interestFloorSats(['correlation'])).toBeNull(); // no finite floor: keep reading
+    expect(p.interestFloorSats(['whales', 'correlation', 'embedder'])).toBeNull();
+    p.declareFloor(50e8, 'big');
+    expect(p.interestFloorSats(['whales', 'big'])).toBe(50e8);
+    expect(p.interestFloorSats(['whales'])).toBe(100e8); // a floor of a non-reader does not count
+    whales();
+    expect(p.interestFloorSats(['whales', 'big'])).toBeNull();
+    expect(p.floorSats()).toBe(50e8); // Infinity never is the shedding floor
+  });
+
   it('reads the thresholds at each check (a reload applies at the next one)', () => {
     let t = T;
     const p = createMemoryPressure({ thresholds: () => t, sample: () => 850 });

@@ -169,8 +169,14 @@ function mempoolDelta(value: unknown, sink: FrameSink): string[] | null {
   if (!c.ok) return (refuse(sink, c.failure), null);
 
   const replacedNow = new Set<string>();
-  for (let i = 0; i < replaced.length; i++) replacement(replaced[i], i, replacedNow, sink);
-  for (let i = 0; i < added.length; i++) seeTx(added[i], i, sink);
+  const floor = sink.interestFloor?.() ?? null;
+  let skipped = 0;
+  for (let i = 0; i < replaced.length; i++) replacement(replaced[i], i, replacedNow, sink, floor);
+  for (let i = 0; i < added.length; i++) {
+    if (floor !== null && below(added[i], floor)) skipped++;
+    else seeTx(added[i], i, sink);
+  }
+  if (skipped > 0) sink.skipped?.(skipped);
   // Ids one by one: a bad one is refused alone (`take` clears the check for the next).
   for (let i = 0; i < removed.length; i++) {
     c.at = i;
@@ -188,8 +194,38 @@ function mempoolDelta(value: unknown, sink: FrameSink): string[] | null {
   return mined;
 }
 
-/** `{replaced: txid, by: txid | full tx}`: refused whole when either side is bad. */
-function replacement(raw: unknown, i: number, replacedNow: Set<string>, sink: FrameSink): void {
+/**
+ * Whether a raw transaction moves at most `floor` sats, judged from its outputs alone before it is
+ * read: true only when its txid has a txid's length and every output's value is a valid amount.
+ * Anything else (false) goes through the full read, which refuses it with the reason.
+ */
+function below(raw: unknown, floor: number): boolean {
+  if (!isObject(raw)) return false;
+  const txid = field(raw, 'txid');
+  const vout = field(raw, 'vout');
+  if (typeof txid !== 'string' || txid.length !== 64 || !Array.isArray(vout) || vout.length === 0)
+    return false;
+  let sum = 0;
+  for (let i = 0; i < vout.length; i++) {
+    const o: unknown = vout[i];
+    const v = isObject(o) ? field(o, 'value') : undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return false;
+    sum += v;
+  }
+  return sum <= floor;
+}
+
+/**
+ * `{replaced: txid, by: txid | full tx}`: refused whole when either side is bad. A replacement
+ * below the interest floor is announced (`tx.replaced`) but not read.
+ */
+function replacement(
+  raw: unknown,
+  i: number,
+  replacedNow: Set<string>,
+  sink: FrameSink,
+  floor: number | null,
+): void {
   const where = `mempool-transactions.replaced[${i}]`;
   const c = new Check(sink.now, where);
   const r = c.object(raw, '');
@@ -200,7 +236,7 @@ function replacement(raw: unknown, i: number, replacedNow: Set<string>, sink: Fr
   if (!c.ok) return refuse(sink, c.failure);
   // The replacement in full: read unless already seen (then only its txid is needed).
   let tx: TxSeen | null = null;
-  if (byTx && !sink.seen.has(byTxid)) {
+  if (byTx && !sink.seen.has(byTxid) && !(floor !== null && below(byTx, floor))) {
     const t = new Check(sink.now, `${where}.by`);
     tx = readTx(byTx, t);
     if (!tx || !t.ok) return refuse(sink, t.failure);

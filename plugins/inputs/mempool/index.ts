@@ -110,6 +110,12 @@ export default defineInput({
     const reconnects = counter(ctx.metrics, 'spout_input_reconnects_total', 'Reconnections of an input.', [
       'instance',
     ]);
+    const skipped = counter(
+      ctx.metrics,
+      'spout_input_skipped_total',
+      'Transactions an input did not read: at or below the interest floor (no consumer of tx.seen has any use for them).',
+      ['instance'],
+    );
     const connectFailures = counter(
       ctx.metrics,
       'spout_input_connect_failures_total',
@@ -127,8 +133,9 @@ export default defineInput({
     const now = Date.now;
     const tip = createTipGuard(now);
     let state: InputState | null = null;
+    const trackMinSats = Math.round(o.trackMinBtc * 1e8);
     const tracking = createTracking({
-      minSats: Math.round(o.trackMinBtc * 1e8),
+      minSats: trackMinSats,
       send: (m) => connection.send(m),
     });
     let trackErrorLogged = false;
@@ -140,6 +147,12 @@ export default defineInput({
       () => sink.seen,
     );
     const sink: FrameSink = {
+      // Live tracking follows transactions from trackMinBtc up: those must still be read.
+      interestFloor() {
+        const floor = ctx.memory.interestFloorSats();
+        return floor === null ? null : Math.min(floor, trackMinSats);
+      },
+      skipped: (n) => skipped.inc({ instance: ctx.instance }, n),
       emit(type, data) {
         if (type === 'tx.seen' && shedding.drops(data as TxSeen)) return;
         ctx.bus.publish(type, data);

@@ -13,6 +13,13 @@ export type FrameEvent =
 /** What the frame handler needs from the input. */
 export interface FrameSink {
   emit<K extends FrameEvent>(type: K, data: EventMap[K]): void;
+  /**
+   * Transactions moving at most this many sats are skipped before they are read (no `tx.seen`),
+   * read once per frame; null or absent: every transaction is read.
+   */
+  interestFloor?(): number | null;
+  /** `n` transactions of a frame were skipped below the interest floor. */
+  skipped?(n: number): void;
   /** Count and log a refused frame or item; the reason is a metrics label. */
   reject(reason: RejectReason, why: string): void;
   now(): number;

@@ -134,6 +134,9 @@ export default defineJob({
       if (p) apply(replaced(p, e.data.byTxid, e.data.fullRbf, e.time));
     };
 
+    // Only transactions it predicted (admitted whales) are of use here: no floor of its own, so
+    // the detectors' floors decide what the input may skip.
+    ctx.memory.declareFloor(Number.POSITIVE_INFINITY);
     ctx.bus.subscribe(
       ['whale.detected', 'block.connected', 'tx.replaced', 'tx.removed', 'tx.seen'],
       async (e) => {

@@ -82,6 +82,8 @@ describe('whale detector', () => {
         cleanups.push(() => fake.close());
         const run = await runYaml(
           `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: { use: whale, thresholdBtc: ${threshold} }\n`,
+          // Every transaction read (none skipped under the threshold): the detector decides each.
+          { readsEveryTx: true },
         );
         cleanups.push(run.stop);
         await fake.waitForMessage(isTrackMempool());
@@ -296,6 +298,7 @@ describe.skipIf(!hasFixtures)(
       cleanups.push(() => fake.close());
       const run = await runYaml(
         `inputs:\n  feed: { use: mempool, url: "${fake.url}" }\ndetectors:\n  whales: ${detector}\n`,
+        { readsEveryTx: true },
       );
       cleanups.push(run.stop);
       await fake.waitForMessage(isTrackMempool());

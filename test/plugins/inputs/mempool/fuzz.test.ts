@@ -78,6 +78,9 @@ async function startSpout(fake: FakeMempool) {
   const kernel = createKernel({ config, log: log.log, store: createMemoryStore() });
   const events: AnyEnvelope[] = [];
   kernel.bus.tap((e) => void events.push(e));
+  // A reader of every tx.seen: the input then reads each transaction (none skipped below the
+  // whale threshold), which is what is fuzzed here.
+  kernel.bus.subscribe('every-tx-reader', ['tx.seen'], () => {});
   const address = await kernel.start();
   if (!address) throw new Error('no HTTP address');
   return { kernel, log, events, base: `http://127.0.0.1:${address.port}` };

@@ -34,7 +34,8 @@ describe.skipIf(!hasFixtures)('memory pressure at the mempool input', () => {
         'detectors:',
         '  whales: { use: whale, thresholdBtc: 50 }',
       ].join('\n'),
-      { memorySample: () => rss, memoryLimitBytes: 1000 },
+      // A reader of every tx.seen: without it nothing at or below the threshold is read at all.
+      { memorySample: () => rss, memoryLimitBytes: 1000, readsEveryTx: true },
     );
     cleanups.push(run.stop);
     await fake.waitForMessage(isTrackMempool());

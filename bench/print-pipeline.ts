@@ -1,0 +1,27 @@
+import { benchPipeline } from './pipeline.js';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+/** Issue 17, benchmark (a): the whole pipeline black-box against a bare JSON.parse client. */
+export async function printPipeline(): Promise<void> {
+  const r = await benchPipeline();
+  const s = r.spout;
+  const b = r.bare;
+  console.log(
+    `pipeline: ${fmt(r.transactions)} transactions (${r.source}) with replacements, removals and blocks, through the built CLI (mempool input, whale + urgency + rbf, console, correlation), observed from outside`,
+  );
+  console.log('                       100k      500k      1M      (RSS, MiB)');
+  const row = (name: string, x: typeof s) =>
+    console.log(
+      `  ${name.padEnd(20)} ${['100k', '500k', '1000k'].map((k) => (x.rssMiB[k] ?? NaN).toFixed(0).padStart(6)).join('    ')}    live heap after GC ${x.liveHeapMiB[0]?.toFixed(1)} → ${x.liveHeapMiB.at(-1)?.toFixed(1)} MiB over the second half (${x.heapGrowthMiBPer100k.toFixed(2)} MiB per 100k); ${fmt(x.txPerCpuSecond)} tx per CPU-second; ${x.seconds.toFixed(0)} s`,
+    );
+  row('spout run', s);
+  row('bare client', b);
+  console.log(`  tx per CPU-second    ${r.cpuRatio.toFixed(2)} of the bare client (baseline)`);
+  console.log(`  target RSS at 1M ≤ 200 MiB: ${verdict((s.rssMiB['1000k'] ?? Infinity) <= 200)}`);
+  console.log(
+    `  target live heap growth < 2 MiB per 100k over the second half: ${verdict(s.heapGrowthMiBPer100k < 2)}`,
+  );
+  console.log(`  target ≥ 0.8 of the bare client's tx per CPU-second: ${verdict(r.cpuRatio >= 0.8)}`);
+}
