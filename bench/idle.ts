@@ -39,7 +39,11 @@ async function settledRss(child: ChildProcess, settleMs: number, ms: number): Pr
  * correlation) against a local server that accepts the connection and sends nothing, and a bare
  * `ws` client against the same server; compare their RSS at rest.
  */
-export async function benchIdle(settleMs = 5_000, sampleMs = 3_000): Promise<IdleResult> {
+export async function benchIdle(
+  settleMs = 5_000,
+  sampleMs = 3_000,
+  nodeFlags: readonly string[] = [],
+): Promise<IdleResult> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -55,7 +59,7 @@ export async function benchIdle(settleMs = 5_000, sampleMs = 3_000): Promise<Idl
     }
   };
   try {
-    const spoutMiB = await run([MAIN, 'run', '--config', config]);
+    const spoutMiB = await run([...nodeFlags, MAIN, 'run', '--config', config]);
     const bare = `const WebSocket = require('ws'); new WebSocket(${JSON.stringify(url)}).on('message', (m) => JSON.parse(m));`;
     const bareMiB = await run(['-e', bare]);
     return { spoutMiB, bareMiB, met: spoutMiB <= 80 };

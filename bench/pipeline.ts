@@ -39,77 +39,106 @@ new WebSocket(process.argv[1]).on('message', (m) => {
   if (added && added.length === 1 && added[0].txid === '${MARKER}') console.log('${MARKER}');
 });`;
 
-/** Send frames as fast as `rate` allows, but never more than the client has taken (send buffer). */
+/**
+ * Send each frame to every socket as fast as `rate` allows, but never more than the slowest
+ * client has taken (send buffers); `atMark` once every client has taken each 100k.
+ */
 async function stream(
-  socket: WebSocket,
+  sockets: WebSocket[],
   total: number,
   rate: number,
   atMark: (sent: number) => Promise<void>,
 ): Promise<number> {
   const feed = createFeed(500, 50_000);
-  socket.send(feed.hello());
+  const send = (frame: string) => sockets.forEach((s) => s.send(frame));
+  const buffered = () => Math.max(...sockets.map((s) => s.bufferedAmount));
+  const tick = () => new Promise((r) => setTimeout(r, 5)); // pacing the sender: nothing to await
+  send(feed.hello());
   const started = performance.now();
   let nextMark = 100_000;
   while (feed.sent() < total) {
     const due = ((performance.now() - started) / 1000) * rate;
-    if (feed.sent() >= due || socket.bufferedAmount > 8 * 2 ** 20) {
-      await new Promise((r) => setTimeout(r, 5)); // pacing the sender: nothing to await
+    if (feed.sent() >= due || buffered() > 8 * 2 ** 20) {
+      await tick();
       continue;
     }
-    for (const f of feed.next()) socket.send(f);
+    for (const f of feed.next()) send(f);
     if (feed.sent() >= nextMark) {
-      // The mark is reached once the client has taken everything sent so far.
-      while (socket.bufferedAmount > 0) await new Promise((r) => setTimeout(r, 5));
+      while (buffered() > 0) await tick();
       await atMark(nextMark);
       nextMark += 100_000;
     }
   }
-  socket.send(feed.marker(MARKER));
+  send(feed.marker(MARKER));
   return started;
 }
 
-async function runOne(
+/** Least-squares slope of y against x. */
+function slope(points: Array<[number, number]>): number {
+  const mx = points.reduce((s, [x]) => s + x, 0) / points.length;
+  const my = points.reduce((s, [, y]) => s + y, 0) / points.length;
+  return (
+    points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / points.reduce((s, [x]) => s + (x - mx) ** 2, 0)
+  );
+}
+
+/**
+ * Run the processes side by side on one feed (each frame sent to all at once), so that both
+ * meet the same pacing and the same machine: their CPU figures compare without run-to-run noise.
+ */
+async function runTogether(
   server: WebSocketServer,
-  args: string[],
+  argsList: string[][],
   total: number,
   rate: number,
-): Promise<PipelineRun> {
-  const p: Observed = await observe(args, ROOT);
+): Promise<PipelineRun[]> {
+  const procs: Observed[] = [];
   try {
-    const markerSeen = new Promise<void>((resolve) => p.onLine((l) => l.includes(MARKER) && resolve()));
-    const [socket] = (await once(server, 'connection')) as [WebSocket];
-    const cpu0 = await p.cpuSeconds();
-    const rssMiB: Record<string, number> = {};
-    const heap: Array<[number, number]> = [];
-    const started = await stream(socket, total, rate, async (sent) => {
-      if (MARKS.has(sent)) rssMiB[`${sent / 1000}k`] = await p.rssMiB();
-      if (sent >= total / 2) heap.push([sent, await p.liveHeapMiB()]);
+    const sockets: WebSocket[] = [];
+    for (const args of argsList) {
+      const p = await observe(args, ROOT);
+      procs.push(p);
+      sockets.push(((await once(server, 'connection')) as [WebSocket])[0]);
+    }
+    const markers = procs.map(
+      (p) => new Promise<void>((resolve) => p.onLine((l) => l.includes(MARKER) && resolve())),
+    );
+    const cpu0 = await Promise.all(procs.map((p) => p.cpuSeconds()));
+    const rss = procs.map((): Record<string, number> => ({}));
+    const heap = procs.map((): Array<[number, number]> => []);
+    const started = await stream(sockets, total, rate, async (sent) => {
+      for (const [i, p] of procs.entries()) {
+        if (MARKS.has(sent)) (rss[i] as Record<string, number>)[`${sent / 1000}k`] = await p.rssMiB();
+        if (sent >= total / 2) heap[i]?.push([sent, await p.liveHeapMiB()]);
+      }
     });
-    await markerSeen;
-    const seconds = (performance.now() - started) / 1000;
-    const cpu = (await p.cpuSeconds()) - cpu0;
-    // Least-squares slope of live heap against transactions, per 100k.
-    const mx = heap.reduce((s, [x]) => s + x, 0) / heap.length;
-    const my = heap.reduce((s, [, y]) => s + y, 0) / heap.length;
-    const slope =
-      heap.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / heap.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-    return {
-      rssMiB,
-      liveHeapMiB: heap.map(([, y]) => y),
-      heapGrowthMiBPer100k: slope * 100_000,
-      txPerCpuSecond: total / cpu,
-      seconds,
-    };
+    const done = await Promise.all(
+      markers.map(async (m, i) => {
+        await m;
+        return {
+          seconds: (performance.now() - started) / 1000,
+          cpu: (await procs[i]!.cpuSeconds()) - cpu0[i]!,
+        };
+      }),
+    );
+    return procs.map((_, i) => ({
+      rssMiB: rss[i] as Record<string, number>,
+      liveHeapMiB: (heap[i] ?? []).map(([, y]) => y),
+      heapGrowthMiBPer100k: slope(heap[i] ?? []) * 100_000,
+      txPerCpuSecond: total / done[i]!.cpu,
+      seconds: done[i]!.seconds,
+    }));
   } finally {
-    await p.stop();
+    await Promise.all(procs.map((p) => p.stop()));
   }
 }
 
 /**
  * Issue 17, benchmark (a): the built CLI (`spout run`: mempool input, whale + urgency + rbf,
  * console, correlation) fed `total` real-shaped transactions with replacements, removals and
- * blocks by a local server at up to `rate` tx/s (slower when the client does not keep up), then
- * a bare `ws` client that only `JSON.parse`s the same feed. Each observed from outside.
+ * blocks by a local server at up to `rate` tx/s (slower when a client does not keep up), beside a
+ * bare `ws` client that only `JSON.parse`s the same feed (the same frames at the same moments).
+ * Each observed from outside.
  * `nodeFlags` go to Spout's `node` (heap-sizing experiments).
  */
 export async function benchPipeline(
@@ -122,8 +151,15 @@ export async function benchPipeline(
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const { config, remove } = await defaultPipelineConfig(`{ use: mempool, url: "${url}" }`);
   try {
-    const spout = await runOne(server, [...nodeFlags, MAIN, 'run', '--config', config], total, rate);
-    const bare = await runOne(server, ['-e', BARE, url], total, rate);
+    const [spout, bare] = (await runTogether(
+      server,
+      [
+        [...nodeFlags, MAIN, 'run', '--config', config],
+        ['-e', BARE, url],
+      ],
+      total,
+      rate,
+    )) as [PipelineRun, PipelineRun];
     return {
       transactions: total,
       source: createFeed(1, 1).source,

@@ -30,6 +30,8 @@ export interface KernelOptions {
   memorySample?: () => number;
   /** The limit `kernel.memory.limitMb` defaults to; by default the container's, else V8's heap limit. */
   memoryLimitBytes?: number;
+  /** V8's heap size limit, for the start-up check against `kernel.memory` (tests); the process's by default. */
+  heapLimitBytes?: number;
 }
 
 /**

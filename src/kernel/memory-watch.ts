@@ -3,6 +3,7 @@ import { parseDuration } from '../config/durations.js';
 import type { Logger } from 'pino';
 import type { KernelConfig } from '../config/kernel-schema.js';
 import type { KernelOptions } from './kernel-types.js';
+import { heapLimitProblem } from './heap.js';
 import {
   createMemoryPressure,
   defaultMemoryLimitBytes,
@@ -88,7 +89,7 @@ export function watchMemory(options: {
  */
 export function createKernelMemory(o: {
   settings: () => KernelConfig['kernel']['memory'];
-  options: Pick<KernelOptions, 'memorySample' | 'memoryLimitBytes'>;
+  options: Pick<KernelOptions, 'memorySample' | 'memoryLimitBytes' | 'heapLimitBytes'>;
   log: Logger;
   registry: Registry;
   now: () => number;
@@ -108,11 +109,21 @@ export function createKernelMemory(o: {
     now: o.now,
     onError: (error) => o.log.error({ err: error }, 'a memory-pressure listener failed'),
   });
-  const memoryWatch = watchMemory({
+  const watch = watchMemory({
     pressure: memory,
     log: o.log,
     registry: o.registry,
     everyMs: () => parseDuration(o.settings().checkEvery),
   });
+  const memoryWatch = {
+    start() {
+      // Checked at each start (a reload may have changed the limit): said once, loudly, at boot.
+      const { limitBytes } = memory.snapshot();
+      const problem = heapLimitProblem(limitBytes, o.settings().criticalAt, o.options.heapLimitBytes);
+      if (problem) o.log.warn({ limitBytes }, problem);
+      watch.start();
+    },
+    stop: () => watch.stop(),
+  };
   return { memory, memoryWatch };
 }

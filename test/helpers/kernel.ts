@@ -41,12 +41,18 @@ export function instance(
 export interface MemoryStandIns {
   memorySample?: () => number;
   memoryLimitBytes?: number;
+  heapLimitBytes?: number;
 }
 
 /** The stand-ins that are set, to spread into `createKernel`'s options. */
-export const memoryStandIns = ({ memorySample, memoryLimitBytes }: MemoryStandIns): MemoryStandIns => ({
+export const memoryStandIns = ({
+  memorySample,
+  memoryLimitBytes,
+  heapLimitBytes,
+}: MemoryStandIns): MemoryStandIns => ({
   ...(memorySample ? { memorySample } : {}),
   ...(memoryLimitBytes ? { memoryLimitBytes } : {}),
+  ...(heapLimitBytes ? { heapLimitBytes } : {}),
 });
 
 /** `kernel.memory` as the schema defaults it. */

@@ -1,0 +1,35 @@
+import { getHeapStatistics } from 'node:v8';
+
+/**
+ * The V8 flags every launcher of Spout passes to `node`: the bin entry's shebang (written by
+ * scripts/write-entry.mjs from this list), `npm start` and `npm run demo`, the Dockerfile and the
+ * systemd unit (a test checks they agree). A semi-space of at most 8 MB (V8's default grows to
+ * 16 MB): the young generation stops holding 32 MB of dead frames under load. Measured by the
+ * pipeline benchmark: RSS at 100k transactions 138 MiB against 157–175 MiB, tx per CPU-second
+ * within the run-to-run noise; 4 MB cost a sixth of the throughput, and a smaller
+ * `--heap-growing-percent` more than that.
+ */
+export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+
+const MB = 2 ** 20;
+
+/**
+ * Why memory pressure could come too late, or null: critical is reached at `limitBytes ×
+ * criticalAt` of RSS, and the heap is part of RSS, so when V8's heap limit (`heapLimitBytes`) is
+ * below that, the heap can run out (and the process abort) before anything is shed. The answer:
+ * size the heap to the limit with `--max-old-space-size`, or lower `kernel.memory.limitMb`.
+ */
+export function heapLimitProblem(
+  limitBytes: number,
+  criticalAt: number,
+  heapLimitBytes: number = getHeapStatistics().heap_size_limit,
+): string | null {
+  const critical = limitBytes * criticalAt;
+  if (critical <= heapLimitBytes) return null;
+  const limitMb = Math.round(limitBytes / MB);
+  return (
+    `kernel.memory: critical is at ${Math.round(critical / MB)} MB of RSS (limitMb ${limitMb} × criticalAt ${criticalAt}), ` +
+    `but V8's heap may not grow past ${Math.round(heapLimitBytes / MB)} MB: the heap would run out before anything is shed. ` +
+    `Start node with --max-old-space-size=${limitMb} (e.g. NODE_OPTIONS=--max-old-space-size=${limitMb}), or lower kernel.memory.limitMb`
+  );
+}
