@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
+import { HEAP_FLAGS } from '../src/kernel/heap.js';
 
 /** Idle RSS of the built CLI (issue 17, benchmark b) against a bare WebSocket client. */
 export interface IdleResult {
@@ -42,7 +43,7 @@ async function settledRss(child: ChildProcess, settleMs: number, ms: number): Pr
 export async function benchIdle(
   settleMs = 5_000,
   sampleMs = 3_000,
-  nodeFlags: readonly string[] = [],
+  nodeFlags: readonly string[] = HEAP_FLAGS,
 ): Promise<IdleResult> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');

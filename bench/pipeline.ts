@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createFeed } from './feed.js';
+import { HEAP_FLAGS } from '../src/kernel/heap.js';
 import { observe, type Observed } from './inspect.js';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 
@@ -139,12 +140,12 @@ async function runTogether(
  * blocks by a local server at up to `rate` tx/s (slower when a client does not keep up), beside a
  * bare `ws` client that only `JSON.parse`s the same feed (the same frames at the same moments).
  * Each observed from outside.
- * `nodeFlags` go to Spout's `node` (heap-sizing experiments).
+ * `nodeFlags` go to Spout's `node`: by default those its launchers pass (`HEAP_FLAGS`).
  */
 export async function benchPipeline(
   total = 1_000_000,
   rate = 20_000,
-  nodeFlags: readonly string[] = [],
+  nodeFlags: readonly string[] = HEAP_FLAGS,
 ): Promise<PipelineResult> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
