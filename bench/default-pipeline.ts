@@ -10,12 +10,14 @@ export const MAIN = join(ROOT, 'dist', 'main.js');
 /**
  * A temporary folder with the config the whole-pipeline benchmarks run: `input` (one YAML flow
  * mapping) under `inputs:`, then whale (100 BTC) + urgency + rbf, console (`consoleFormat`) and
- * correlation, the store in the folder, HTTP off. `remove()` deletes the folder.
+ * correlation, the store in the folder, HTTP off unless `more.http` (then `more.auth` too) says
+ * otherwise, and `more.outputs` (YAML lines) beside the console. `remove()` deletes the folder.
  */
 export async function defaultPipelineConfig(
   input: string,
   consoleFormat: 'json' | 'pretty' = 'json',
   log = 'warn',
+  more: { http?: string; auth?: string; outputs?: string[] } = {},
 ): Promise<{ config: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'spout-bench-'));
   const config = join(dir, 'spout.yaml');
@@ -23,7 +25,8 @@ export async function defaultPipelineConfig(
     config,
     [
       `storage: { path: ${JSON.stringify(join(dir, 'spout.json'))} }`,
-      'http: { enabled: false }',
+      `http: ${more.http ?? '{ enabled: false }'}`,
+      ...(more.auth ? [`auth: ${more.auth}`] : []),
       `log: { level: ${log} }`,
       'inputs:',
       `  feed: ${input}`,
@@ -33,6 +36,7 @@ export async function defaultPipelineConfig(
       '  rbf: { use: rbf }',
       'outputs:',
       `  screen: { use: console, format: ${consoleFormat} }`,
+      ...(more.outputs ?? []),
       'jobs:',
       '  correlation: { use: correlation }',
       '',

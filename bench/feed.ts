@@ -20,7 +20,8 @@ const txidOf = (n: number) => n.toString(16).padStart(64, '0');
  * frames of `perFrame` new transactions (the real transactions of block 277647, each under a fresh
  * txid), with two replacements and two removals of the previous frame's transactions in each,
  * a `mempool-blocks` update with each block, and a block every `blockEvery` transactions mining
- * the oldest 2,000 still unmined. Frames are produced on demand from string templates, so the
+ * as many of the oldest still unmined (so that, as on mainnet, what arrives is mined: pending
+ * whales, and what follows them, do not pile up). Frames are produced on demand from string templates, so the
  * feed itself holds a few MB whatever the run's length.
  */
 export function createFeed(perFrame: number, blockEvery: number) {
@@ -106,14 +107,12 @@ export function createFeed(perFrame: number, blockEvery: number) {
         `{"mempool-transactions":{"sequence":${frame},"added":[${added.join(',')}],"removed":[${removed.join(',')}],"mined":[],"replaced":[${replaced.join(',')}]}}`,
       ];
       if (Math.floor(n / blockEvery) > Math.floor((n - perFrame) / blockEvery)) {
-        const mined = unmined.splice(0, 2_000).map((t) => `"${t}"`);
+        const mined = unmined.splice(0, blockEvery).map((t) => `"${t}"`);
         height++;
         const time = Math.floor(Date.now() / 1000);
         out.push(
           `{"block":{"id":"${txidOf(height + 2 ** 40)}","height":${height},"timestamp":${time}},"mempool-blocks":${projected()},"mempool-transactions":{"sequence":${++frame},"added":[],"removed":[],"mined":[${mined.join(',')}],"replaced":[]}}`,
         );
-        // The mempool stays bounded like a real one: what is not mined soon is forgotten here.
-        if (unmined.length > 100_000) unmined.splice(0, unmined.length - 100_000);
       }
       return out;
     },

@@ -50,7 +50,7 @@ async function stream(
   rate: number,
   atMark: (sent: number) => Promise<void>,
 ): Promise<number> {
-  const feed = createFeed(500, 50_000);
+  const feed = createFeed(500, 25_000);
   const send = (frame: string) => sockets.forEach((s) => s.send(frame));
   const buffered = () => Math.max(...sockets.map((s) => s.bufferedAmount));
   const tick = () => new Promise((r) => setTimeout(r, 5)); // pacing the sender: nothing to await

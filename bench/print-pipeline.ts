@@ -1,4 +1,5 @@
 import { benchPipeline } from './pipeline.js';
+import { benchLatency } from './latency.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
@@ -24,4 +25,26 @@ export async function printPipeline(): Promise<void> {
     `  target live heap growth < 2 MiB per 100k over the second half: ${verdict(s.heapGrowthMiBPer100k < 2)}`,
   );
   console.log(`  target ≥ 0.8 of the bare client's tx per CPU-second: ${verdict(r.cpuRatio >= 0.8)}`);
+}
+
+/** Issue 17's latency targets: frame in → webhook received, → WebSocket client, against a minimal pipeline. */
+export async function printLatency(): Promise<void> {
+  const r = await benchLatency();
+  const ms = (n: number) => `${n.toFixed(1)} ms`;
+  console.log(
+    `end-to-end latency: a whale's frame sent → received, with ${fmt(r.backgroundTxPerSecond)} small tx/s beside it (${r.spout.whales} whales, built CLI)`,
+  );
+  for (const [name, x] of [
+    ['spout run', r.spout],
+    ['minimal pipeline', r.minimal],
+  ] as const)
+    console.log(
+      `  ${name.padEnd(20)} webhook p50 ${ms(x.webhookP50Ms)}, p99 ${ms(x.webhookP99Ms)}; WebSocket client p50 ${ms(x.websocketP50Ms)}, p99 ${ms(x.websocketP99Ms)}${name === 'minimal pipeline' ? ' (baseline: parse, sum outputs, POST and broadcast by hand)' : ''}`,
+    );
+  console.log(
+    `  ratio p99            webhook ${(r.spout.webhookP99Ms / r.minimal.webhookP99Ms).toFixed(2)}, WebSocket ${(r.spout.websocketP99Ms / r.minimal.websocketP99Ms).toFixed(2)} of the baseline`,
+  );
+  console.log(
+    `  target webhook p99 ≤ 10 ms: ${verdict(r.spout.webhookP99Ms <= 10)}; WebSocket p99 ≤ 5 ms: ${verdict(r.spout.websocketP99Ms <= 5)}`,
+  );
 }

@@ -32,6 +32,8 @@ export interface KernelOptions {
   memoryLimitBytes?: number;
   /** V8's heap size limit, for the start-up check against `kernel.memory` (tests); the process's by default. */
   heapLimitBytes?: number;
+  /** Sets V8 flags at run time (the heap's growth under memory pressure); `v8.setFlagsFromString` by default. */
+  setV8Flags?: (flags: string) => void;
 }
 
 /**

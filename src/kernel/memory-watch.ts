@@ -3,7 +3,7 @@ import { parseDuration } from '../config/durations.js';
 import type { Logger } from 'pino';
 import type { KernelConfig } from '../config/kernel-schema.js';
 import type { KernelOptions } from './kernel-types.js';
-import { heapLimitProblem } from './heap.js';
+import { applyHeapGrowth, heapLimitProblem } from './heap.js';
 import {
   createMemoryPressure,
   defaultMemoryLimitBytes,
@@ -89,7 +89,7 @@ export function watchMemory(options: {
  */
 export function createKernelMemory(o: {
   settings: () => KernelConfig['kernel']['memory'];
-  options: Pick<KernelOptions, 'memorySample' | 'memoryLimitBytes' | 'heapLimitBytes'>;
+  options: Pick<KernelOptions, 'memorySample' | 'memoryLimitBytes' | 'heapLimitBytes' | 'setV8Flags'>;
   log: Logger;
   registry: Registry;
   now: () => number;
@@ -109,6 +109,8 @@ export function createKernelMemory(o: {
     now: o.now,
     onError: (error) => o.log.error({ err: error }, 'a memory-pressure listener failed'),
   });
+  // The heap's growth follows the level: tighter under pressure, V8's own when normal again.
+  memory.onChange((level) => applyHeapGrowth(level, o.options.setV8Flags));
   const watch = watchMemory({
     pressure: memory,
     log: o.log,

@@ -42,6 +42,7 @@ export interface MemoryStandIns {
   memorySample?: () => number;
   memoryLimitBytes?: number;
   heapLimitBytes?: number;
+  setV8Flags?: (flags: string) => void;
 }
 
 /** The stand-ins that are set, to spread into `createKernel`'s options. */
@@ -49,10 +50,13 @@ export const memoryStandIns = ({
   memorySample,
   memoryLimitBytes,
   heapLimitBytes,
+  setV8Flags,
 }: MemoryStandIns): MemoryStandIns => ({
   ...(memorySample ? { memorySample } : {}),
   ...(memoryLimitBytes ? { memoryLimitBytes } : {}),
   ...(heapLimitBytes ? { heapLimitBytes } : {}),
+  // A forced level is no reason to change the test process's real heap: a no-op unless given.
+  ...(setV8Flags ? { setV8Flags } : memorySample ? { setV8Flags: () => {} } : {}),
 });
 
 /** `kernel.memory` as the schema defaults it. */

@@ -61,3 +61,28 @@ describe('heap sizing', () => {
     expect(await warned(256)).toHaveLength(0); // critical at 230 MB: the heap can get there
   });
 });
+
+describe('the heap under memory pressure', () => {
+  it("tightens V8's heap growth at warning and critical, and gives it back when normal", async () => {
+    let rss = 100;
+    const flags: string[] = [];
+    const run = await runYaml('detectors:\n  whales: { use: whale }\n', {
+      memorySample: () => rss,
+      memoryLimitBytes: 1000,
+      setV8Flags: (f) => void flags.push(f),
+    });
+    stops.push(run.stop);
+    expect(flags).toEqual([]);
+    rss = 850;
+    expect(run.kernel.memory.check()).toBe('warning');
+    rss = 950;
+    expect(run.kernel.memory.check()).toBe('critical');
+    rss = 100;
+    expect(run.kernel.memory.check()).toBe('normal');
+    expect(flags).toEqual([
+      '--heap-growing-percent=50',
+      '--heap-growing-percent=20',
+      '--heap-growing-percent=0',
+    ]);
+  });
+});
