@@ -157,7 +157,7 @@ export async function benchLatency(whales = 200): Promise<LatencyResult> {
   const hook = { server, onTxid: (f: (txid: string) => void) => void (onTxid = f) };
   const children: ChildProcess[] = [];
   const start = (args: string[]) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
     children.push(child);
     return child;
   };

@@ -49,16 +49,20 @@ export async function benchSoak(
   }
 }
 
-/** Rows of a small text chart of `values`, `height` lines high, one column per value. */
+/**
+ * Rows of a small text chart of `values`, `height` lines high, one column per value, scaled
+ * from the smallest value to the largest (a flat line shows as one row).
+ */
 export function sparkChart(values: number[], height = 8): string[] {
   const max = Math.max(...values);
-  const min = Math.min(0, ...values);
+  const min = Math.min(...values);
+  const step = (max - min) / height || 1;
   const rows: string[] = [];
   for (let h = height; h >= 1; h--) {
-    const level = min + ((max - min) * h) / height;
-    const label = level.toFixed(0).padStart(6);
-    rows.push(`${label} ┤${values.map((v) => (v >= level - (max - min) / height / 2 ? '█' : ' ')).join('')}`);
+    const level = min + step * (h - 1);
+    const label = (min + step * h).toFixed(1).padStart(7);
+    rows.push(`${label} ┤${values.map((v) => (v > level || (h === 1 && v >= min) ? '█' : ' ')).join('')}`);
   }
-  rows.push(`${''.padStart(6)} └${'─'.repeat(values.length)}`);
+  rows.push(`${''.padStart(7)} └${'─'.repeat(values.length)}`);
   return rows;
 }

@@ -4,6 +4,7 @@
  * and the README's admin commands run with the unit's user, node, entry point and secrets.
  */
 import { execFile } from 'node:child_process';
+import { HEAP_FLAGS } from '../../src/kernel/heap.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ const values = (text: string, key: string) =>
 
 const execStart = values(unit, 'ExecStart')[0]!.split(/\s+/);
 const NODE = execStart[0]!;
+/** The entry point and what follows it: node's own flags (HEAP_FLAGS) come before. */
+const SCRIPT = execStart.findIndex((a) => a.endsWith('main.js'));
 
 /** `systemd-analyze verify` where systemd is installed (no running systemd needed). */
 const verify = (file: string) =>
@@ -40,7 +43,8 @@ afterEach(async () => {
 describe('deploy/spout.service', () => {
   it('runs node by an absolute path (no PATH lookup), as spout, with a 0700 state directory', () => {
     expect(NODE).toBe('/usr/bin/node');
-    expect(execStart.slice(1)).toEqual([
+    expect(execStart.slice(1, SCRIPT)).toEqual([...HEAP_FLAGS]);
+    expect(execStart.slice(SCRIPT)).toEqual([
       '/opt/spout/dist/main.js',
       'run',
       '--config',
@@ -63,8 +67,9 @@ describe('deploy/spout.service', () => {
     expect(body).toMatch(/--pipe\b/);
     expect(body).toMatch(/--wait\b/);
     expect(body).toContain(`EnvironmentFile=${values(unit, 'EnvironmentFile')[0]}`);
-    expect(body).toContain(`SPOUT_CONFIG=${execStart[4]}`);
-    expect(body).toContain(`${NODE} ${execStart[1]} "$@"`);
+    expect(body).toContain(`SPOUT_CONFIG=${execStart[SCRIPT + 3]}`);
+    // Admin commands are short-lived: the entry point without the heap flags is enough.
+    expect(body).toContain(`${NODE} ${execStart[SCRIPT]} "$@"`);
     // Secrets never on a command line: no `env $(cat spout.env)`-style expansion.
     expect(body).not.toMatch(/\$\(.*spout\.env/);
   });
