@@ -22,7 +22,9 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
   const child = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Not under the suite's libfaketime (CI shifts the clock): redis-server hangs in it at start
+    // ("recursive calls to clock_gettime"). Its clock is its own business: TTLs are relative.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
   );
   let out = '';
   await new Promise<void>((resolve, reject) => {
@@ -30,7 +32,9 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
       out += d;
       if (out.includes('Ready to accept connections')) resolve();
     });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${out}`)));
+    setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${out}`)), 10_000).unref();
   });
   return {
     url: `redis://127.0.0.1:${port}`,
