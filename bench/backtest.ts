@@ -11,6 +11,7 @@ import { openRecording, readEvents, type RecordingFile } from '../src/backtest/r
 import { replay } from '../src/backtest/replay.js';
 import { createRecordingWriter } from '../src/backtest/writer.js';
 import { createLogger } from '../src/log/logger.js';
+import { fmt } from './format.js';
 
 export interface BacktestBench {
   events: number;
@@ -99,7 +100,6 @@ export async function benchBacktest(total = 200_000, rounds = 3): Promise<Backte
 
 /** Run {@link benchBacktest} and print it as `npm run bench` prints the others. */
 export async function printBacktest(): Promise<void> {
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const b = await benchBacktest();
   console.log(
     `backtest: ${fmt(b.events)} recorded simulator events (${fmt(b.whales)} whales), ${(b.bytes / 2 ** 20).toFixed(1)} MiB of gzip NDJSON`,

@@ -1,8 +1,6 @@
 import { benchPipeline } from './pipeline.js';
 import { benchLatency } from './latency.js';
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+import { fmt, verdict } from './format.js';
 
 /** Issue 17, benchmark (a): the whole pipeline black-box against a bare JSON.parse client. */
 export async function printPipeline(): Promise<void> {

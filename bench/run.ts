@@ -7,11 +7,10 @@ import { benchFanout } from './fanout.js';
 import { benchIdle } from './idle.js';
 import { printLatency, printPipeline } from './print-pipeline.js';
 import { runSoak } from './print-soak.js';
+import { fmt, verdict } from './format.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
 // `npm run bench -- --soak [minutes]`: only the soak (default 60 minutes), not run by CI.
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 const soakAt = process.argv.indexOf('--soak');
 if (soakAt >= 0) {
   await runSoak(Number(process.argv[soakAt + 1] ?? 60) || 60);
