@@ -28,6 +28,7 @@ export function createAjv(): Ajv {
   ajv.addFormat('duration', { type: 'string', validate: isDuration });
   ajv.addFormat('cron', { type: 'string', validate: isCronExpression });
   ajv.addFormat('listen', { type: 'string', validate: (v: string) => parseListenAddress(v).ok });
+  ajv.addFormat('redis-url', { type: 'string', validate: isRedisUrl });
   return ajv;
 }
 
@@ -37,7 +38,18 @@ const FORMAT_HINTS: Record<string, string> = {
   listen: LISTEN_FORMS,
   uri: 'an absolute URL such as https://example.com/hook',
   email: 'an e-mail address',
+  'redis-url': 'a Redis URL such as redis://127.0.0.1:6379 or rediss://:password@redis.example:6380/0',
 };
+
+/** redis:// or rediss:// with a host (what ioredis takes). */
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 /** Words for patterns used without a `patternErrorMessage` of their own. */
 const PATTERN_HINTS: Record<string, string> = {

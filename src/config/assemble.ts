@@ -63,12 +63,15 @@ export function assemble(
   instances.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
   const kernel = data as unknown as KernelConfig;
   if (kernel.auth.secret) strict.add(kernel.auth.secret);
+  const redisPassword = passwordOf(kernel.engine.url);
+  if (redisPassword) strict.add(redisPassword);
   return {
     log: kernel.log,
     storage: { path: resolve(dir, kernel.storage.path) },
     http: kernel.http,
     auth: kernel.auth,
     kernel: kernel.kernel,
+    engine: kernel.engine,
     file,
     dir,
     instances,
@@ -76,6 +79,15 @@ export function assemble(
     strictSecrets: [...strict],
     fromEnv: [...fromEnv],
   };
+}
+
+/** The password in a Redis URL (redis://user:password@host), decoded; '' when none. */
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
 }
 
 function getPath(obj: Raw, dotted: string): unknown {

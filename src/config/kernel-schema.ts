@@ -96,6 +96,32 @@ export const KernelSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    engine: Type.Object(
+      {
+        use: StringEnum(['embedded', 'redis'], {
+          default: 'embedded',
+          description:
+            'embedded: one process, the lowdb file. redis: every instance with this config and Redis forms one deployment (docs/scaling.md).',
+        }),
+        url: Type.String({
+          format: 'redis-url',
+          default: 'redis://127.0.0.1:6379',
+          description:
+            'redis:// or rediss:// URL of the shared Redis (engine: redis); a password in it is a secret.',
+        }),
+        deployment: Type.String({
+          pattern: '^[A-Za-z0-9_.-]{1,64}$',
+          patternErrorMessage: 'must be 1 to 64 letters, digits, _ . or -',
+          default: 'spout',
+          description: 'Name of the deployment: its keys in Redis start with spout:<deployment>:.',
+        }),
+        leaseTime: Duration(
+          '10s',
+          "How long the leader's lease lasts without a refresh: the longest a failover takes.",
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     http: Type.Object(
       {
         listen: Type.String({

@@ -40,7 +40,7 @@ export function createLeaderLease(options: {
   return {
     async tryAcquire() {
       if (current) return current.token;
-      const mutex: Mutex = new Mutex(options.redis, keys.mutex, {
+      const mutex: Mutex = new SurvivingMutex(options.redis, keys.mutex, options.leaseMs, {
         lockTimeout: options.leaseMs,
         refreshInterval: Math.max(10, Math.floor(options.leaseMs / 3)),
         acquireAttemptsLimit: 1,
@@ -62,6 +62,33 @@ export function createLeaderLease(options: {
       await held?.mutex.release();
     },
   };
+}
+
+/**
+ * redis-semaphore's refresh runs on a timer and lets a Redis error escape it as an unhandled
+ * rejection (which ends a Node process). Here a refresh that fails for an error counts as still
+ * held until the lease would have expired since the last good refresh — as Redis sees it, it
+ * has then — and as lost after that.
+ */
+class SurvivingMutex extends Mutex {
+  private lastRefresh = performance.now();
+  constructor(
+    redis: Redis,
+    key: string,
+    private readonly leaseMs: number,
+    options: ConstructorParameters<typeof Mutex>[2],
+  ) {
+    super(redis, key, options);
+  }
+  protected override async _refresh(): Promise<boolean> {
+    try {
+      const held = await super._refresh();
+      if (held) this.lastRefresh = performance.now();
+      return held;
+    } catch {
+      return performance.now() - this.lastRefresh < this.leaseMs;
+    }
+  }
 }
 
 // Compare the token with the fence and write in one step: nothing can come in between.

@@ -24,6 +24,10 @@ export const ERROR_CODES = {
       'The configuration has one or more problems; each is listed as FILE:LINE:COL  key.path  message.',
   },
   SPOUT_CONFIG_NOT_FOUND: { exit: 2, summary: 'No configuration file at the given or default path.' },
+  SPOUT_ENGINE_UNREACHABLE: {
+    exit: 1,
+    summary: 'With `engine: redis`, the Redis at `engine.url` could not be reached or refused the login.',
+  },
   SPOUT_HTTP_LISTEN: {
     exit: 1,
     summary: 'The HTTP server could not listen on `http.listen` (port in use, bad address).',
@@ -50,6 +54,11 @@ export const ERROR_CODES = {
     summary: 'SIGHUP found an invalid configuration; the running one stays.',
   },
   SPOUT_STORE_CORRUPT: { exit: 1, summary: 'The storage file exists but is not valid Spout data.' },
+  SPOUT_STORE_FENCED: {
+    exit: 1,
+    summary:
+      'A write was refused because another instance leads the deployment now (the lease was lost); this instance steps down.',
+  },
   SPOUT_STORE_IN_USE: {
     exit: 1,
     summary: 'A running `spout run` owns the store, so it cannot be replaced now.',

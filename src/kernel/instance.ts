@@ -47,6 +47,8 @@ export interface Services {
   memory: MemoryPressure;
   /** `ctx.memory.interestFloorSats()`: the kernel knows which instances read `tx.seen`. */
   interestFloorSats?: () => number | null;
+  /** `ctx.resumed`: this process takes over from another (a new leader of a deployment). */
+  resumed?: boolean;
 }
 
 export interface Timeouts {
@@ -121,6 +123,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     onStop: (fn) => void stopHandlers.push(fn),
     resolve: (path) => resolvePath(services.configDir, path),
     now: services.now,
+    resumed: services.resumed ?? false,
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),

@@ -34,6 +34,23 @@ export interface KernelOptions {
   heapLimitBytes?: number;
   /** Sets V8 flags at run time (the heap's growth under memory pressure); `v8.setFlagsFromString` by default. */
   setV8Flags?: (flags: string) => void;
+  /** Plugins' `ctx.resumed`: this kernel takes over from another process's (a new leader). */
+  resumed?: boolean;
+  /** What `/health` says of the engine (`engine: redis`: Redis, role, token); embedded by default. */
+  engine?: () => EngineStatus;
+}
+
+/** The engine as `/health` reports it. */
+export type EngineStatus = { use: 'embedded' } | RedisEngineStatus;
+
+/** `engine: redis`: the deployment, its Redis, this instance's role and fencing token. */
+export interface RedisEngineStatus {
+  use: 'redis';
+  deployment: string;
+  redis: 'up' | 'down';
+  role: 'leader' | 'follower';
+  /** The fencing token this instance leads with (null while it follows). */
+  token: number | null;
 }
 
 /**

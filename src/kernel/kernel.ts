@@ -23,6 +23,7 @@ export type { KernelEventMap, KernelEvents } from './events.js';
 
 export type { Kernel, KernelOptions, KernelState } from './kernel-types.js';
 
+const EMBEDDED = () => ({ use: 'embedded' }) as const;
 const START_ORDER = { output: 0, job: 1, detector: 2, input: 3 } as const;
 
 export function createKernel(options: KernelOptions): Kernel {
@@ -92,6 +93,7 @@ export function createKernel(options: KernelOptions): Kernel {
     httpEnabled: config.http.enabled,
     tokens: createTokenService(options.store, log),
     now,
+    resumed: options.resumed ?? false,
     memory,
     interestFloorSats: () =>
       memory.interestFloorSats(txSeenConsumers(bus, runtimes.values(), DETECTOR_CHAIN)),
@@ -108,7 +110,7 @@ export function createKernel(options: KernelOptions): Kernel {
     (seconds) => metrics.detectionLatency.observe(seconds),
   );
 
-  mountKernelRoutes(http, health, metrics, () => state, memory);
+  mountKernelRoutes(http, health, metrics, () => state, memory, options.engine ?? EMBEDDED);
 
   const timeouts = () => ({
     setup: parseDuration(config.kernel.setupTimeout),

@@ -1,6 +1,6 @@
 import { sendJson, type HttpServer } from '../http/server.js';
 import type { HealthBoard } from './health.js';
-import type { KernelState } from './kernel-types.js';
+import type { EngineStatus, KernelState } from './kernel-types.js';
 import type { KernelMetrics } from './metrics.js';
 import type { MemoryPressure } from './memory.js';
 import { memoryReason } from './memory-watch.js';
@@ -8,7 +8,8 @@ import { memoryReason } from './memory-watch.js';
 /**
  * The kernel's own routes on the shared HTTP server: `/health` (503 when an instance is
  * unhealthy or the kernel is not running; degraded under memory pressure, with the reason in
- * `memory`) and `/metrics` (Prometheus text).
+ * `memory`; the engine, its Redis and this instance's role in `engine`) and `/metrics`
+ * (Prometheus text).
  */
 export function mountKernelRoutes(
   http: HttpServer,
@@ -16,6 +17,7 @@ export function mountKernelRoutes(
   metrics: KernelMetrics,
   state: () => KernelState,
   memory: MemoryPressure,
+  engine: () => EngineStatus,
 ): void {
   const routes = http.routes('kernel');
   routes.route('GET', '/health', (_req, res) => {
@@ -30,6 +32,7 @@ export function mountKernelRoutes(
       status,
       state: now,
       memory: { level, rssBytes, limitBytes, ...(reason ? { reason } : {}) },
+      engine: engine(),
     });
   });
   routes.route('GET', '/metrics', async (_req, res) => {

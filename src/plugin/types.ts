@@ -73,6 +73,13 @@ export interface PluginContext<O, E extends EventType = EventType> {
    */
   now(): number;
   /**
+   * True when this process continues the work of another that stopped without handing over
+   * (`engine: redis`: a leader after an earlier one, whose state is in the shared store). What
+   * an input recovers after a reconnect it should recover at its first connection then, since
+   * what arrived during the handover was seen by no one.
+   */
+  readonly resumed: boolean;
+  /**
    * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
    * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the
    * instance's stop). A detector that has no use for transactions moving at most N sats

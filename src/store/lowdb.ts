@@ -148,6 +148,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     collection,
     collections: () => [...data.keys()].filter((n) => (data.get(n)?.size ?? 0) > 0),
     flush,
+    fence: async () => {},
     async close() {
       await flush();
       await writing;

@@ -39,6 +39,7 @@ export function createMemoryStore(): Store {
     collection,
     collections: () => [...data.keys()].filter((n) => (data.get(n)?.size ?? 0) > 0),
     flush: async () => {},
+    fence: async () => {},
     close: async () => {},
     location: 'memory',
   };

@@ -25,6 +25,13 @@ export interface Store {
   collections(): string[];
   /** Write pending changes now; resolves when they are on disk. */
   flush(): Promise<void>;
+  /**
+   * Resolves when this process may still act on what it holds: always for the embedded stores;
+   * on Redis, when its fencing token is still the deployment's latest. Awaited before an act
+   * that cannot be taken back (a webhook request, a chat post or edit). Rejects with
+   * `SPOUT_STORE_FENCED` once another instance leads.
+   */
+  fence(): Promise<void>;
   /** Flush and release the store. */
   close(): Promise<void>;
   /** Where the data lives, for messages (e.g. the file path). */

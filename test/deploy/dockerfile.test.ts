@@ -307,3 +307,35 @@ describe('deploy/docker-compose.yml', () => {
     expect(service.stop_grace_period).toMatch(/^\d+s$/);
   });
 });
+
+describe('deploy/docker-compose.redis.yml (engine: redis)', () => {
+  const scaled = parse(readFileSync(join(DEPLOY, 'docker-compose.redis.yml'), 'utf8')) as {
+    services: Record<string, Record<string, unknown>>;
+    volumes?: Record<string, unknown>;
+  };
+  const spout = scaled.services.spout as {
+    build: { context: string; dockerfile: string };
+    environment: Record<string, string>;
+    deploy: { replicas: number };
+    ports: string[];
+    depends_on: Record<string, { condition: string }>;
+  };
+  const redis = scaled.services.redis as { command: string[]; volumes: string[]; healthcheck?: unknown };
+
+  it('runs Redis with AOF persistence on a named volume, checked healthy before Spout starts', () => {
+    expect(redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    const [volume, target] = redis.volumes[0]!.split(':');
+    expect(target).toBe('/data');
+    expect(Object.keys(scaled.volumes ?? {})).toContain(volume);
+    expect(redis.healthcheck).toBeDefined();
+    expect(spout.depends_on.redis?.condition).toBe('service_healthy');
+  });
+
+  it('scales the same image as the single-instance file, pointed at that Redis, one loopback port per replica', () => {
+    expect(resolve(DEPLOY, spout.build.context, spout.build.dockerfile)).toBe(join(DEPLOY, 'Dockerfile'));
+    expect(spout.deploy.replicas).toBeGreaterThanOrEqual(2);
+    expect(new URL(spout.environment.REDIS_URL!).hostname).toBe('redis');
+    const [, from, to] = /^127\.0\.0\.1:(\d+)-(\d+):8080$/.exec(spout.ports[0]!)!;
+    expect(Number(to) - Number(from) + 1).toBe(spout.deploy.replicas);
+  });
+});

@@ -69,6 +69,7 @@ export function config(instances: InstanceConfig[], overrides: Partial<SpoutConf
     storage: { path: '/nonexistent/never-used.json' },
     http: { listen: '127.0.0.1:0', enabled: false },
     auth: {},
+    engine: { use: 'embedded', url: 'redis://127.0.0.1:6379', deployment: 'spout', leaseTime: '10s' },
     kernel: {
       setupTimeout: '2s',
       startTimeout: '2s',

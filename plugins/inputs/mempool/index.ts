@@ -238,8 +238,9 @@ export default defineInput({
       },
       onOpen(opens) {
         outages.connected(opens);
-        if (opens > 1) {
-          reconnects.inc({ instance: ctx.instance });
+        if (opens > 1) reconnects.inc({ instance: ctx.instance });
+        // A new leader's first connection is a reconnect of the deployment: the same gap.
+        if (opens > 1 || ctx.resumed) {
           if (shedding.critical())
             ctx.log.warn('memory critical: gap recovery after this reconnection is skipped');
           else recovery.start();

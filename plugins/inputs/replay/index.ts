@@ -38,15 +38,14 @@ export default defineInput({
         ms === 0
           ? Promise.resolve()
           : new Promise<void>((r) => {
-              const t = setTimeout(r, ms);
-              ctx.signal.addEventListener(
-                'abort',
-                () => {
-                  clearTimeout(t);
-                  r();
-                },
-                { once: true },
-              );
+              // The listener goes with its pause: one per pause would pile up on the signal.
+              const done = () => {
+                clearTimeout(t);
+                ctx.signal.removeEventListener('abort', done);
+                r();
+              };
+              const t = setTimeout(done, ms);
+              ctx.signal.addEventListener('abort', done, { once: true });
             });
       void (async () => {
         await pause(ctx.options.delayMs);

@@ -121,6 +121,16 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     const version = record.version;
     const content = deps.render(record);
     const action = target.status === 'pending' ? 'post' : 'edit';
+    try {
+      await deps.store.fence();
+    } catch (error) {
+      // Another instance leads now: the record is its to post or edit, as the store has it
+      // (checked before `sending` is written: a record marked so is never posted again).
+      log.warn({ key: record.key, chat, action }, `not sent: ${(error as Error).message}`);
+      // Unknown (the store unreachable): try again shortly; fenced: the new leader has it.
+      if ((error as { code?: string }).code !== 'SPOUT_STORE_FENCED') queue.set(item, Date.now() + 1000);
+      return;
+    }
     if (action === 'post') {
       update(recordId, chat, (t) => ({ ...t, status: 'sending' }));
       // On disk before the request: after a crash from here on, this message is never re-posted.

@@ -8,6 +8,9 @@ import type { Observer } from './observe.js';
 import { classify, plan, type AttemptResult, type Plan, type SendResult, type Verdict } from './policy.js';
 import { attemptId, createRecord, delivered, failed, logEntry, place } from './record.js';
 
+/** How soon an attempt is tried again when the store could not say whether this process may act. */
+const FENCE_RETRY_MS = 1000;
+
 /** What the outbox keys and renders: a bus envelope, or an item shaped like one (a digest mail). */
 export interface Deliverable {
   id: string;
@@ -99,6 +102,21 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
       log.error({ err: error }, `could not write the outbox: ${(error as Error).message}`);
     }
   };
+  /**
+   * False (logged) when another instance leads now — the record stays pending for it — or when
+   * that cannot be known (the store unreachable): then it is tried again shortly.
+   */
+  const mayAct = async (id: string): Promise<boolean> => {
+    try {
+      await deps.store.fence();
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SPOUT_STORE_FENCED') queue.delete(id);
+      else queue.set(id, Date.now() + FENCE_RETRY_MS);
+      log.warn({ id }, `not attempted: ${(error as Error).message}`);
+      return false;
+    }
+  };
   /** Disable the endpoint: every pending record not in flight becomes `disabled`. */
   const disableAll = (now: Date): number => {
     disabled = true;
@@ -119,6 +137,7 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
       observer.depth(queue.size());
       return;
     }
+    if (!(await mayAct(id))) return;
     const at = new Date();
     // A send that throws (a record it cannot render, a bug in a channel) is a failed attempt
     // like any other: it follows the schedule to the dead letters instead of being re-run at

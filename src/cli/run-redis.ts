@@ -1,0 +1,136 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { formatListen } from '../config/listen.js';
+import { parseDuration } from '../config/durations.js';
+import type { SpoutConfig } from '../config/types.js';
+import { connectRedis, shownUrl } from '../engine/connect.js';
+import { runDeployment, type Closer } from '../engine/deployment.js';
+import { createHttpServer, sendJson } from '../http/server.js';
+import { isSpoutError } from '../kernel/errors.js';
+import { createKernel, type Kernel } from '../kernel/kernel.js';
+import type { RedisEngineStatus } from '../kernel/kernel-types.js';
+import { openRedisStore } from '../store/redis.js';
+import { failure } from './failure.js';
+import type { CliEnv, createCliLogger } from './io.js';
+import { createReloader } from './reloader.js';
+import type { RunOptions } from './run.js';
+
+/**
+ * `spout run` with `engine: redis`: this process is one instance of the deployment. It follows
+ * (serving `/health` with its role) until it takes the leader's lease, then runs the whole
+ * pipeline on the Redis store with its fencing token, and steps down when the lease is lost.
+ * Exit status as the embedded engine: 0 after a clean stop, 1 when Redis cannot be reached at
+ * start, a term as leader fails to boot, or the stop had errors.
+ */
+export async function runRedisEngine(
+  config: SpoutConfig,
+  cli: CliEnv,
+  root: ReturnType<typeof createCliLogger>,
+  options: RunOptions,
+): Promise<number> {
+  const log = root.log;
+  const { deployment } = config.engine;
+  let redis: Redis;
+  try {
+    redis = await connectRedis(config.engine.url, log);
+  } catch (error) {
+    log.fatal({ code: (error as { code?: string }).code }, failure(error, config));
+    return 1;
+  }
+  let kernel: Kernel | null = null;
+  const reloader = createReloader({
+    root,
+    log,
+    initial: config,
+    reload: options.reload,
+    kernel: () => kernel,
+  });
+  const stopped = new Promise<string>((resolve) => {
+    cli.onSignal('SIGINT', () => resolve('SIGINT'));
+    cli.onSignal('SIGTERM', () => resolve('SIGTERM'));
+  });
+  void stopped.then((signal) => log.info(`${signal}: stopping`));
+  cli.onSignal('SIGHUP', () => reloader.onSignal());
+  let started = false;
+  // Signal listeners do not keep Node's event loop alive (see runConfig).
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  log.info(`engine: redis at ${shownUrl(config.engine.url)}, deployment "${deployment}"`);
+  try {
+    const errors = await runDeployment({
+      redis,
+      deployment,
+      leaseMs: parseDuration(config.engine.leaseTime),
+      log,
+      stopped,
+      follow: (status) => follow(reloader.current(), status, log),
+      async lead(token, status, fenced) {
+        const current = reloader.current();
+        const store = await openRedisStore({
+          redis,
+          deployment,
+          token,
+          onFenced: fenced,
+          onError: (error) => log.error({ err: error }, (error as Error).message),
+        });
+        const term = createKernel({
+          // Token 1 is the deployment's first leader ever: there was no one to take over from.
+          resumed: token > 1,
+          config: current,
+          log,
+          store,
+          redact: () => root.redact,
+          engine: status,
+        });
+        const address = await term.start();
+        kernel = term;
+        const count = current.instances.filter((i) => i.enabled).length;
+        log.info(
+          { http: address, token },
+          `${options.banner ?? 'Spout'} running as leader: ${count} instance(s)${address ? `, http://${formatListen(address)}` : ''}`,
+        );
+        if (!started) await options.onStarted?.(address ?? undefined);
+        started = true;
+        return async () => {
+          await reloader.settled();
+          kernel = null;
+          return term.stop();
+        };
+      },
+    });
+    log.info(errors.length === 0 ? 'stopped cleanly' : `stopped with ${errors.length} error(s)`);
+    return errors.length === 0 ? 0 : 1;
+  } catch (error) {
+    log.fatal({ code: (error as { code?: string }).code }, `boot failed: ${failure(error, config)}`);
+    log.debug({ err: error }, 'boot failure details');
+    return isSpoutError(error) ? error.exit : 1;
+  } finally {
+    clearInterval(keepAlive);
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/**
+ * What a follower serves while another instance leads: `/health` (200, `state: following`, the
+ * engine with its role), so that a load balancer keeps it in rotation; everything else is the
+ * leader's until the shared parts move to Redis.
+ */
+async function follow(config: SpoutConfig, status: () => RedisEngineStatus, log: Logger): Promise<Closer> {
+  if (!config.http.enabled) return async () => [];
+  const http = createHttpServer({
+    listen: config.http.listen,
+    onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
+  });
+  http.routes('engine').route('GET', '/health', (_req, res) => {
+    const engine = status();
+    sendJson(res, engine.redis === 'up' ? 200 : 503, {
+      status: engine.redis === 'up' ? 'healthy' : 'unhealthy',
+      state: 'following',
+      engine,
+    });
+  });
+  await http.listen();
+  return async () => {
+    await http.close();
+    return [];
+  };
+}

@@ -1,0 +1,224 @@
+import type { Redis } from 'ioredis';
+import { leaseKeys } from '../engine/lease.js';
+import { createError } from '../kernel/errors.js';
+import { createCollection, type StoreData } from './memory.js';
+import type { Collection, Store } from './port.js';
+
+export interface RedisStoreOptions {
+  redis: Redis;
+  deployment: string;
+  /** The fencing token this instance leads with; every write carries it. */
+  token: number;
+  /** Coalescing window: changes within it become one write. Default 20 ms. */
+  flushDelayMs?: number;
+  /** Called when a background write fails (once per outage); the changes stay pending unless fenced. */
+  onError?: (error: unknown) => void;
+  /** While Redis is unreachable, how often pending changes are tried again. Default 500 ms. */
+  retryMs?: number;
+  /** How long `close()` keeps trying to write what is pending while Redis is unreachable. Default 10 s. */
+  closeWaitMs?: number;
+  /** Called once when Redis refuses a write for a stale token: another instance leads now. */
+  onFenced?: () => void;
+}
+
+/** The Redis keys of a deployment's store. */
+export const storeKeys = (deployment: string) => ({
+  names: `spout:${deployment}:store`,
+  docs: (collection: string) => `spout:${deployment}:store:${collection}`,
+  order: (collection: string) => `spout:${deployment}:store:${collection}:order`,
+  seq: `spout:${deployment}:store-seq`,
+});
+
+// One batch, applied whole or not at all: first the fence (the writer's token must still be the
+// deployment's latest), then each op. ARGV: token, prefix, then triples (collection, id, json);
+// an empty json deletes. Insertion order is a sorted set scored by a counter (a put of an
+// existing id keeps its place, as a Map does); Redis hashes lose order once they grow.
+const APPLY = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local prefix = ARGV[2]
+for i = 3, #ARGV, 3 do
+  local c, id, json = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local docs = prefix .. ':' .. c
+  if json == '' then
+    redis.call('HDEL', docs, id)
+    redis.call('ZREM', docs .. ':order', id)
+  else
+    if redis.call('HSET', docs, id, json) == 1 then
+      redis.call('ZADD', docs .. ':order', redis.call('INCR', KEYS[2]), id)
+    end
+    redis.call('SADD', KEYS[3], c)
+  end
+end
+return 1`;
+
+/** Ops per script call: bounds the time Redis is busy with one batch. */
+const BATCH = 1000;
+
+/**
+ * The storage port on Redis (`engine: redis`), for the instance that leads the deployment.
+ * Reads are served from memory, loaded whole at open (the leader is the only writer, so its copy
+ * is the truth while it leads); changes are coalesced and written in batches (group commit, as
+ * the file store). Every batch is **fenced**: a Lua script applies it only if `token` is still
+ * the deployment's latest fencing token. A resolved `flush()` means Redis has applied the batch
+ * (durable as Redis's own persistence: AOF `everysec` loses at most a second on a power cut).
+ *
+ * Errors: a refused batch rejects `flush()` with `SPOUT_STORE_FENCED`, calls `onFenced` once and
+ * drops every pending change (nothing stale may land later); a connection error rejects with
+ * `SPOUT_ENGINE_UNREACHABLE` and keeps the changes for the next flush.
+ */
+export async function openRedisStore(options: RedisStoreOptions): Promise<Store> {
+  const { redis, deployment, token } = options;
+  const keys = storeKeys(deployment);
+  const fence = leaseKeys(deployment).fence;
+  const delay = options.flushDelayMs ?? 20;
+  const data: StoreData = await load(redis, keys);
+
+  let pending = new Map<string, [string, string, string]>();
+  let timer: NodeJS.Timeout | null = null;
+  let writing: Promise<void> = Promise.resolve();
+  let next: Promise<void> | null = null;
+  let fenced = false;
+  let closed = false;
+  let failing = false;
+  const retryMs = options.retryMs ?? 500;
+  const inBackground = () =>
+    void flush().then(
+      () => (failing = false),
+      (error: unknown) => {
+        if (!failing && !fenced) options.onError?.(error);
+        failing = true;
+      },
+    );
+  const fencedError = () =>
+    createError(
+      'SPOUT_STORE_FENCED',
+      `Redis refused a write of deployment "${deployment}" with fencing token ${token}: another instance leads it now. This instance steps down.`,
+    );
+
+  const writeBatch = async (): Promise<void> => {
+    next = null;
+    if (fenced) throw fencedError();
+    const ops = [...pending.values()];
+    pending = new Map();
+    try {
+      for (let i = 0; i < ops.length; i += BATCH) {
+        const args = ops.slice(i, i + BATCH).flat();
+        const applied = await redis.eval(
+          APPLY,
+          3,
+          fence,
+          keys.seq,
+          keys.names,
+          String(token),
+          keys.names,
+          ...args,
+        );
+        if (applied !== 1) {
+          fenced = true;
+          pending.clear();
+          options.onFenced?.();
+          throw fencedError();
+        }
+      }
+    } catch (cause) {
+      if (fenced) throw cause;
+      for (const op of ops) if (!pending.has(`${op[0]}\0${op[1]}`)) pending.set(`${op[0]}\0${op[1]}`, op);
+      // Nothing else may come to trigger a flush: try again by itself until Redis is back.
+      if (!closed) timer ??= setTimeout(inBackground, retryMs);
+      throw createError(
+        'SPOUT_ENGINE_UNREACHABLE',
+        `Could not write the store to Redis (deployment "${deployment}"): ${(cause as Error).message}. The changes are kept and written at the next flush.`,
+        {},
+        cause,
+      );
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (fenced) return Promise.reject(fencedError());
+    if (next) return next;
+    if (pending.size === 0) return writing;
+    next = writing.catch(() => {}).then(writeBatch);
+    writing = next;
+    return next;
+  };
+
+  const changed = (collection: string, id: string, doc: unknown, deleted: boolean): void => {
+    if (closed || fenced) return;
+    pending.set(`${collection}\0${id}`, [collection, id, deleted ? '' : JSON.stringify(doc)]);
+    timer ??= setTimeout(inBackground, delay);
+  };
+
+  return {
+    collection<T>(name: string): Collection<T> {
+      let map = data.get(name);
+      if (!map) data.set(name, (map = new Map()));
+      return createCollection<T>(name, map, changed);
+    },
+    collections: () => [...data.keys()].filter((n) => (data.get(n)?.size ?? 0) > 0),
+    flush,
+    async fence() {
+      const latest = fenced
+        ? null
+        : await redis.get(fence).catch((cause: unknown) => {
+            throw createError(
+              'SPOUT_ENGINE_UNREACHABLE',
+              `Could not check the fencing token in Redis (deployment "${deployment}"): ${(cause as Error).message}.`,
+              {},
+              cause,
+            );
+          });
+      if (latest === String(token)) return;
+      if (!fenced) {
+        fenced = true;
+        pending.clear();
+        options.onFenced?.();
+      }
+      throw fencedError();
+    },
+    async close() {
+      const until = performance.now() + (options.closeWaitMs ?? 10_000);
+      try {
+        for (;;) {
+          try {
+            await flush();
+            await writing;
+            break;
+          } catch (error) {
+            // Redis restarting: what is pending is worth waiting for, a while.
+            if (fenced || performance.now() > until) throw error;
+            await new Promise((r) => setTimeout(r, retryMs));
+          }
+        }
+      } finally {
+        closed = true;
+        if (timer) clearTimeout(timer);
+      }
+    },
+    location: `${describeRedis(redis)} (deployment "${deployment}")`,
+  };
+}
+
+/** Every collection of the deployment, each in insertion order. */
+async function load(redis: Redis, keys: ReturnType<typeof storeKeys>): Promise<StoreData> {
+  const data: StoreData = new Map();
+  for (const name of await redis.smembers(keys.names)) {
+    const [ids, docs] = await Promise.all([
+      redis.zrange(keys.order(name), 0, -1),
+      redis.hgetall(keys.docs(name)),
+    ]);
+    const map = new Map<string, unknown>();
+    for (const id of ids) if (docs[id] !== undefined) map.set(id, JSON.parse(docs[id]!));
+    data.set(name, map);
+  }
+  return data;
+}
+
+/** redis://host:port/db of a connection, never its password. */
+export function describeRedis(redis: Redis): string {
+  const o = redis.options;
+  const scheme = o.tls ? 'rediss' : 'redis';
+  return `${scheme}://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`;
+}

@@ -1,0 +1,73 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { storeKeys } from '../../src/store/redis.js';
+import { deployment, detected, health, idOf, ok, txid, until } from '../helpers/deployment.js';
+import { hasRedis, startRedis } from '../helpers/redis.js';
+
+// Issue 18: Redis (append-only file) restarted in the middle of a stream of whales. The
+// instances reconnect by themselves; the leader keeps its lease (the outage is shorter than
+// it), what it recorded while Redis was away is written once Redis is back, and every whale is
+// delivered and posted — once on Telegram.
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+describe.skipIf(!hasRedis)(
+  'engine: redis — Redis restarted mid-run (built CLI, redis-server with AOF)',
+  () => {
+    it('instances reconnect; nothing accepted is lost; nothing is posted twice', async () => {
+      const redis = await startRedis({ aof: await mkdtemp(join(tmpdir(), 'spout-aof-')) });
+      cleanups.push(() => redis.stop());
+      const whales = Array.from({ length: 12 }, (_, i) => i + 1);
+      const { tg, instance, receiver } = await deployment(
+        redis,
+        cleanups,
+        whales.map(detected),
+        'leaseTime: 5s',
+        ', intervalMs: 250',
+      );
+      const rx = await receiver();
+      const a = await instance(rx.url);
+      await a.waitFor(/leading deployment .*fencing token 1\)/);
+      const b = await instance(rx.url);
+      await b.waitFor('following: another instance leads');
+
+      await tg.waitFor('sendMessage', 3);
+      await redis.restart();
+      await a.waitFor(/Redis at .* is reachable again/);
+
+      await tg.waitFor('sendMessage', 12, 20_000);
+      await until(
+        () => new Set(rx.requests.filter(ok).map(idOf)).size === 12,
+        'twelve whales delivered',
+        20_000,
+      );
+      const texts = tg.of('sendMessage').map((call) => String(call.body.text));
+      expect(texts).toHaveLength(12);
+      for (const n of whales) expect(texts.filter((t) => t.includes(txid(n))).length).toBe(1);
+      expect((await health(a.port)).body.engine).toMatchObject({ role: 'leader', token: 1, redis: 'up' });
+      expect((await health(b.port)).body.engine).toMatchObject({ role: 'follower', redis: 'up' });
+
+      // What the leader recorded is in Redis: every delivery, and every chat message posted.
+      const client = new Redis(redis.url);
+      cleanups.push(() => client.quit());
+      await until(
+        async () => (await client.hlen(storeKeys('failover').docs('outbox'))) === 12,
+        'outbox in Redis',
+      );
+      const outbox = Object.values(await client.hgetall(storeKeys('failover').docs('outbox'))).map(
+        (json) => JSON.parse(json) as { status: string },
+      );
+      expect(outbox.every((r) => r.status === 'delivered')).toBe(true);
+
+      for (const p of [a, b]) p.child.kill('SIGTERM');
+      expect((await a.exited).code).toBe(0);
+      expect((await b.exited).code).toBe(0);
+    });
+  },
+);

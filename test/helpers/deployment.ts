@@ -1,0 +1,113 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { start } from './cli.js';
+import { startFakeTelegram } from './fake-telegram.js';
+import { newSecret, startReceiver, type Received } from './receiver.js';
+import type { startRedis } from './redis.js';
+
+// Several `spout run` processes of one deployment (engine: redis) with a replay feed, a fake
+// Telegram and verifying webhook receivers: what the engine tests share.
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export const txid = (n: number) => (0xb000 + n).toString(16).padStart(64, '0');
+export const detected = (n: number) => ({
+  type: 'whale.detected',
+  data: {
+    txid: txid(n),
+    valueSats: (200 + n) * 1e8,
+    valueBtc: 200 + n,
+    valueUsd: null,
+    feeSats: 4_200,
+    vsize: 210,
+    feeRate: 20,
+    status: 'pending',
+    firstSeen: '2026-11-21T10:00:00.000Z',
+    detectedAt: '2026-11-21T10:00:00.012Z',
+    url: `https://mempool.space/tx/${txid(n)}`,
+  },
+});
+export const lines = (items: unknown[]) => items.map((i) => JSON.stringify(i) + '\n').join('');
+
+export async function health(port: number) {
+  const res = await fetch(`http://127.0.0.1:${port}/health`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * A fake Telegram and a config shared by the instances on `redis`; `instance(hookUrl)` starts
+ * one (its own HTTP port), `receiver()` a verifying webhook receiver. What is started is
+ * stopped by the caller's `cleanups`.
+ */
+export async function deployment(
+  redis: Awaited<ReturnType<typeof startRedis>>,
+  cleanups: Array<() => unknown>,
+  feedItems: unknown[],
+  engine: string,
+  replay = '',
+) {
+  const tg = await startFakeTelegram();
+  cleanups.push(() => tg.close());
+  const secret = newSecret();
+  const dir = await mkdtemp(join(tmpdir(), 'spout-failover-'));
+  const feed = join(dir, 'feed.jsonl');
+  await writeFile(feed, lines(feedItems));
+  await writeFile(
+    join(dir, 'config.yaml'),
+    [
+      'log: { level: debug, format: json }',
+      'http: { listen: "127.0.0.1:${PORT}" }',
+      `engine: { use: redis, url: "\${REDIS_URL}", deployment: failover, ${engine} }`,
+      'inputs:',
+      `  feed: { use: replay, file: ./feed.jsonl${replay} }`,
+      'outputs:',
+      '  hook: { use: webhook, url: "${HOOK_URL}", secret: "${HOOK_SECRET}" }',
+      `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${tg.url}", pacing: { perChat: 10ms } }`,
+    ].join('\n') + '\n',
+  );
+  const instance = async (hookUrl: string) => {
+    const port = await freePort();
+    const p = start(['run', '-c', join(dir, 'config.yaml')], {
+      cwd: dir,
+      env: {
+        PORT: String(port),
+        REDIS_URL: redis.url,
+        HOOK_URL: hookUrl,
+        HOOK_SECRET: secret,
+        TG_TOKEN: tg.token,
+      },
+    });
+    cleanups.push(() => p.child.kill('SIGKILL'));
+    return Object.assign(p, { port });
+  };
+  const receiver = async () => {
+    const rx = await startReceiver(secret);
+    cleanups.push(() => rx.close());
+    return rx;
+  };
+  return { tg, feed, instance, receiver };
+}
+
+export const ok = (r: Received) => r.verified && r.status === 200;
+export const idOf = (r: Received) => String(r.headers['webhook-id']);
+
+/** Poll (every 20 ms) until `cond` holds, at most `ms`. */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
