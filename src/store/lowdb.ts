@@ -5,6 +5,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { createError } from '../kernel/errors.js';
 import { journalPath, readStoreFiles, type JournalOp, type Snapshot } from './file-format.js';
+import { createGroupCommit } from './group-commit.js';
 import { createCollection, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
 
@@ -53,13 +54,8 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     },
   );
 
-  let pending = new Map<string, JournalOp>();
   let journalBytes = existing.journalBytes;
   let snapshotBytes = (await stat(path).catch(() => null))?.size ?? 0;
-  let timer: NodeJS.Timeout | null = null;
-  let writing: Promise<void> = Promise.resolve();
-  // The write that will take everything pending when it starts (group commit), once one is queued.
-  let next: Promise<void> | null = null;
   let closed = false;
   // Opened once for appending (O_APPEND: a truncation by compaction is followed, not overwritten).
   let handle: FileHandle | null = null;
@@ -93,44 +89,30 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     if (journalBytes > compactAfter && journalBytes > snapshotBytes) await compact();
   };
 
-  const writeBatch = async (): Promise<void> => {
-    next = null;
-    const ops = [...pending.values()];
-    pending = new Map();
-    try {
-      await writeOut(ops);
-    } catch (cause) {
-      // Not written: keep the changes for the next flush (unless newer ones replaced them).
-      for (const op of ops) if (!pending.has(`${op.c}\0${op.i}`)) pending.set(`${op.c}\0${op.i}`, op);
-      throw createError(
-        'SPOUT_STORE_UNWRITABLE',
-        `Could not write the store ${path}: ${String(cause)}.`,
-        {},
-        cause,
-      );
-    }
-  };
-
-  // Group commit: a flush while a write is under way joins the one queued after it, which takes
-  // everything pending when it starts; so N flushers in a burst cost two appends, not N.
-  const flush = (): Promise<void> => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (next) return next;
-    if (pending.size === 0) return writing;
-    // Chain on a settled promise: one failed write must not fail every later one.
-    next = writing.catch(() => {}).then(writeBatch);
-    writing = next;
-    return next;
-  };
+  const commit = createGroupCommit<JournalOp>({
+    delayMs: delay,
+    async write(ops) {
+      try {
+        await writeOut(ops);
+      } catch (cause) {
+        throw createError(
+          'SPOUT_STORE_UNWRITABLE',
+          `Could not write the store ${path}: ${String(cause)}.`,
+          {},
+          cause,
+        );
+      }
+    },
+    onError: (error) => options.onError?.(error),
+  });
+  const flush = commit.flush;
 
   const changed = (collection: string, id: string, doc: unknown, deleted: boolean): void => {
     if (closed) return;
-    pending.set(
+    commit.change(
       `${collection}\0${id}`,
       deleted ? { c: collection, i: id, x: 1 } : { c: collection, i: id, d: doc },
     );
-    timer ??= setTimeout(() => void flush().catch((error: unknown) => options.onError?.(error)), delay);
   };
 
   const collection = <T>(name: string): Collection<T> => {
@@ -151,8 +133,8 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     fence: async () => {},
     async close() {
       await flush();
-      await writing;
       closed = true;
+      commit.stop();
       await handle?.close();
       handle = null;
     },

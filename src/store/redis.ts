@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { leaseKeys } from '../engine/lease.js';
 import { createError } from '../kernel/errors.js';
+import { createGroupCommit } from './group-commit.js';
 import { createCollection, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
 
@@ -73,33 +74,23 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   const delay = options.flushDelayMs ?? 20;
   const data: StoreData = await load(redis, keys);
 
-  let pending = new Map<string, [string, string, string]>();
-  let timer: NodeJS.Timeout | null = null;
-  let writing: Promise<void> = Promise.resolve();
-  let next: Promise<void> | null = null;
   let fenced = false;
   let closed = false;
-  let failing = false;
   const retryMs = options.retryMs ?? 500;
-  const inBackground = () =>
-    void flush().then(
-      () => (failing = false),
-      (error: unknown) => {
-        if (!failing && !fenced) options.onError?.(error);
-        failing = true;
-      },
-    );
   const fencedError = () =>
     createError(
       'SPOUT_STORE_FENCED',
       `Redis refused a write of deployment "${deployment}" with fencing token ${token}: another instance leads it now. This instance steps down.`,
     );
+  const fencedNow = () => {
+    if (fenced) return;
+    fenced = true;
+    commit.clear();
+    options.onFenced?.();
+  };
 
-  const writeBatch = async (): Promise<void> => {
-    next = null;
+  const write = async (ops: Array<[string, string, string]>): Promise<void> => {
     if (fenced) throw fencedError();
-    const ops = [...pending.values()];
-    pending = new Map();
     try {
       for (let i = 0; i < ops.length; i += BATCH) {
         const args = ops.slice(i, i + BATCH).flat();
@@ -113,18 +104,11 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
           keys.names,
           ...args,
         );
-        if (applied !== 1) {
-          fenced = true;
-          pending.clear();
-          options.onFenced?.();
-          throw fencedError();
-        }
+        if (applied !== 1) fencedNow();
+        if (fenced) throw fencedError();
       }
     } catch (cause) {
       if (fenced) throw cause;
-      for (const op of ops) if (!pending.has(`${op[0]}\0${op[1]}`)) pending.set(`${op[0]}\0${op[1]}`, op);
-      // Nothing else may come to trigger a flush: try again by itself until Redis is back.
-      if (!closed) timer ??= setTimeout(inBackground, retryMs);
       throw createError(
         'SPOUT_ENGINE_UNREACHABLE',
         `Could not write the store to Redis (deployment "${deployment}"): ${(cause as Error).message}. The changes are kept and written at the next flush.`,
@@ -133,22 +117,19 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
       );
     }
   };
-
-  const flush = (): Promise<void> => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (fenced) return Promise.reject(fencedError());
-    if (next) return next;
-    if (pending.size === 0) return writing;
-    next = writing.catch(() => {}).then(writeBatch);
-    writing = next;
-    return next;
-  };
+  // Kept after a connection error (tried again until Redis is back), dropped once fenced.
+  const commit = createGroupCommit({
+    delayMs: delay,
+    write,
+    keep: () => !fenced,
+    retryMs,
+    onError: (error) => !fenced && options.onError?.(error),
+  });
+  const flush = (): Promise<void> => (fenced ? Promise.reject(fencedError()) : commit.flush());
 
   const changed = (collection: string, id: string, doc: unknown, deleted: boolean): void => {
     if (closed || fenced) return;
-    pending.set(`${collection}\0${id}`, [collection, id, deleted ? '' : JSON.stringify(doc)]);
-    timer ??= setTimeout(inBackground, delay);
+    commit.change(`${collection}\0${id}`, [collection, id, deleted ? '' : JSON.stringify(doc)]);
   };
 
   return {
@@ -171,11 +152,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
             );
           });
       if (latest === String(token)) return;
-      if (!fenced) {
-        fenced = true;
-        pending.clear();
-        options.onFenced?.();
-      }
+      fencedNow();
       throw fencedError();
     },
     async close() {
@@ -184,7 +161,6 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
         for (;;) {
           try {
             await flush();
-            await writing;
             break;
           } catch (error) {
             // Redis restarting: what is pending is worth waiting for, a while.
@@ -194,7 +170,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
         }
       } finally {
         closed = true;
-        if (timer) clearTimeout(timer);
+        commit.stop();
       }
     },
     location: `${describeRedis(redis)} (deployment "${deployment}")`,
