@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
 import { createRequestReader, defineRequestHandler } from '../control/reader.js';
 import type { Store } from '../store/port.js';
+import type { TokenChannel } from '../engine/token-channel.js';
 import { createTokenRegistry, type TokenRegistry } from './registry.js';
 import {
   tokenConsumerFile,
@@ -65,12 +66,13 @@ export function createTokenService(
   store: Store,
   log: Logger,
   folder: RequestFolderOptions = {},
+  channel?: TokenChannel,
 ): TokenService {
   let shared: Promise<Shared> | null = null;
   return {
     async join(listener = () => 0) {
       if (!shared) {
-        const starting = startHub(store, log, folder);
+        const starting = startHub(store, log, folder, channel);
         shared = starting;
         // A failed start must not be kept for the next instance.
         starting.catch(() => {
@@ -98,7 +100,12 @@ export function createTokenService(
   };
 }
 
-async function startHub(store: Store, log: Logger, folder: RequestFolderOptions): Promise<Shared> {
+async function startHub(
+  store: Store,
+  log: Logger,
+  folder: RequestFolderOptions,
+  channel?: TokenChannel,
+): Promise<Shared> {
   const registry = createTokenRegistry(store);
   const listeners = new Set<RevocationListener>();
   const revoke = (jti: string, now = new Date()): TokenRequestResult => {
@@ -118,7 +125,6 @@ async function startHub(store: Store, log: Logger, folder: RequestFolderOptions)
   };
   const hub: TokenHub = { registry, revoke };
   const shared: Shared = { hub, listeners, users: 0, stop: async () => {} };
-  if (!isAbsolute(store.location)) return shared; // a memory store: no other process can reach it
 
   const applyRequest = (request: TokenRequest): TokenRequestResult => {
     if (request.type === 'token.issued') {
@@ -137,6 +143,12 @@ async function startHub(store: Store, log: Logger, folder: RequestFolderOptions)
     );
     return result;
   };
+  if (channel) {
+    // engine: redis — the change is already in Redis; each instance applies it to what it holds.
+    shared.stop = await channel.subscribe((request) => void applyRequest(request));
+    return shared;
+  }
+  if (!isAbsolute(store.location)) return shared; // a memory store: no other process can reach it
   const handler = defineRequestHandler<TokenRequest>({
     parse: tokenRequestOf,
     async apply(request) {

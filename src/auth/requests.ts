@@ -33,6 +33,8 @@ export interface TokenRequestResult {
   refused?: boolean;
   /** revoke: open connections closed because of it. */
   closed?: number;
+  /** `engine: redis`: how many running instances were told (each closes its own connections). */
+  instances?: number;
   error?: string;
 }
 

@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { formatListen } from '../config/listen.js';
 import { parseDuration } from '../config/durations.js';
 import type { SpoutConfig } from '../config/types.js';
 import { connectRedis, shownUrl } from '../engine/connect.js';
 import { runDeployment, type Closer } from '../engine/deployment.js';
-import { createHttpServer, sendJson } from '../http/server.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createKernel, type Kernel } from '../kernel/kernel.js';
-import type { RedisEngineStatus } from '../kernel/kernel-types.js';
-import { openRedisStore } from '../store/redis.js';
+import type { KernelOptions, RedisEngineStatus } from '../kernel/kernel-types.js';
+import { servesEveryInstance } from '../kernel/fanout.js';
+import { createEventStream, type EventStream } from '../engine/stream.js';
+import { createTokenChannel } from '../engine/token-channel.js';
+import { loadRedisSnapshot, openRedisStore } from '../store/redis.js';
 import { failure } from './failure.js';
 import type { CliEnv, createCliLogger } from './io.js';
 import { createReloader } from './reloader.js';
@@ -52,6 +53,10 @@ export async function runRedisEngine(
   void stopped.then((signal) => log.info(`${signal}: stopping`));
   cli.onSignal('SIGHUP', () => reloader.onSignal());
   let started = false;
+  const stream = createEventStream({ redis, deployment, log });
+  const tokenChannel = createTokenChannel(redis, deployment, log);
+  const make = (o: Omit<KernelOptions, 'log' | 'redact'>): Kernel =>
+    createKernel({ ...o, log, redact: () => root.redact, tokenChannel } as KernelOptions);
   // Signal listeners do not keep Node's event loop alive (see runConfig).
   const keepAlive = setInterval(() => {}, 1 << 30);
   log.info(`engine: redis at ${shownUrl(config.engine.url)}, deployment "${deployment}"`);
@@ -62,7 +67,7 @@ export async function runRedisEngine(
       leaseMs: parseDuration(config.engine.leaseTime),
       log,
       stopped,
-      follow: (status) => follow(reloader.current(), status, log),
+      follow: (status) => follow(reloader.current(), make, status, redis, stream),
       async lead(token, status, fenced) {
         const current = reloader.current();
         const store = await openRedisStore({
@@ -72,14 +77,22 @@ export async function runRedisEngine(
           onFenced: fenced,
           onError: (error) => log.error({ err: error }, (error as Error).message),
         });
-        const term = createKernel({
+        const term = make({
           // Token 1 is the deployment's first leader ever: there was no one to take over from.
           resumed: token > 1,
           config: current,
-          log,
           store,
-          redact: () => root.redact,
           engine: status,
+          fanout: {
+            // Refused once another leads: this one steps down, as for a fenced store write.
+            publish: (envelope) =>
+              void stream.append(token, envelope).then(
+                (appended) => appended || fenced(),
+                (error: unknown) => log.warn({ err: error }, `event stream: ${(error as Error).message}`),
+              ),
+            subscribe: stream.follow,
+            since: stream.since,
+          },
         });
         const address = await term.start();
         kernel = term;
@@ -110,27 +123,27 @@ export async function runRedisEngine(
 }
 
 /**
- * What a follower serves while another instance leads: `/health` (200, `state: following`, the
- * engine with its role), so that a load balancer keeps it in rotation; everything else is the
- * leader's until the shared parts move to Redis.
+ * A follower's kernel: only the outputs that serve this instance's own clients (the WebSocket
+ * feed, `everyInstance`), fed from the deployment's stream, on a copy of the store; its
+ * `/health` says it follows. Returns its stop.
  */
-async function follow(config: SpoutConfig, status: () => RedisEngineStatus, log: Logger): Promise<Closer> {
-  if (!config.http.enabled) return async () => [];
-  const http = createHttpServer({
-    listen: config.http.listen,
-    onError: (error) => log.error({ err: error }, 'HTTP handler failed'),
-  });
-  http.routes('engine').route('GET', '/health', (_req, res) => {
-    const engine = status();
-    sendJson(res, engine.redis === 'up' ? 200 : 503, {
-      status: engine.redis === 'up' ? 'healthy' : 'unhealthy',
-      state: 'following',
-      engine,
-    });
-  });
-  await http.listen();
-  return async () => {
-    await http.close();
-    return [];
+async function follow(
+  config: SpoutConfig,
+  make: (options: Omit<KernelOptions, 'log' | 'redact'>) => Kernel,
+  status: () => RedisEngineStatus,
+  redis: Redis,
+  stream: EventStream,
+): Promise<Closer> {
+  const serving = {
+    ...config,
+    instances: config.instances.filter((i) => i.enabled && servesEveryInstance(i.plugin)),
   };
+  const kernel = make({
+    config: serving,
+    store: await loadRedisSnapshot(redis, config.engine.deployment),
+    engine: status,
+    fanout: { subscribe: stream.follow, since: stream.since },
+  });
+  await kernel.start();
+  return () => kernel.stop();
 }

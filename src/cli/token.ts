@@ -19,6 +19,7 @@ import { openLowdbStore } from '../store/lowdb.js';
 import { COLLECTIONS, type TokenRecord } from '../store/records.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
+import { openRedisTokens, type TokenOps } from './token-redis.js';
 
 const USAGE =
   'spout token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] [--json] | list [--json] | revoke JTI [--force]';
@@ -62,7 +63,12 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
     code
   );
   const path = config.storage.path;
+  let ops: TokenOps | null = null;
   try {
+    ops =
+      config.engine.use === 'redis'
+        ? await openRedisTokens(config)
+        : { list: () => listTokens(path), submit: (r) => submit(path, r), close: async () => {} };
     if (sub === 'create') {
       const problem = secretProblem(config.auth.secret);
       if (problem) return fail(`the configuration ${problem} (SPOUT_CONFIG_INVALID)`, 2);
@@ -85,7 +91,7 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
         scopes: scopes.scopes,
       });
       const record = recordOf(claims);
-      const applied = await submit(path, { type: 'token.issued', record });
+      const applied = await ops.submit({ type: 'token.issued', record });
       if (typeof applied === 'string') return fail(applied, 1);
       if (flags.json) cli.io.out(JSON.stringify({ token, ...record }, null, 2) + '\n');
       else {
@@ -98,7 +104,7 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
       return 0;
     }
     if (sub === 'list') {
-      const records = await listTokens(path);
+      const records = await ops.list();
       const now = new Date();
       if (flags.json)
         cli.io.out(
@@ -115,7 +121,7 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
     const jti = rest[0];
     if (!jti || rest.length > 1 || jti.length > 128) return fail(`give one token id (jti): ${USAGE}`, 2);
     const force = flags.force === true;
-    const applied = await submit(path, { type: 'token.revoke', jti, at: new Date().toISOString(), force });
+    const applied = await ops.submit({ type: 'token.revoke', jti, at: new Date().toISOString(), force });
     if (typeof applied === 'string') return fail(applied, 1);
     const r = applied.result;
     if (r.refused)
@@ -130,12 +136,19 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
       applied.queued
         ? `token ${jti} revoked${known}; the running spout applies it once it has a websocket output or the API\n`
         : `token ${jti} ${r.already ? 'was already revoked' : 'revoked'}${known}` +
-            `${applied.running ? `; ${r.closed ?? 0} open connection(s) closed` : ''}\n`,
+            (r.instances !== undefined
+              ? `; ${r.instances} running instance(s) told, each closes its connections`
+              : applied.running
+                ? `; ${r.closed ?? 0} open connection(s) closed`
+                : '') +
+            '\n',
     );
     return 0;
   } catch (error) {
     if (!isSpoutError(error)) throw error;
     return fail(error.message, error.exit);
+  } finally {
+    await ops?.close();
   }
 }
 

@@ -144,3 +144,12 @@ export function createKernelEmitter(log: Logger): KernelEmitter {
     },
   };
 }
+
+/** Tell `emitter`'s listeners how a reload settled, before its caller hears of it. */
+export function tellReload(emitter: KernelEmitter, result: Promise<ReloadReport>): Promise<ReloadReport> {
+  result.then(
+    (report) => emitter.emit('reload', { ok: true, ...report }),
+    (error: unknown) => emitter.emit('reload', { ok: false, error }),
+  );
+  return result;
+}

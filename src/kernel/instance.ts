@@ -49,6 +49,8 @@ export interface Services {
   interestFloorSats?: () => number | null;
   /** `ctx.resumed`: this process takes over from another (a new leader of a deployment). */
   resumed?: boolean;
+  /** `ctx.history.since` of an output instance (its slot's). */
+  history?: (instance: string, eventId: string) => Promise<AnyEnvelope[] | null>;
 }
 
 export interface Timeouts {
@@ -124,6 +126,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     resolve: (path) => resolvePath(services.configDir, path),
     now: services.now,
     resumed: services.resumed ?? false,
+    history: { since: (eventId) => services.history?.(name, eventId) ?? Promise.resolve(null) },
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),

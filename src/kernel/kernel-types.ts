@@ -7,6 +7,8 @@ import type { HttpServer } from '../http/server.js';
 import type { Redactor } from '../log/redact.js';
 import type { Store } from '../store/port.js';
 import type { KernelEvents } from './events.js';
+import type { EventFanout } from './fanout.js';
+import type { TokenChannel } from '../engine/token-channel.js';
 import type { HealthBoard } from './health.js';
 import type { KernelMetrics } from './metrics.js';
 import type { ReloadReport } from './reload.js';
@@ -34,6 +36,13 @@ export interface KernelOptions {
   heapLimitBytes?: number;
   /** Sets V8 flags at run time (the heap's growth under memory pressure); `v8.setFlagsFromString` by default. */
   setV8Flags?: (flags: string) => void;
+  /**
+   * `engine: redis`: the deployment's event stream. `everyInstance` outputs are fed from it; with
+   * `publish` (the leader), what the pipeline publishes for them goes to it.
+   */
+  fanout?: EventFanout;
+  /** `engine: redis`: token changes published by `spout token` (instead of the store's request folder). */
+  tokenChannel?: TokenChannel;
   /** Plugins' `ctx.resumed`: this kernel takes over from another process's (a new leader). */
   resumed?: boolean;
   /** What `/health` says of the engine (`engine: redis`: Redis, role, token); embedded by default. */

@@ -1,10 +1,10 @@
 import { createTokenService } from '../auth/hub.js';
-import { createBus } from '../bus/bus.js';
+import { createBus, type BusOptions } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
 import type { InstanceConfig, SpoutConfig } from '../config/types.js';
 import { createHttpServer } from '../http/server.js';
 import { createDetectorChain, DETECTOR_CHAIN } from './detector-chain.js';
-import { createKernelEmitter, type HandlerPhase } from './events.js';
+import { createKernelEmitter, tellReload, type HandlerPhase } from './events.js';
 import type { Kernel, KernelOptions, KernelState } from './kernel-types.js';
 import { mountKernelRoutes } from './routes.js';
 import { createHealthBoard } from './health.js';
@@ -16,6 +16,7 @@ import { planReload } from './reload-plan.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { parseDuration } from '../config/durations.js';
 import { createKernelMemory } from './memory-watch.js';
+import { createFanoutWiring } from './fanout.js';
 import { refusalOf } from './refusal.js';
 
 export type { ReloadReport } from './reload.js';
@@ -62,11 +63,13 @@ export function createKernel(options: KernelOptions): Kernel {
     });
   };
   const now = options.now ?? Date.now;
-  const bus = createBus({
+  const busOptions: BusOptions = {
     now: () => new Date(now()),
     onError: ({ subscriber, envelope, error }) => failure('subscribe', subscriber, envelope, error),
     onOverflow: (subscriber) => metrics.overflow.inc({ subscriber }),
-  });
+  };
+  const bus = createBus(busOptions);
+  const fan = createFanoutWiring(bus, options.fanout, busOptions);
   const metrics = createKernelMetrics(() => bus);
   bus.tap((envelope) => metrics.published.inc({ type: envelope.type }));
   const health = createHealthBoard(redact, now, (change) => emitter.emit('health', change));
@@ -91,9 +94,10 @@ export function createKernel(options: KernelOptions): Kernel {
     configDir: config.dir,
     auth: config.auth,
     httpEnabled: config.http.enabled,
-    tokens: createTokenService(options.store, log),
+    tokens: createTokenService(options.store, log, {}, options.tokenChannel),
     now,
     resumed: options.resumed ?? false,
+    history: (name, eventId) => slots.get(name)?.since(eventId) ?? Promise.resolve(null),
     memory,
     interestFloorSats: () =>
       memory.interestFloorSats(txSeenConsumers(bus, runtimes.values(), DETECTOR_CHAIN)),
@@ -129,8 +133,11 @@ export function createKernel(options: KernelOptions): Kernel {
     const runtime = createRuntime(instance, services, timeouts());
     runtimes.set(instance.name, runtime);
     if (instance.kind === 'output' && !slots.has(instance.name)) {
-      const slot = createOutputSlot(instance.name, bus, (envelope, error) =>
-        failure('deliver', instance.name, envelope, error),
+      const slot = createOutputSlot(
+        instance.name,
+        fan.busFor(runtime.plugin),
+        (envelope, error) => failure('deliver', instance.name, envelope, error),
+        fan.historyFor(runtime.plugin),
       );
       slots.set(instance.name, slot);
       await slot.pause();
@@ -185,6 +192,7 @@ export function createKernel(options: KernelOptions): Kernel {
       );
     }
     for (const runtime of [...runtimes.values()].reverse()) await stopOne(runtime, errors);
+    await fan.stop();
     await Promise.all([...slots.values()].map((s) => s.close()));
     await chain.close();
     await http.close();
@@ -205,6 +213,8 @@ export function createKernel(options: KernelOptions): Kernel {
       const started: Runtime[] = [];
       for (const instance of enabled) started.push(await setupOne(instance));
       chain.set(detectorsInOrder());
+      fan.routed(runtimes.values());
+      fan.start();
       const address = config.http.enabled ? await http.listen() : null;
       for (const runtime of byStartOrder(started)) await startOne(runtime);
       setState('running');
@@ -233,19 +243,11 @@ export function createKernel(options: KernelOptions): Kernel {
         stopOne,
         byStartOrder,
         detectorsInOrder,
+        settled: () => fan.routed(runtimes.values()),
       },
       planReload(config, next),
       next,
     );
-
-  /** Tell listeners how a reload settled, before its caller hears of it. */
-  const told = (result: Promise<ReloadReport>): Promise<ReloadReport> => {
-    result.then(
-      (report) => emitter.emit('reload', { ok: true, ...report }),
-      (error: unknown) => emitter.emit('reload', { ok: false, error }),
-    );
-    return result;
-  };
 
   const refusal = (what: 'start' | 'reload') => refusalOf(what, state, Boolean(stopping));
 
@@ -277,7 +279,7 @@ export function createKernel(options: KernelOptions): Kernel {
     },
     reload(next) {
       const refused = refusal('reload');
-      if (refused) return told(Promise.reject(refused));
+      if (refused) return tellReload(emitter, Promise.reject(refused));
       // Checked again when its turn comes: a stop may have been asked for meanwhile.
       const run = async (): Promise<ReloadReport> => {
         const late = refusal('reload');
@@ -291,7 +293,7 @@ export function createKernel(options: KernelOptions): Kernel {
         () => void reloadsInFlight--,
         () => void reloadsInFlight--,
       );
-      return told(result);
+      return tellReload(emitter, result);
     },
   };
 }

@@ -23,6 +23,22 @@ export interface OutputSlot {
   pause(upcoming?: readonly EventPattern[]): Promise<void>;
   /** Remove the subscription. */
   close(): Promise<void>;
+  /**
+   * What was routed to the instance after `eventId` (see `ctx.history`): from `history.since`
+   * when given (the deployment's stream), else from the last `history.keep` envelopes delivered
+   * here; null when unknown or too old, or when the slot keeps no history.
+   */
+  since(eventId: string): Promise<AnyEnvelope[] | null>;
+}
+
+/**
+ * How a slot answers `since`: its own ring of what it delivered (at most `keep` envelopes and
+ * about `keepBytes` of their JSON), or another source.
+ */
+export interface SlotHistory {
+  keep?: number;
+  keepBytes?: number;
+  since?: (eventId: string) => Promise<AnyEnvelope[] | null>;
 }
 
 /**
@@ -33,7 +49,18 @@ export function createOutputSlot(
   name: string,
   bus: Bus,
   onFailure: (envelope: AnyEnvelope, error: unknown) => void,
+  history: SlotHistory = {},
 ): OutputSlot {
+  const ring: Array<[AnyEnvelope, number]> = [];
+  const keep = history.since ? 0 : (history.keep ?? 0);
+  const keepBytes = history.keepBytes ?? Infinity;
+  let ringBytes = 0;
+  const remember = (envelope: AnyEnvelope) => {
+    const size = JSON.stringify(envelope).length;
+    ring.push([envelope, size]);
+    ringBytes += size;
+    while (ring.length > keep || ringBytes > keepBytes) ringBytes -= ring.shift()![1];
+  };
   const gate = createGate();
   let runtime: Runtime | null = null;
   // What the attached instance takes, and what is queued (wider while a swap is under way).
@@ -48,6 +75,7 @@ export function createOutputSlot(
     async (envelope) => {
       await gate.wait();
       if (!runtime || !routes(envelope.type) || !passes(envelope)) return;
+      if (keep > 0) remember(envelope);
       let delivery: Promise<unknown>;
       try {
         delivery = Promise.resolve((runtime.hooks as OutputHooks).deliver(envelope));
@@ -87,6 +115,14 @@ export function createOutputSlot(
       gate.open();
       runtime = null;
       return off();
+    },
+    async since(eventId) {
+      if (history.since) {
+        const found = await history.since(eventId);
+        return found && found.filter((e) => routes(e.type) && passes(e));
+      }
+      const at = ring.findIndex(([e]) => e.id === eventId);
+      return at < 0 ? null : ring.slice(at + 1).map(([e]) => e);
     },
   };
 }

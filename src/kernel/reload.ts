@@ -31,6 +31,8 @@ export interface ReloadParts {
   stopOne(runtime: Runtime, errors: unknown[]): Promise<void>;
   byStartOrder(list: Runtime[]): Runtime[];
   detectorsInOrder(): Runtime[];
+  /** Called once the instances are in place (the kernel recomputes what follows them). */
+  settled(): void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -109,5 +111,6 @@ export async function applyReload(
   }
   k.chain.set(k.detectorsInOrder());
   k.chain.resume();
+  k.settled();
   return report;
 }

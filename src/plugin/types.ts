@@ -80,6 +80,13 @@ export interface PluginContext<O, E extends EventType = EventType> {
    */
   readonly resumed: boolean;
   /**
+   * For outputs marked `everyInstance`: `since(eventId)` resolves with the envelopes routed to
+   * this instance after that one, oldest first (from the last 1,000 — at most 4 MiB — in process, or the
+   * deployment's stream with `engine: redis`), or null when it is unknown or too old. Always
+   * null for other plugins.
+   */
+  readonly history: { since(eventId: string): Promise<AnyEnvelope[] | null> };
+  /**
    * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
    * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the
    * instance's stop). A detector that has no use for transactions moving at most N sats
@@ -257,6 +264,12 @@ export interface OutputDefinition<
 > extends BaseDefinition<'output', S, R, E> {
   /** Events routed to an instance whose YAML has no `events:`. */
   readonly defaultEvents: readonly EventPattern[];
+  /**
+   * An output that serves this process's own clients (the WebSocket feed): with `engine: redis`
+   * it runs on every instance of the deployment, followers included, fed from the deployment's
+   * event stream; and `ctx.history` gives it what a reconnecting client missed.
+   */
+  readonly everyInstance?: boolean;
   setup(ctx: PluginContext<R, E>): OutputHooks | Promise<OutputHooks>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
   start?(ctx: PluginContext<R, E>): void | Promise<void>;

@@ -27,9 +27,12 @@ export function createCollection<T>(name: string, map: Map<string, unknown>, cha
   };
 }
 
-/** A store that lives in memory only (tests, `spout demo` without persistence). */
-export function createMemoryStore(): Store {
-  const data: StoreData = new Map();
+/**
+ * A store that lives in memory only (tests, `spout demo` without persistence), starting with
+ * `initial` when given (a follower's copy of the deployment's store).
+ */
+export function createMemoryStore(initial: StoreData = new Map(), location = 'memory'): Store {
+  const data: StoreData = initial;
   const collection = <T>(name: string): Collection<T> => {
     let map = data.get(name);
     if (!map) data.set(name, (map = new Map()));
@@ -41,6 +44,6 @@ export function createMemoryStore(): Store {
     flush: async () => {},
     fence: async () => {},
     close: async () => {},
-    location: 'memory',
+    location,
   };
 }

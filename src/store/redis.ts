@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { leaseKeys } from '../engine/lease.js';
 import { createError } from '../kernel/errors.js';
 import { createGroupCommit } from './group-commit.js';
-import { createCollection, type StoreData } from './memory.js';
+import { createCollection, createMemoryStore, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
 
 export interface RedisStoreOptions {
@@ -177,10 +177,64 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   };
 }
 
+/**
+ * A follower's copy of the deployment's store, read once: what its instances read (tokens and
+ * revocations for the WebSocket feed) as the leader last wrote it. Its changes stay in memory.
+ */
+export async function loadRedisSnapshot(redis: Redis, deployment: string): Promise<Store> {
+  const data = await load(redis, storeKeys(deployment));
+  return createMemoryStore(data, `${describeRedis(redis)} (deployment "${deployment}", a follower's copy)`);
+}
+
+/**
+ * Write one document outside the pipeline (a command such as `spout token revoke`): not fenced
+ * — it does not act for a leader — and told to the instances by the caller (their copies are
+ * in memory). Resolves once Redis has it.
+ */
+export async function putDocument(
+  redis: Redis,
+  deployment: string,
+  collection: string,
+  id: string,
+  doc: unknown,
+): Promise<void> {
+  const keys = storeKeys(deployment);
+  await redis.eval(
+    PUT,
+    4,
+    keys.docs(collection),
+    keys.order(collection),
+    keys.seq,
+    keys.names,
+    id,
+    JSON.stringify(doc),
+    collection,
+  );
+}
+
+// One document, its place in the order (kept when it exists) and its collection's name.
+const PUT = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) == false then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
+end
+redis.call('SADD', KEYS[4], ARGV[3])
+return 1`;
+
+/** One collection of the deployment as Redis holds it now, in insertion order. */
+export async function readCollection<T>(
+  redis: Redis,
+  deployment: string,
+  collection: string,
+): Promise<Map<string, T>> {
+  const data = await load(redis, storeKeys(deployment), [collection]);
+  return (data.get(collection) ?? new Map()) as Map<string, T>;
+}
+
 /** Every collection of the deployment, each in insertion order. */
-async function load(redis: Redis, keys: ReturnType<typeof storeKeys>): Promise<StoreData> {
+async function load(redis: Redis, keys: ReturnType<typeof storeKeys>, only?: string[]): Promise<StoreData> {
   const data: StoreData = new Map();
-  for (const name of await redis.smembers(keys.names)) {
+  for (const name of only ?? (await redis.smembers(keys.names))) {
     const [ids, docs] = await Promise.all([
       redis.zrange(keys.order(name), 0, -1),
       redis.hgetall(keys.docs(name)),

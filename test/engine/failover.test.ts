@@ -40,7 +40,7 @@ describe.skipIf(!hasRedis)('engine: redis — three instances, one leader (built
     expect((await health(a.port)).body.engine).toMatchObject({ role: 'leader', token: 1, redis: 'up' });
     const follower = await health(b.port);
     expect(follower.status).toBe(200);
-    expect(follower.body).toMatchObject({ state: 'following', engine: { role: 'follower', token: null } });
+    expect(follower.body).toMatchObject({ state: 'running', engine: { role: 'follower', token: null } });
 
     const posted = await tg.waitFor('sendMessage', 3);
     await until(() => rx.requests.filter((r) => r.status === 200).length >= 3, 'three webhooks delivered');

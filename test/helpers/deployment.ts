@@ -2,13 +2,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { start } from './cli.js';
+import { run, start } from './cli.js';
 import { startFakeTelegram } from './fake-telegram.js';
 import { newSecret, startReceiver, type Received } from './receiver.js';
 import type { startRedis } from './redis.js';
 
 // Several `spout run` processes of one deployment (engine: redis) with a replay feed, a fake
 // Telegram and verifying webhook receivers: what the engine tests share.
+
+/** The `auth.secret` of the deployment's instances (tokens for the WebSocket feed are signed with it). */
+export const AUTH_SECRET = 'Zq8v1Lr4Wp6s9Tx2Ny5Kc7Bd3Fg0Hj8MkQ';
 
 export async function freePort(): Promise<number> {
   const s = createServer();
@@ -53,6 +56,7 @@ export async function deployment(
   feedItems: unknown[],
   engine: string,
   replay = '',
+  outputs: string[] = [],
 ) {
   const tg = await startFakeTelegram();
   cleanups.push(() => tg.close());
@@ -65,26 +69,27 @@ export async function deployment(
     [
       'log: { level: debug, format: json }',
       'http: { listen: "127.0.0.1:${PORT}" }',
+      'auth: { secret: "${AUTH_SECRET}" }',
       `engine: { use: redis, url: "\${REDIS_URL}", deployment: failover, ${engine} }`,
       'inputs:',
       `  feed: { use: replay, file: ./feed.jsonl${replay} }`,
       'outputs:',
       '  hook: { use: webhook, url: "${HOOK_URL}", secret: "${HOOK_SECRET}" }',
       `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${tg.url}", pacing: { perChat: 10ms } }`,
+      ...outputs.map((line) => `  ${line}`),
     ].join('\n') + '\n',
   );
+  const env = (port: number, hookUrl: string) => ({
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    HOOK_URL: hookUrl,
+    HOOK_SECRET: secret,
+    TG_TOKEN: tg.token,
+    AUTH_SECRET,
+  });
   const instance = async (hookUrl: string) => {
     const port = await freePort();
-    const p = start(['run', '-c', join(dir, 'config.yaml')], {
-      cwd: dir,
-      env: {
-        PORT: String(port),
-        REDIS_URL: redis.url,
-        HOOK_URL: hookUrl,
-        HOOK_SECRET: secret,
-        TG_TOKEN: tg.token,
-      },
-    });
+    const p = start(['run', '-c', join(dir, 'config.yaml')], { cwd: dir, env: env(port, hookUrl) });
     cleanups.push(() => p.child.kill('SIGKILL'));
     return Object.assign(p, { port });
   };
@@ -93,7 +98,10 @@ export async function deployment(
     cleanups.push(() => rx.close());
     return rx;
   };
-  return { tg, feed, instance, receiver };
+  /** Another command (`spout token …`) on the deployment's configuration, run to its end. */
+  const command = (args: string[]) =>
+    run([...args, '-c', join(dir, 'config.yaml')], { cwd: dir, env: env(0, 'http://127.0.0.1:9/') });
+  return { tg, feed, instance, receiver, command };
 }
 
 export const ok = (r: Received) => r.verified && r.status === 200;

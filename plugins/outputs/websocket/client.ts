@@ -26,8 +26,8 @@ export interface Client {
   readonly claims: TokenClaims | null;
   /** Whether this client's subscription takes `envelope`. */
   wants(envelope: AnyEnvelope): boolean;
-  /** Send an already-serialised event (a text frame). */
-  send(data: Buffer): void;
+  /** Send an already-serialised event (a text frame) with its envelope id. */
+  send(data: Buffer, id: string): void;
   readonly bufferedAmount: number;
   /** Close with a protocol code (the client is told why). */
   close(code: number, reason: string): void;
@@ -50,6 +50,8 @@ export interface ClientDeps {
   log: Logger;
   /** The state changed (pending → open, → closed). */
   changed(client: Client): void;
+  /** What was routed after an event (`ctx.history.since`), for a client that resumes. */
+  history(eventId: string): Promise<AnyEnvelope[] | null>;
 }
 
 /**
@@ -72,6 +74,8 @@ export function acceptClient(
   let accepts: (type: AnyEnvelope['type']) => boolean = () => true;
   let filter: (e: AnyEnvelope) => boolean = () => true;
   let authTimer: NodeJS.Timeout | undefined;
+  // While a resuming client is sent what it missed, live events wait here (then go, minus repeats).
+  let held: Array<[Buffer, string]> | null = null;
   let expiryTimer: NodeJS.Timeout | undefined;
 
   const reply = (message: ServerMessage) => {
@@ -109,7 +113,32 @@ export function acceptClient(
     expiryTimer.unref();
   };
 
-  const authenticate = (token: string) => {
+  /** Send what was routed after `from`, then what came meanwhile; tell the client how it went. */
+  const resume = (from: string) => {
+    held = [];
+    deps.history(from).then(
+      (missed) => {
+        if (state !== 'open') return;
+        const sent = new Set<string>();
+        for (const envelope of missed ?? [])
+          if (client.wants(envelope)) {
+            ws.send(JSON.stringify(envelope));
+            sent.add(envelope.id);
+          }
+        reply({ type: 'resumed', from, missed: sent.size, complete: missed !== null });
+        for (const [data, id] of held ?? []) if (!sent.has(id)) ws.send(data, { binary: false });
+        held = null;
+      },
+      (error: unknown) => {
+        deps.log.warn({ err: error }, `resume failed: ${(error as Error).message}`);
+        reply({ type: 'resumed', from, missed: 0, complete: false });
+        for (const [data] of held ?? []) ws.send(data, { binary: false });
+        held = null;
+      },
+    );
+  };
+
+  const authenticate = (token: string, from?: string) => {
     verifying = true;
     clearTimeout(authTimer);
     deps.verify(token).then(
@@ -124,6 +153,7 @@ export function acceptClient(
         deps.changed(client);
         reply({ type: 'auth.ok', sub: claims.sub, exp: claims.exp });
         armExpiry(claims.exp);
+        if (from !== undefined) resume(from);
         for (const text of queued.splice(0)) onText(text);
       },
       (error: unknown) => {
@@ -142,13 +172,15 @@ export function acceptClient(
     }
     const message = parseClientMessage(text);
     if (state === 'pending') {
+      if ('error' in message && message.error.startsWith('auth "resume"'))
+        return refuse('malformed', CLOSE.unauthorized, message.error);
       if ('error' in message || message.type !== 'auth')
         return refuse(
           'malformed',
           CLOSE.unauthorized,
           'the first message must be {"type":"auth","token":"…"}',
         );
-      return authenticate(message.token);
+      return authenticate(message.token, message.resume);
     }
     if ('error' in message) return reply({ type: 'error', message: message.error });
     if (message.type === 'auth') return reply({ type: 'error', message: 'already authenticated' });
@@ -167,7 +199,10 @@ export function acceptClient(
       return claims;
     },
     wants: (envelope) => state === 'open' && accepts(envelope.type) && filter(envelope),
-    send: (data) => ws.send(data, { binary: false }),
+    send(data, id) {
+      if (held) held.push([data, id]);
+      else ws.send(data, { binary: false });
+    },
     get bufferedAmount() {
       return ws.bufferedAmount;
     },

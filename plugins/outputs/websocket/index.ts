@@ -29,6 +29,7 @@ export default defineOutput({
     'Authenticated WebSocket feed of events (JWT from `spout token create`), with per-client filters.',
   options: WebSocketOptions,
   defaultEvents: ['whale.*', 'accuracy.*'],
+  everyInstance: true,
   resolve: (options, { auth, httpEnabled }) => resolveOptions(options, auth, httpEnabled),
   async setup(ctx) {
     const o = ctx.options;
@@ -111,6 +112,7 @@ export default defineOutput({
           sendBufferBytes: o.sendBufferBytes,
           metrics,
           log: ctx.log,
+          history: (eventId) => ctx.history.since(eventId),
           changed: (c) => {
             if (c.state !== 'pending') place.release();
             if (c.state === 'closed') clients.delete(c);
@@ -160,7 +162,7 @@ export default defineOutput({
           if (!c.wants(envelope)) continue;
           // Serialised once, the same bytes go to every client.
           data ??= Buffer.from(JSON.stringify(envelope));
-          c.send(data);
+          c.send(data, envelope.id);
           sent++;
           if (c.bufferedAmount > o.sendBufferBytes / 2) congested = true;
           if (c.bufferedAmount > o.sendBufferBytes) {

@@ -39,7 +39,11 @@ export const closeReasonFor = (reason: RefusalReason): string =>
 
 /** What a client may send. */
 export type ClientMessage =
-  { type: 'auth'; token: string } | { type: 'subscribe'; events?: EventPattern[]; filter?: Filter };
+  | { type: 'auth'; token: string; resume?: string }
+  | { type: 'subscribe'; events?: EventPattern[]; filter?: Filter };
+
+/** An event id as envelopes carry it (`evt_` + 32 hex digits). */
+const EVENT_ID = /^evt_[0-9a-f]{32}$/;
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validateSubscribe = ajv.compile({
@@ -71,7 +75,11 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
     const token = (value as { token?: unknown }).token;
     if (typeof token !== 'string' || token.length === 0)
       return { error: 'auth needs a "token" string (a JWT from `spout token create`)' };
-    return { type: 'auth', token };
+    const resume = (value as { resume?: unknown }).resume;
+    if (resume === undefined) return { type: 'auth', token };
+    if (typeof resume !== 'string' || !EVENT_ID.test(resume))
+      return { error: 'auth "resume" must be the id of the last event received (evt_ and 32 hex digits)' };
+    return { type: 'auth', token, resume };
   }
   if (type === 'subscribe') {
     if (!validateSubscribe(value)) {
@@ -88,5 +96,7 @@ export function parseClientMessage(text: string): ClientMessage | { error: strin
 /** Server → client messages other than event envelopes. */
 export type ServerMessage =
   | { type: 'auth.ok'; sub: string; exp: number }
+  /** After a resume: `missed` events were sent; `complete` is false when `from` was unknown or too old. */
+  | { type: 'resumed'; from: string; missed: number; complete: boolean }
   | { type: 'subscribed'; events: readonly (EventPattern | EventType)[]; filter: Filter | null }
   | { type: 'error'; message: string };

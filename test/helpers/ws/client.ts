@@ -20,6 +20,8 @@ export function connect(
   url: string,
   options: {
     token?: string;
+    /** Sent in the auth message: the id of the last event received before. */
+    resume?: string;
     bearer?: string;
     origin?: string;
     maxPayload?: number;
@@ -57,7 +59,16 @@ export function connect(
       for (const w of [...waiters]) w();
     }),
   );
-  if (options.token) void opened.then(() => ws.send(JSON.stringify({ type: 'auth', token: options.token })));
+  if (options.token)
+    void opened.then(() =>
+      ws.send(
+        JSON.stringify({
+          type: 'auth',
+          token: options.token,
+          ...(options.resume ? { resume: options.resume } : {}),
+        }),
+      ),
+    );
   const wait = (ok: () => boolean, what: string, ms: number) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
