@@ -7,6 +7,7 @@ import { createToken } from '../src/auth/tokens.js';
 import { HEAP_FLAGS } from '../src/kernel/heap.js';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 import { createFeed } from './feed.js';
+import { freePort } from './free-port.js';
 
 /** End-to-end latency of one pipeline: from the frame sent to the whale received, ms. */
 export interface LatencyRow {
@@ -48,14 +49,6 @@ const wss = new WebSocket.Server({ host: '127.0.0.1', port: Number(port) }, () =
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] ?? NaN;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Whales sent one per `everyMs` among 1,000 small transactions per second; arrival times noted. */
 async function measure(

@@ -7,6 +7,7 @@ import { benchFanout } from './fanout.js';
 import { benchIdle } from './idle.js';
 import { printLatency, printPipeline } from './print-pipeline.js';
 import { runSoak } from './print-soak.js';
+import { printEngine } from './print-engine.js';
 import { fmt, verdict } from './format.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
@@ -14,6 +15,12 @@ import { fmt, verdict } from './format.js';
 const soakAt = process.argv.indexOf('--soak');
 if (soakAt >= 0) {
   await runSoak(Number(process.argv[soakAt + 1] ?? 60) || 60);
+  process.exit(0);
+}
+// `npm run bench -- --engine [clients per instance]`: only issue 18's engine figures.
+const engineAt = process.argv.indexOf('--engine');
+if (engineAt >= 0) {
+  await printEngine(Number(process.argv[engineAt + 1] ?? 5000) || 5000);
   process.exit(0);
 }
 
@@ -118,4 +125,5 @@ for (const r of fanout) {
     `                  memory per client ${(r.bytesPerClient / 1024).toFixed(1)} KiB heap+buffers (bare ws: ${(r.baselineBytesPerClient / 1024).toFixed(1)} KiB), after GC`,
   );
 }
+await printEngine();
 await (await import('./backtest.js')).printBacktest();

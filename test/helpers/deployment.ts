@@ -1,25 +1,18 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, start } from './cli.js';
 import { startFakeTelegram } from './fake-telegram.js';
 import { newSecret, startReceiver, type Received } from './receiver.js';
 import type { startRedis } from './redis.js';
+import { freePort } from '../../bench/free-port.js';
+export { freePort };
 
 // Several `spout run` processes of one deployment (engine: redis) with a replay feed, a fake
 // Telegram and verifying webhook receivers: what the engine tests share.
 
 /** The `auth.secret` of the deployment's instances (tokens for the WebSocket feed are signed with it). */
 export const AUTH_SECRET = 'Zq8v1Lr4Wp6s9Tx2Ny5Kc7Bd3Fg0Hj8MkQ';
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 export const txid = (n: number) => (0xb000 + n).toString(16).padStart(64, '0');
 export const detected = (n: number) => ({

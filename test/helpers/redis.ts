@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/free-port.js';
 
 /** Debian's redis-server (`.ci/run` installs it); tests that need it skip, saying so, without it. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedis = existsSync(REDIS_SERVER);
 if (!hasRedis)
   console.warn(`Redis engine tests skipped: ${REDIS_SERVER} is missing (apt-get install -y redis-server)`);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /**
  * A throw-away redis-server on a free loopback port; resolves once it accepts connections.

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AnyEnvelope } from '../../src/bus/envelope.js';
@@ -10,6 +10,8 @@ import type { Store } from '../../src/store/port.js';
 import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { captureLog } from './kernel.js';
 import { outboxReader } from './receiver.js';
+import { freePort } from '../../bench/free-port.js';
+export { freePort };
 
 /** The login the test server accepts. */
 export const SMTP_USER = 'spout';
@@ -42,15 +44,6 @@ export interface SmtpTestServer {
   /** Resolve once `n` mails arrived; reject after `ms`. */
   waitFor(n: number, ms?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
-}
-
-/** A port that nothing listens on (just now): where a server can come up later. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /**

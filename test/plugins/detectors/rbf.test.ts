@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WhaleReplaced, WhaleSignal } from '../../../src/bus/events.js';
 import { startFakeMempool, waitFor, type FakeMempool, isTrackMempool } from '../../helpers/fake-mempool.js';
-import { hasFixtures, loadRbfPairs, type EsploraTx } from '../../helpers/fixtures.js';
+import { hasFixtures, loadRbfPairs } from '../../helpers/fixtures.js';
 import { scaleTx } from '../../helpers/fixtures.js';
 import { runYaml } from '../../helpers/run-yaml.js';
 
