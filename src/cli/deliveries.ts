@@ -5,7 +5,9 @@ import { readStoreFiles } from '../store/file-format.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { COLLECTIONS } from '../store/records.js';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';
+import type { SpoutConfig } from '../config/types.js';
 import { applyRetry, requestsDir, type RetryRequest } from './control.js';
+import { redisDeliveries } from './control-redis.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
@@ -80,17 +82,10 @@ export async function deliveriesCommand(
   const config = await loadForCommand(flags.config, cli);
   if (typeof config === 'number') return config;
   const path = config.storage.path;
+  const source = deliveriesSource(config);
   if (sub === 'list' || sub === 'show') {
-    const { data } = await readStoreFiles(path);
-    const outbox = Object.values(data.collections[COLLECTIONS.outbox] ?? {}) as OutboxRecord[];
-    if (sub === 'show')
-      return show(
-        ids[0] as string,
-        outbox,
-        Object.values(data.collections[COLLECTIONS.deliveries] ?? {}) as DeliveryAttempt[],
-        flags,
-        cli,
-      );
+    const { outbox, attempts } = await source.read();
+    if (sub === 'show') return show(ids[0] as string, outbox, attempts, flags, cli);
     if (flags.output !== undefined && !outbox.some((r) => r.instance === flags.output)) {
       const outputs = config.instances.filter((i) => i.section === 'outputs').map((i) => i.name);
       if (!outputs.includes(flags.output))
@@ -134,8 +129,7 @@ export async function deliveriesCommand(
     let request: RetryRequest = { type: 'deliveries.retry', dead: true };
     if (!flags.dead) {
       // Ids as `spout deliveries list` shows them, or bare event ids (as `show` accepts).
-      const { data } = await readStoreFiles(path);
-      const outbox = Object.values(data.collections[COLLECTIONS.outbox] ?? {}) as OutboxRecord[];
+      const { outbox } = await source.read();
       const found = ids.map((id) => outbox.filter((r) => r.id === id || r.eventId === id).map((r) => r.id));
       const unknown = ids.filter((_, i) => found[i]?.length === 0);
       if (unknown.length > 0) {
@@ -146,13 +140,18 @@ export async function deliveriesCommand(
       }
       request = { type: 'deliveries.retry', ids: found.flat() };
     }
-    const requeued = running(path) ? await viaRunningProcess(path, request) : await directly(path, request);
+    const live = source.retry ? true : running(path);
+    const requeued = source.retry
+      ? await source.retry(request)
+      : live
+        ? await viaRunningProcess(path, request)
+        : await directly(path, request);
     if (typeof requeued === 'string') {
       cli.io.err(`spout deliveries retry: ${requeued}\n`);
       return 1;
     }
     cli.io.out(
-      `${requeued} delivery(ies) queued again${running(path) ? '' : '; they are sent when spout run starts'}\n`,
+      `${requeued} delivery(ies) queued again${live ? '' : '; they are sent when spout run starts'}\n`,
     );
     return 0;
   }
@@ -214,6 +213,26 @@ function show(
 }
 
 const running = (path: string): boolean => processAlive(pidFile(path));
+
+/**
+ * Where the deliveries are: the store file, or with `engine: redis` the deployment's Redis
+ * (read there; a retry is applied by the leader, which holds the outbox).
+ */
+function deliveriesSource(config: SpoutConfig): {
+  read(): Promise<{ outbox: OutboxRecord[]; attempts: DeliveryAttempt[] }>;
+  retry?: (request: RetryRequest) => Promise<number | string>;
+} {
+  if (config.engine.use === 'redis') return redisDeliveries(config, WAIT_MS);
+  return {
+    async read() {
+      const { data } = await readStoreFiles(config.storage.path);
+      return {
+        outbox: Object.values(data.collections[COLLECTIONS.outbox] ?? {}) as OutboxRecord[],
+        attempts: Object.values(data.collections[COLLECTIONS.deliveries] ?? {}) as DeliveryAttempt[],
+      };
+    },
+  };
+}
 
 async function viaRunningProcess(path: string, request: RetryRequest): Promise<number | string> {
   const dir = requestsDir(path);

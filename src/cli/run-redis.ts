@@ -11,6 +11,7 @@ import { servesEveryInstance } from '../kernel/fanout.js';
 import { createEventStream, type EventStream } from '../engine/stream.js';
 import { createTokenChannel } from '../engine/token-channel.js';
 import { loadRedisSnapshot, openRedisStore } from '../store/redis.js';
+import { serveControl } from './control-redis.js';
 import { failure } from './failure.js';
 import type { CliEnv, createCliLogger } from './io.js';
 import { createReloader } from './reloader.js';
@@ -95,6 +96,8 @@ export async function runRedisEngine(
           },
         });
         const address = await term.start();
+        // `spout deliveries retry` reaches the leader, which holds the outbox.
+        const stopControl = await serveControl(redis, deployment, store, log);
         kernel = term;
         const count = current.instances.filter((i) => i.enabled).length;
         log.info(
@@ -106,6 +109,7 @@ export async function runRedisEngine(
         return async () => {
           await reloader.settled();
           kernel = null;
+          await stopControl();
           return term.stop();
         };
       },

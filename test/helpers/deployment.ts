@@ -50,6 +50,7 @@ export async function deployment(
   engine: string,
   replay = '',
   outputs: string[] = [],
+  hookOptions = '',
 ) {
   const tg = await startFakeTelegram();
   cleanups.push(() => tg.close());
@@ -67,7 +68,7 @@ export async function deployment(
       'inputs:',
       `  feed: { use: replay, file: ./feed.jsonl${replay} }`,
       'outputs:',
-      '  hook: { use: webhook, url: "${HOOK_URL}", secret: "${HOOK_SECRET}" }',
+      `  hook: { use: webhook, url: "\${HOOK_URL}", secret: "\${HOOK_SECRET}"${hookOptions} }`,
       `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${tg.url}", pacing: { perChat: 10ms } }`,
       ...outputs.map((line) => `  ${line}`),
     ].join('\n') + '\n',

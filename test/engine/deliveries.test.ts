@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { deployment, detected, idOf, ok, until } from '../helpers/deployment.js';
+import { hasRedis, startRedis } from '../helpers/redis.js';
+
+// Issue 18: `spout deliveries` on a deployment — list and show read the outbox in Redis, from any
+// machine with the configuration; retry is applied by the leader, which holds the outbox.
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+describe.skipIf(!hasRedis)('engine: redis — spout deliveries list|show|retry (built CLI)', () => {
+  it('lists the dead deliveries from Redis, and retry --dead has the leader send them again', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const { instance, receiver, command } = await deployment(
+      redis,
+      cleanups,
+      [1, 2].map(detected),
+      'leaseTime: 2s',
+      '',
+      [],
+      ', retry: []',
+    );
+    const rx = await receiver();
+    let refusing = true;
+    rx.script(() => (refusing ? { status: 400 } : { status: 200 }));
+    const noLeader = await command(['deliveries', 'retry', '--dead']);
+    expect(noLeader.code).toBe(1);
+    expect(noLeader.stderr).toMatch(/no instance leads deployment "failover" now/);
+
+    const a = await instance(rx.url);
+    await a.waitFor(/leading deployment .*fencing token 1\)/);
+    await until(() => rx.requests.length === 2, 'two refused deliveries');
+    // The leader's records reach Redis within its commit delay: ask until both are there as dead.
+    let dead: Array<{ id: string; eventId: string }> = [];
+    await until(async () => {
+      const listed = await command(['deliveries', 'list', '--status', 'dead', '--json']);
+      dead = JSON.parse(listed.stdout) as typeof dead;
+      return dead.length === 2;
+    }, 'two dead deliveries listed from Redis');
+    const shown = await command(['deliveries', 'show', dead[0]!.eventId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/#1 .* dead\s+HTTP 400/);
+
+    refusing = false;
+    const retried = await command(['deliveries', 'retry', '--dead']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toBe('2 delivery(ies) queued again\n');
+    await until(() => rx.requests.filter(ok).length === 2, 'both delivered on retry');
+    expect(new Set(rx.requests.filter(ok).map(idOf))).toEqual(new Set(dead.map((d) => d.eventId)));
+
+    a.child.kill('SIGTERM');
+    expect((await a.exited).code).toBe(0);
+  });
+});
