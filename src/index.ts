@@ -82,7 +82,7 @@ export { isTestEnvelope, TEST_LABEL } from './delivery/test-marker.js';
 export { verifyToken, type RefusalReason, type TokenClaims, type Verification } from './auth/tokens.js';
 export { secretProblem } from './auth/secret.js';
 export { addressKey } from './auth/address.js';
-export { createRateLimiter, type RateLimiter } from './auth/rate-limit.js';
+export { createRateLimiter, type LimitOptions, type RateLimiter } from './auth/rate-limit.js';
 export type { RevocationListener, TokenHub, TokenService } from './auth/hub.js';
 
 // ── For jobs: the records the built-in jobs keep, and statistics ──────────────────────────────

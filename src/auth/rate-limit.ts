@@ -15,6 +15,14 @@ export interface RateLimiter {
   readonly size: number;
 }
 
+/** A limit as a plugin asks for it (`ctx.limiter`): at most `max` hits per key within `windowMs`. */
+export interface LimitOptions {
+  /** Tells the plugin's limits apart (the kernel prefixes it with the instance name). */
+  name: string;
+  max: number;
+  windowMs: number;
+}
+
 /** Timestamps kept per limiter, in all: bounds its memory whatever `max` is. */
 const TIMESTAMP_BUDGET = 1_000_000;
 

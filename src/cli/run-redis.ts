@@ -10,6 +10,7 @@ import type { KernelOptions, RedisEngineStatus } from '../kernel/kernel-types.js
 import { servesEveryInstance } from '../kernel/fanout.js';
 import { createEventStream, type EventStream } from '../engine/stream.js';
 import { createTokenChannel } from '../engine/token-channel.js';
+import { createSharedLimits } from '../engine/rate-limit.js';
 import { loadRedisSnapshot, openRedisStore } from '../store/redis.js';
 import { serveControl } from './control-redis.js';
 import { failure } from './failure.js';
@@ -56,8 +57,16 @@ export async function runRedisEngine(
   let started = false;
   const stream = createEventStream({ redis, deployment, log });
   const tokenChannel = createTokenChannel(redis, deployment, log);
+  const limits = createSharedLimits(redis, deployment, log);
+  await limits.ready;
   const make = (o: Omit<KernelOptions, 'log' | 'redact'>): Kernel =>
-    createKernel({ ...o, log, redact: () => root.redact, tokenChannel } as KernelOptions);
+    createKernel({
+      ...o,
+      log,
+      redact: () => root.redact,
+      tokenChannel,
+      limiter: limits.create,
+    } as KernelOptions);
   // Signal listeners do not keep Node's event loop alive (see runConfig).
   const keepAlive = setInterval(() => {}, 1 << 30);
   log.info(`engine: redis at ${shownUrl(config.engine.url)}, deployment "${deployment}"`);
@@ -122,6 +131,7 @@ export async function runRedisEngine(
     return isSpoutError(error) ? error.exit : 1;
   } finally {
     clearInterval(keepAlive);
+    limits.stop();
     await redis.quit().catch(() => redis.disconnect());
   }
 }

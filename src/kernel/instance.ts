@@ -5,6 +5,7 @@ import type { MemoryPressure } from './memory.js';
 import type { Registry } from 'prom-client';
 import type { Bus, Unsubscribe } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
+import { createRateLimiter, type LimitOptions, type RateLimiter } from '../auth/rate-limit.js';
 import type { EventType } from '../bus/events.js';
 import type { InstanceConfig } from '../config/types.js';
 import type { HttpServer } from '../http/server.js';
@@ -49,6 +50,8 @@ export interface Services {
   interestFloorSats?: () => number | null;
   /** `ctx.resumed`: this process takes over from another (a new leader of a deployment). */
   resumed?: boolean;
+  /** `ctx.limiter` (engine: redis: shared by the deployment); `createRateLimiter` by default. */
+  limiter?: (options: LimitOptions) => RateLimiter;
   /** `ctx.history.since` of an output instance (its slot's). */
   history?: (instance: string, eventId: string) => Promise<AnyEnvelope[] | null>;
 }
@@ -127,6 +130,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     now: services.now,
     resumed: services.resumed ?? false,
     history: { since: (eventId) => services.history?.(name, eventId) ?? Promise.resolve(null) },
+    limiter: (o) => (services.limiter ?? createRateLimiter)({ ...o, name: `${name}:${o.name}` }),
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),

@@ -8,6 +8,7 @@ import type { Redactor } from '../log/redact.js';
 import type { Store } from '../store/port.js';
 import type { KernelEvents } from './events.js';
 import type { EventFanout } from './fanout.js';
+import type { LimitOptions, RateLimiter } from '../auth/rate-limit.js';
 import type { TokenChannel } from '../engine/token-channel.js';
 import type { HealthBoard } from './health.js';
 import type { KernelMetrics } from './metrics.js';
@@ -43,6 +44,8 @@ export interface KernelOptions {
   fanout?: EventFanout;
   /** `engine: redis`: token changes published by `spout token` (instead of the store's request folder). */
   tokenChannel?: TokenChannel;
+  /** `ctx.limiter` of every plugin: `engine: redis` gives limits shared by the deployment. */
+  limiter?: (options: LimitOptions) => RateLimiter;
   /** Plugins' `ctx.resumed`: this kernel takes over from another process's (a new leader). */
   resumed?: boolean;
   /** What `/health` says of the engine (`engine: redis`: Redis, role, token); embedded by default. */

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Envelope, AnyEnvelope } from '../bus/envelope.js';
 import type { EventMap, EventType, TxSeen, WhaleSignal } from '../bus/events.js';
 import type { Store } from '../store/port.js';
+import type { LimitOptions, RateLimiter } from '../auth/rate-limit.js';
 import type { HttpRoutes } from '../http/server.js';
 import type { Scheduler } from '../kernel/scheduler.js';
 
@@ -86,6 +87,12 @@ export interface PluginContext<O, E extends EventType = EventType> {
    * null for other plugins.
    */
   readonly history: { since(eventId: string): Promise<AnyEnvelope[] | null> };
+  /**
+   * A rate limit per key (an address key, see `addressKey`): in one process the same as
+   * `createRateLimiter`; with `engine: redis` shared by the deployment's instances, so that
+   * three instances do not allow three times the rate (docs/scaling.md).
+   */
+  limiter(options: LimitOptions): RateLimiter;
   /**
    * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
    * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
   type WhaleSignal,
-  createRateLimiter,
   verifyToken,
   sendJson,
   defineJob,
@@ -62,7 +61,7 @@ export default defineJob({
     const lag = createLagMonitor();
     ctx.onStop(() => lag.stop());
     const hub = await ctx.tokens.join();
-    const limiter = createRateLimiter({ max: o.rateLimit, windowMs: o.rateWindowMs });
+    const limiter = ctx.limiter({ name: 'requests', max: o.rateLimit, windowMs: o.rateWindowMs });
     const requests = counter(
       ctx.metrics,
       'spout_api_requests_total',

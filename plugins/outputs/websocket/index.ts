@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import { addressKey, createRateLimiter, verifyToken, defineOutput } from '../../../src/index.js';
+import { addressKey, verifyToken, defineOutput } from '../../../src/index.js';
 import { acceptClient, type Client } from './client.js';
 import { createWsMetrics } from './metrics.js';
 import { WebSocketOptions, resolveOptions } from './options.js';
@@ -35,7 +35,11 @@ export default defineOutput({
     const o = ctx.options;
     const secret = ctx.auth?.secret as string; // checked by resolveOptions
     const metrics = createWsMetrics(ctx.metrics, ctx.instance);
-    const limiter = createRateLimiter({ max: o.maxAuthFailures, windowMs: o.authFailureWindowMs });
+    const limiter = ctx.limiter({
+      name: 'auth-failures',
+      max: o.maxAuthFailures,
+      windowMs: o.authFailureWindowMs,
+    });
     const pendingLimits = createPendingLimits(o);
     const clients = new Set<Client>();
     let pending = 0;
