@@ -13,7 +13,7 @@ export async function printEngine(clientsPerInstance = 5000): Promise<void> {
     `  failover, leader SIGKILLed   median ${fmt(median(r.killMs))} ms of ${r.killMs.length} (${range(r.killMs)} ms); bound: the lease + one try interval (a third of it, jittered up to 1.25×) = ${fmt(r.leaseMs * (1 + 1.25 / 3))} ms`,
   );
   console.log(
-    `  handover, leader SIGTERMed   median ${fmt(median(r.termMs))} ms of ${r.termMs.length} (${range(r.termMs)} ms): the lease is released, a follower takes it at its next try`,
+    `  handover, leader SIGTERMed   median ${fmt(median(r.termMs))} ms of ${r.termMs.length} (${range(r.termMs)} ms): the lease is released and followers are told: one takes it at once`,
   );
   const f = r.fanout;
   console.log(

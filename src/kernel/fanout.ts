@@ -54,6 +54,8 @@ export function createFanoutWiring(bus: Bus, fanout: EventFanout | undefined, bu
         .map((r) => eventMatcher(r.config.events ?? (r.plugin as OutputDefinition).defaultEvents));
       published = (type) => matchers.some((m) => m(type));
     },
+    /** The bus `everyInstance` outputs take their events from (the kernel's in one process). */
+    bus: fanBus,
     start() {
       if (fanout && !unsubscribe) unsubscribe = fanout.subscribe((e) => fanBus.publishEnvelope(e));
     },

@@ -101,7 +101,7 @@ export function createKernel(options: KernelOptions): Kernel {
     history: (name, eventId) => slots.get(name)?.since(eventId) ?? Promise.resolve(null),
     memory,
     interestFloorSats: () =>
-      memory.interestFloorSats(txSeenConsumers(bus, runtimes.values(), DETECTOR_CHAIN)),
+      memory.interestFloorSats(txSeenConsumers([bus, fan.bus], runtimes.values(), DETECTOR_CHAIN)),
     onTaskFailure(instance, task, error) {
       const kind = runtimes.get(instance)?.plugin.kind;
       emitter.emit('handlerError', { instance, ...(kind ? { kind } : {}), phase: 'scheduled', task, error });

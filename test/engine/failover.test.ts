@@ -125,4 +125,20 @@ describe.skipIf(!hasRedis)('engine: redis — three instances, one leader (built
     expect((await a.exited).code).toBe(0);
     expect((await b.exited).code).toBe(0);
   });
+  it('SIGTERM the leader: it stops, gives the lease up and says so; a follower leads at once, not at its next try', async () => {
+    // leaseTime 10s: a follower tries every 2.5–4.2 s; the notice makes it try at once.
+    const { instance, receiver } = await deployment([1].map(detected), 'leaseTime: 10s');
+    const rx = await receiver();
+    const a = await instance(rx.url);
+    await a.waitFor(/leading deployment .*fencing token 1\)/);
+    const b = await instance(rx.url);
+    await b.waitFor('following: another instance leads'); // its first try failed just now
+    const at = performance.now();
+    a.child.kill('SIGTERM');
+    await b.waitFor(/leading deployment .*fencing token 2\)/);
+    expect(performance.now() - at).toBeLessThan(2000);
+    expect((await a.exited).code).toBe(0);
+    b.child.kill('SIGTERM');
+    expect((await b.exited).code).toBe(0);
+  });
 });
