@@ -6,6 +6,7 @@ import type { InstanceConfig, SpoutConfig } from '../config/types.js';
 import { eventMatcher } from '../kernel/routing.js';
 import { MASK } from '../log/redact.js';
 import type { OutputDefinition } from '../plugin/types.js';
+import { shownUrl } from '../engine/connect.js';
 
 /** One instance as `spout check` shows it. Secret options are masked. */
 export interface GraphNode {
@@ -75,6 +76,9 @@ export function formatGraph(config: SpoutConfig, graph: { nodes: GraphNode[] }):
   const lines = [
     `${config.file}: OK`,
     `  http ${config.http.enabled ? config.http.listen : 'off'}   storage ${config.storage.path}   log ${config.log.level}/${config.log.format}`,
+    config.engine.use === 'redis'
+      ? `  engine redis ${shownUrl(config.engine.url)}   deployment ${config.engine.deployment}   lease ${config.engine.leaseTime} (docs/scaling.md)`
+      : '  engine embedded (one process)',
   ];
   const width = Math.max(8, ...graph.nodes.map((n) => n.name.length));
   for (const section of ['inputs', 'detectors', 'jobs', 'outputs']) {
