@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Store } from '../store/port.js';
 import { formatListen } from '../config/listen.js';
 import { parseDuration } from '../config/durations.js';
 import type { SpoutConfig } from '../config/types.js';
@@ -77,7 +79,7 @@ export async function runRedisEngine(
       leaseMs: parseDuration(config.engine.leaseTime),
       log,
       stopped,
-      follow: (status) => follow(reloader.current(), make, status, redis, stream),
+      follow: (status) => follow(reloader.current(), make, status, redis, stream, log),
       async lead(token, status, fenced) {
         const current = reloader.current();
         const store = await openRedisStore({
@@ -147,6 +149,7 @@ async function follow(
   status: () => RedisEngineStatus,
   redis: Redis,
   stream: EventStream,
+  log: Logger,
 ): Promise<Closer> {
   const serving = {
     ...config,
@@ -154,10 +157,28 @@ async function follow(
   };
   const kernel = make({
     config: serving,
-    store: await loadRedisSnapshot(redis, config.engine.deployment),
+    store: await snapshotWhenReachable(redis, config.engine.deployment, log),
     engine: status,
     fanout: { subscribe: stream.follow, since: stream.since },
   });
   await kernel.start();
   return () => kernel.stop();
+}
+
+/**
+ * The follower's copy of the store, read once Redis answers: a leader that stepped down because
+ * Redis was gone follows again when it is back, instead of failing (told once, tried every second).
+ */
+async function snapshotWhenReachable(redis: Redis, deployment: string, log: Logger): Promise<Store> {
+  for (let told = false; ; told = true) {
+    try {
+      return await loadRedisSnapshot(redis, deployment);
+    } catch (error) {
+      if (!told)
+        log.warn(
+          `cannot read the deployment's store from Redis (${(error as Error).message}); trying again every second`,
+        );
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }

@@ -69,5 +69,36 @@ describe.skipIf(!hasRedis)(
       expect((await a.exited).code).toBe(0);
       expect((await b.exited).code).toBe(0);
     });
+
+    it('Redis gone for longer than the lease: the leader steps down and stays up; when Redis is back one leads again and nothing is lost', async () => {
+      const redis = await startRedis({ aof: await mkdtemp(join(tmpdir(), 'spout-aof-')) });
+      cleanups.push(() => redis.stop());
+      const whales = [1, 2, 3, 4, 5, 6];
+      const { instance, receiver } = await deployment(
+        redis,
+        cleanups,
+        whales.map(detected),
+        'leaseTime: 1s',
+        ', intervalMs: 400',
+      );
+      const rx = await receiver();
+      const a = await instance(rx.url);
+      await a.waitFor(/leading deployment .*fencing token 1\)/);
+      const b = await instance(rx.url);
+      await b.waitFor('following: another instance leads');
+      await until(() => rx.requests.filter(ok).length >= 2, 'two whales delivered');
+
+      await redis.stop();
+      await a.waitFor(/stepping down: the lease was lost/, 15_000);
+      await redis.restart();
+      await Promise.race([a, b].map((p) => p.waitFor(/leading deployment .*fencing token 2\)/, 30_000)));
+      await until(() => new Set(rx.requests.filter(ok).map(idOf)).size === 6, 'all six delivered', 20_000);
+      expect(a.child.exitCode).toBeNull();
+      expect(b.child.exitCode).toBeNull();
+
+      for (const p of [a, b]) p.child.kill('SIGTERM');
+      expect((await a.exited).code).toBe(0);
+      expect((await b.exited).code).toBe(0);
+    }, 60_000);
   },
 );
