@@ -13,7 +13,11 @@ describe('spout schema (built CLI)', () => {
     const schema = JSON.parse(stdout) as Record<string, unknown>;
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormatsModule.default(ajv);
-    ajv.addFormat('duration', true).addFormat('cron', true).addFormat('listen', true);
+    ajv
+      .addFormat('duration', true)
+      .addFormat('cron', true)
+      .addFormat('listen', true)
+      .addFormat('redis-url', true);
     const validate = ajv.compile(schema);
     const example = parse(
       await readFile(fileURLToPath(new URL('../../config.example.yaml', import.meta.url)), 'utf8'),

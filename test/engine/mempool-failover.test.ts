@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventId } from '../../src/bus/envelope.js';
-import { start, type Running } from '../helpers/cli.js';
-import { freePort, idOf, ok, until } from '../helpers/deployment.js';
+import { idOf, ok, startInstance, until } from '../helpers/deployment.js';
 import { startFakeMempool, isTrackMempool } from '../helpers/fake-mempool.js';
 import { startFakeTelegram } from '../helpers/fake-telegram.js';
 import { hasFixtures, loadBlock277647, type EsploraTx } from '../helpers/fixtures.js';
@@ -55,20 +54,19 @@ describe.skipIf(!hasRedis || !hasFixtures)(
           `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${tg.url}", pacing: { perChat: 10ms } }`,
         ].join('\n') + '\n',
       );
-      const instance = async (): Promise<Running> => {
-        const p = start(['run'], {
-          cwd: dir,
-          env: {
-            PORT: String(await freePort()),
+      const instance = () =>
+        startInstance(
+          ['run'],
+          dir,
+          (port) => ({
+            PORT: String(port),
             REDIS_URL: redis.url,
             HOOK_URL: rx.url,
             HOOK_SECRET: secret,
             TG_TOKEN: tg.token,
-          },
-        });
-        cleanups.push(() => p.child.kill('SIGKILL'));
-        return p;
-      };
+          }),
+          cleanups,
+        );
       const whales = loadBlock277647().filter((t) => value(t) > 100e8);
       expect(whales).toHaveLength(3);
       const [w0, w1, w2] = whales as [EsploraTx, EsploraTx, EsploraTx];

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, start } from './cli.js';
+import { run, start, type Running } from './cli.js';
 import { startFakeTelegram } from './fake-telegram.js';
 import { newSecret, startReceiver, type Received } from './receiver.js';
 import type { startRedis } from './redis.js';
@@ -10,6 +10,29 @@ export { freePort };
 
 // Several `spout run` processes of one deployment (engine: redis) with a replay feed, a fake
 // Telegram and verifying webhook receivers: what the engine tests share.
+
+/**
+ * Start one `spout run` of a deployment on a free port, once it follows or leads. A port found
+ * free can be taken by another test's server before the instance listens on it (the suite runs
+ * files in parallel): then it is started again on another.
+ */
+export async function startInstance(
+  args: string[],
+  cwd: string,
+  env: (port: number) => Record<string, string>,
+  cleanups: Array<() => unknown>,
+): Promise<Running & { port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const p = start(args, { cwd, env: env(port) });
+    cleanups.push(() => p.child.kill('SIGKILL'));
+    const up = await p.waitFor(/leading deployment|following: another instance leads/, 15_000).then(
+      () => true,
+      () => false,
+    );
+    if (up || attempt === 3 || !p.stderr().includes('EADDRINUSE')) return Object.assign(p, { port });
+  }
+}
 
 /** The `auth.secret` of the deployment's instances (tokens for the WebSocket feed are signed with it). */
 export const AUTH_SECRET = 'Zq8v1Lr4Wp6s9Tx2Ny5Kc7Bd3Fg0Hj8MkQ';
@@ -81,12 +104,8 @@ export async function deployment(
     TG_TOKEN: tg.token,
     AUTH_SECRET,
   });
-  const instance = async (hookUrl: string) => {
-    const port = await freePort();
-    const p = start(['run', '-c', join(dir, 'config.yaml')], { cwd: dir, env: env(port, hookUrl) });
-    cleanups.push(() => p.child.kill('SIGKILL'));
-    return Object.assign(p, { port });
-  };
+  const instance = (hookUrl: string) =>
+    startInstance(['run', '-c', join(dir, 'config.yaml')], dir, (port) => env(port, hookUrl), cleanups);
   const receiver = async () => {
     const rx = await startReceiver(secret);
     cleanups.push(() => rx.close());
