@@ -3,7 +3,7 @@ import { unsetOnReload } from '../config/interpolate.js';
 import { ConfigError } from '../config/load.js';
 import type { SpoutConfig } from '../config/types.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { createCliLogger } from './io.js';
+import type { CliEnv, createCliLogger } from './io.js';
 
 /**
  * SIGHUP handling of `spout run`: each signal loads the file again and reloads the running
@@ -67,6 +67,18 @@ export function createReloader(options: {
     settled: () => reloads,
     current: () => running,
   };
+}
+
+/**
+ * Register `spout run`'s signals: SIGHUP reloads through `reloader`; the returned promise
+ * resolves with the first SIGINT or SIGTERM (signal listeners do not keep Node alive).
+ */
+export function listenForSignals(cli: CliEnv, reloader: { onSignal(): void }): Promise<string> {
+  cli.onSignal('SIGHUP', () => reloader.onSignal());
+  return new Promise<string>((resolve) => {
+    cli.onSignal('SIGINT', () => resolve('SIGINT'));
+    cli.onSignal('SIGTERM', () => resolve('SIGTERM'));
+  });
 }
 
 /**

@@ -17,7 +17,7 @@ import { loadRedisSnapshot, openRedisStore } from '../store/redis.js';
 import { serveControl } from './control-redis.js';
 import { failure } from './failure.js';
 import type { CliEnv, createCliLogger } from './io.js';
-import { createReloader } from './reloader.js';
+import { createReloader, listenForSignals } from './reloader.js';
 import type { RunOptions } from './run.js';
 
 /**
@@ -50,12 +50,8 @@ export async function runRedisEngine(
     reload: options.reload,
     kernel: () => kernel,
   });
-  const stopped = new Promise<string>((resolve) => {
-    cli.onSignal('SIGINT', () => resolve('SIGINT'));
-    cli.onSignal('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const stopped = listenForSignals(cli, reloader);
   void stopped.then((signal) => log.info(`${signal}: stopping`));
-  cli.onSignal('SIGHUP', () => reloader.onSignal());
   let started = false;
   const stream = createEventStream({ redis, deployment, log });
   const tokenChannel = createTokenChannel(redis, deployment, log);

@@ -8,7 +8,7 @@ import { createKernel } from '../kernel/kernel.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { createMemoryStore } from '../store/memory.js';
 import { startControl } from './control.js';
-import { createReloader } from './reloader.js';
+import { createReloader, listenForSignals } from './reloader.js';
 import { failure } from './failure.js';
 import { runRedisEngine } from './run-redis.js';
 import { createCliLogger, type CliEnv } from './io.js';
@@ -77,11 +77,7 @@ export async function runConfig(config: SpoutConfig, cli: CliEnv, options: RunOp
     reload: options.reload,
     kernel: () => kernel,
   });
-  let stopRequested: ((signal: string) => void) | null = null;
-  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
-  cli.onSignal('SIGINT', () => stopRequested?.('SIGINT'));
-  cli.onSignal('SIGTERM', () => stopRequested?.('SIGTERM'));
-  cli.onSignal('SIGHUP', () => reloader.onSignal());
+  const stopped = listenForSignals(cli, reloader);
 
   let address: Awaited<ReturnType<typeof kernel.start>>;
   try {

@@ -81,10 +81,9 @@ export interface PluginContext<O, E extends EventType = EventType> {
    */
   readonly resumed: boolean;
   /**
-   * For outputs marked `everyInstance`: `since(eventId)` resolves with the envelopes routed to
-   * this instance after that one, oldest first (from the last 1,000 — at most 4 MiB — in process, or the
-   * deployment's stream with `engine: redis`), or null when it is unknown or too old. Always
-   * null for other plugins.
+   * For outputs marked `everyInstance`: `since(eventId)` resolves with the envelopes routed here
+   * after that one, oldest first (the last 1,000, at most 4 MiB, in process; the deployment's
+   * stream with `engine: redis`), or null when unknown or too old (always, for other plugins).
    */
   readonly history: { since(eventId: string): Promise<AnyEnvelope[] | null> };
   /**
