@@ -55,9 +55,15 @@ export async function connectRedis(url: string, log: Logger, timeoutMs = 5000): 
     redis.disconnect();
     throw createError(
       'SPOUT_ENGINE_UNREACHABLE',
-      `Cannot reach Redis at ${shownUrl(url)} (engine.url): ${(error as Error).message}. Start Redis or fix engine.url; \`redis-cli -u URL ping\` must answer PONG.`,
+      `Cannot reach Redis at ${shownUrl(url)} (engine.url): ${sentence(error)} Start Redis or fix engine.url; \`redis-cli -u URL ping\` must answer PONG.`,
       {},
       error,
     );
   }
 }
+
+/** An error's message as one sentence: with its own final period, not a second one. */
+export const sentence = (error: unknown): string => {
+  const text = (error as Error)?.message ?? String(error);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+};

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { sentence } from '../engine/connect.js';
 import { leaseKeys } from '../engine/lease.js';
 import { createError } from '../kernel/errors.js';
 import { createGroupCommit } from './group-commit.js';
@@ -111,7 +112,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
       if (fenced) throw cause;
       throw createError(
         'SPOUT_ENGINE_UNREACHABLE',
-        `Could not write the store to Redis (deployment "${deployment}"): ${(cause as Error).message}. The changes are kept and written at the next flush.`,
+        `Could not write the store to Redis (deployment "${deployment}"): ${sentence(cause)} The changes are kept and written at the next flush.`,
         {},
         cause,
       );
@@ -146,7 +147,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
         : await redis.get(fence).catch((cause: unknown) => {
             throw createError(
               'SPOUT_ENGINE_UNREACHABLE',
-              `Could not check the fencing token in Redis (deployment "${deployment}"): ${(cause as Error).message}.`,
+              `Could not check the fencing token in Redis (deployment "${deployment}"): ${sentence(cause)}`,
               {},
               cause,
             );
