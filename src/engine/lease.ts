@@ -51,7 +51,15 @@ export function createLeaderLease(options: {
         },
       });
       if (!(await mutex.tryAcquire())) return null;
-      const token = await options.redis.incr(keys.fence);
+      let token: number;
+      try {
+        token = await options.redis.incr(keys.fence);
+      } catch (error) {
+        // Held without a token, the lease would be refreshed for ever by a mutex no one owns:
+        // no instance could lead again.
+        await mutex.release().catch(() => mutex.stopRefresh());
+        throw error;
+      }
       current = { mutex, token };
       return token;
     },

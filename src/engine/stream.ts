@@ -80,17 +80,28 @@ export function createEventStream(options: {
       const reader = redis.duplicate();
       reader.on('error', () => {}); // told by the main connection; this one only reads
       let stopped = false;
+      let halt: () => void = () => {};
+      const halted = new Promise<null>((resolve) => (halt = () => resolve(null)));
+      // ioredis never settles a command waiting for a reconnection when the connection is
+      // disconnected meanwhile: a stop while Redis is away must not wait for it.
+      const unlessStopped = <T>(command: Promise<T>): Promise<T | null> => {
+        command.catch(() => {});
+        return Promise.race([command, halted]);
+      };
       const loop = (async () => {
         let last: string | null = null;
         while (!stopped) {
           try {
             if (last === null) {
-              const newest = (await reader.xrevrange(key, '+', '-', 'COUNT', 1)) as Entry[];
+              const newest = (await unlessStopped(reader.xrevrange(key, '+', '-', 'COUNT', 1))) as
+                Entry[] | null;
+              if (stopped || newest === null) break;
               last = newest[0]?.[0] ?? '0-0';
             }
-            const answer = (await reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', key, last)) as Array<
-              [string, Entry[]]
-            > | null;
+            const answer = (await unlessStopped(
+              reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', key, last),
+            )) as Array<[string, Entry[]]> | null;
+            if (stopped) break;
             for (const [id, fields] of answer?.[0]?.[1] ?? []) {
               last = id;
               const envelope = envelopeOf(fields);
@@ -99,12 +110,13 @@ export function createEventStream(options: {
           } catch (error) {
             if (stopped) break;
             log.debug({ err: error }, 'reading the event stream failed; trying again');
-            await new Promise((r) => setTimeout(r, 500));
+            await Promise.race([new Promise((r) => setTimeout(r, 500)), halted]);
           }
         }
       })();
       return async () => {
         stopped = true;
+        halt();
         reader.disconnect();
         await loop;
       };

@@ -75,6 +75,25 @@ describe.skipIf(!hasRedis)('the leader lease (redis-server)', () => {
     expect(lost).toEqual([]); // a release is no loss
   });
 
+  it('a lease taken whose token could not be drawn (Redis gone in between) is given back, not held for ever', async () => {
+    const { client } = await redisFor();
+    const failing = client();
+    const incr = failing.incr.bind(failing);
+    let fail = true;
+    failing.incr = ((key: string) =>
+      fail ? Promise.reject(new Error('Connection is closed.')) : incr(key)) as typeof failing.incr;
+    const a = createLeaderLease({ redis: failing, deployment: 'd', leaseMs: 60_000, onLost: () => {} });
+    await expect(a.tryAcquire()).rejects.toThrow('Connection is closed.');
+    expect(a.token()).toBeNull();
+    // Another instance takes it at once: without the give-back it would wait for ever, the
+    // orphaned mutex refreshing the lease every 20 s.
+    const b = createLeaderLease({ redis: client(), deployment: 'd', leaseMs: 60_000, onLost: () => {} });
+    cleanups.push(() => b.release());
+    expect(await b.tryAcquire()).toBe(1);
+    fail = false;
+    expect(await a.tryAcquire()).toBeNull();
+  });
+
   it('a leader paused past its lease is replaced; woken up, its write is refused and it learns it lost', async () => {
     const { url, client } = await redisFor();
     const child = spawn(process.execPath, ['--input-type=module', '-e', LEADER, url], {

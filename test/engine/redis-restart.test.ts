@@ -99,6 +99,6 @@ describe.skipIf(!hasRedis)(
       for (const p of [a, b]) p.child.kill('SIGTERM');
       expect((await a.exited).code).toBe(0);
       expect((await b.exited).code).toBe(0);
-    }, 60_000);
+    }, 120_000);
   },
 );
