@@ -130,7 +130,8 @@ export async function runRedisEngine(
   } finally {
     clearInterval(keepAlive);
     limits.stop();
-    await redis.quit().catch(() => redis.disconnect());
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
   }
 }
 

@@ -65,6 +65,8 @@ export async function runDeployment(options: DeploymentOptions): Promise<unknown
     .catch((error: unknown) => log.debug({ err: error }, 'no release notices'));
   const nudged = () => new Promise<void>((resolve) => (nudge = resolve));
   const giveUp = async () => {
+    // Redis away: the lease expires by itself; commands would only wait for it to come back.
+    if (redis.status !== 'ready') return;
     await lease.release().catch((error: unknown) => log.debug({ err: error }, 'lease release failed'));
     await redis.publish(released, '1').catch(() => {});
   };

@@ -16,6 +16,8 @@ export interface GroupCommit<Op> {
   flush(): Promise<void>;
   /** Forget every pending change. */
   clear(): void;
+  /** How many changes are waiting to be written (including a failed write's, kept). */
+  size(): number;
   /** Stop the timer (the store is closing). */
   stop(): void;
 }
@@ -81,6 +83,7 @@ export function createGroupCommit<Op>(options: {
     },
     flush,
     clear: () => pending.clear(),
+    size: () => pending.size,
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -90,9 +90,17 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     options.onFenced?.();
   };
 
+  // While Redis is away a command would wait in ioredis's queue for reconnections before it
+  // fails: a write or a fence check fails at once instead (a write is kept and tried again),
+  // so that nothing — a stopping leader least of all — waits on a connection known to be down.
+  const connected = async (): Promise<void> => {
+    if (redis.status !== 'ready') throw new Error(`not connected (${redis.status})`);
+  };
+
   const write = async (ops: Array<[string, string, string]>): Promise<void> => {
     if (fenced) throw fencedError();
     try {
+      await connected();
       for (let i = 0; i < ops.length; i += BATCH) {
         const args = ops.slice(i, i + BATCH).flat();
         const applied = await redis.eval(
@@ -144,20 +152,30 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
     async fence() {
       const latest = fenced
         ? null
-        : await redis.get(fence).catch((cause: unknown) => {
-            throw createError(
-              'SPOUT_ENGINE_UNREACHABLE',
-              `Could not check the fencing token in Redis (deployment "${deployment}"): ${sentence(cause)}`,
-              {},
-              cause,
-            );
-          });
+        : await connected()
+            .then(() => redis.get(fence))
+            .catch((cause: unknown) => {
+              throw createError(
+                'SPOUT_ENGINE_UNREACHABLE',
+                `Could not check the fencing token in Redis (deployment "${deployment}"): ${sentence(cause)}`,
+                {},
+                cause,
+              );
+            });
       if (latest === String(token)) return;
       fencedNow();
       throw fencedError();
     },
     async close() {
-      const until = performance.now() + (options.closeWaitMs ?? 10_000);
+      const waitMs = options.closeWaitMs ?? 10_000;
+      const unwritten = (cause: unknown) =>
+        createError(
+          'SPOUT_ENGINE_UNREACHABLE',
+          `Redis stayed unreachable for ${waitMs / 1000} s while this instance stopped: ${commit.size()} change(s) to the store of deployment "${deployment}" (delivery and chat records) were not written. The instance that leads next sends again the deliveries it finds unfinished (same webhook-id) and recovers whales still in the mempool by gap recovery; check Redis (\`redis-cli -u URL ping\`).`,
+          {},
+          cause,
+        );
+      const until = performance.now() + waitMs;
       try {
         for (;;) {
           try {
@@ -165,7 +183,8 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
             break;
           } catch (error) {
             // Redis restarting: what is pending is worth waiting for, a while.
-            if (fenced || performance.now() > until) throw error;
+            if (fenced) throw error;
+            if (performance.now() > until) throw unwritten(error);
             await new Promise((r) => setTimeout(r, retryMs));
           }
         }

@@ -100,5 +100,32 @@ describe.skipIf(!hasRedis)(
       expect((await a.exited).code).toBe(0);
       expect((await b.exited).code).toBe(0);
     }, 120_000);
+
+    it("asked to stop while Redis is gone, the leader exits within the store's wait, saying what it could not write", async () => {
+      const redis = await startRedis({ aof: await mkdtemp(join(tmpdir(), 'spout-aof-')) });
+      cleanups.push(() => redis.stop());
+      const { instance, receiver } = await deployment(
+        redis,
+        cleanups,
+        [1, 2, 3, 4, 5, 6].map(detected),
+        'leaseTime: 10s',
+        ', intervalMs: 400',
+      );
+      const rx = await receiver();
+      const a = await instance(rx.url);
+      await a.waitFor(/leading deployment .*fencing token 1\)/);
+      await until(() => rx.requests.filter(ok).length >= 2, 'two whales delivered');
+      await redis.stop();
+      // The next whale is recorded while Redis is away: its delivery record cannot be written.
+      await a.waitFor(/failed on whale.detected: Could not write the store to Redis .*not connected/);
+      const asked = performance.now();
+      a.child.kill('SIGTERM');
+      expect((await a.exited).code).toBe(1);
+      // 10 s waiting for Redis to come back, then out: no output's stop waits on a connection
+      // known to be down (it took 32 s when every command waited for its reconnection attempts).
+      expect(performance.now() - asked).toBeLessThan(14_000);
+      expect(a.stderr()).toMatch(/Redis stayed unreachable for 10 s while this instance stopped: \d+ change/);
+      expect(a.stderr()).not.toMatch(/stop did not finish within/);
+    }, 60_000);
   },
 );

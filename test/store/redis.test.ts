@@ -79,4 +79,20 @@ describe.skipIf(!hasRedis)('the Redis store (redis-server)', () => {
     expect((error as Error).message).toMatch(/kept and written at the next flush/);
     expect(store.collection('outbox').get('evt_a')).toEqual({ n: 1 });
   });
+
+  it('Redis gone at close: it waits closeWaitMs for Redis, then says what was not written; checks fail at once', async () => {
+    const { redis, lead, server } = await setup();
+    const store = await openRedisStore({ redis, deployment: 'd', token: await lead(), closeWaitMs: 600 });
+    await server.stop();
+    const outbox = store.collection('outbox');
+    outbox.put('evt_a', { n: 1 });
+    outbox.put('evt_b', { n: 2 });
+    // Not queued for a reconnection (ioredis would hold it through its retries): refused now.
+    await expect(store.fence()).rejects.toThrow(/fencing token in Redis .*not connected/);
+    await expect(store.flush()).rejects.toThrow(/not connected/);
+    const error = (await store.close().catch((e: unknown) => e)) as Error & { code: string };
+    expect(error.code).toBe('SPOUT_ENGINE_UNREACHABLE');
+    expect(error.message).toMatch(/unreachable for 0.6 s while this instance stopped: 2 change\(s\)/);
+    expect(error.message).toMatch(/sends again the deliveries it finds unfinished/);
+  });
 });
