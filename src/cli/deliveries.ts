@@ -7,7 +7,6 @@ import { COLLECTIONS } from '../store/records.js';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';
 import type { SpoutConfig } from '../config/types.js';
 import { applyRetry, requestsDir, type RetryRequest } from './control.js';
-import { redisDeliveries } from './control-redis.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 
@@ -222,7 +221,14 @@ function deliveriesSource(config: SpoutConfig): {
   read(): Promise<{ outbox: OutboxRecord[]; attempts: DeliveryAttempt[] }>;
   retry?: (request: RetryRequest) => Promise<number | string>;
 } {
-  if (config.engine.use === 'redis') return redisDeliveries(config, WAIT_MS);
+  if (config.engine.use === 'redis') {
+    // Loaded only with the Redis engine: the embedded one never pays for a Redis client.
+    const remote = import('./control-redis.js').then((m) => m.redisDeliveries(config, WAIT_MS));
+    return {
+      read: async () => (await remote).read(),
+      retry: async (request) => (await remote).retry(request),
+    };
+  }
   return {
     async read() {
       const { data } = await readStoreFiles(config.storage.path);

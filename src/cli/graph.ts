@@ -6,7 +6,7 @@ import type { InstanceConfig, SpoutConfig } from '../config/types.js';
 import { eventMatcher } from '../kernel/routing.js';
 import { MASK } from '../log/redact.js';
 import type { OutputDefinition } from '../plugin/types.js';
-import { shownUrl } from '../engine/connect.js';
+import { shownUrl } from '../engine/words.js';
 
 /** One instance as `spout check` shows it. Secret options are masked. */
 export interface GraphNode {

@@ -10,7 +10,6 @@ import { createMemoryStore } from '../store/memory.js';
 import { startControl } from './control.js';
 import { createReloader, listenForSignals } from './reloader.js';
 import { failure } from './failure.js';
-import { runRedisEngine } from './run-redis.js';
 import { createCliLogger, type CliEnv } from './io.js';
 import { configFile, loadForCommand } from './load.js';
 
@@ -47,8 +46,9 @@ export async function runConfig(config: SpoutConfig, cli: CliEnv, options: RunOp
   if (options.warnUnreachable)
     for (const w of unreachableEvents(config.instances, BUILTIN_PLUGINS))
       log.warn({ events: w.events }, w.message);
+  // Loaded only with the Redis engine: the embedded one never pays for a Redis client (MiBs at rest).
   if (config.engine.use === 'redis' && !options.memoryStore)
-    return runRedisEngine(config, cli, root, options);
+    return (await import('./run-redis.js')).runRedisEngine(config, cli, root, options);
   let store;
   try {
     store = options.memoryStore

@@ -19,7 +19,7 @@ import { openLowdbStore } from '../store/lowdb.js';
 import { COLLECTIONS, type TokenRecord } from '../store/records.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
-import { openRedisTokens, type TokenOps } from './token-redis.js';
+import type { TokenOps } from './token-redis.js';
 
 const USAGE =
   'spout token create --sub NAME [--ttl 12h] [--scope alerts:read,api:read] [--json] | list [--json] | revoke JTI [--force]';
@@ -67,7 +67,7 @@ export async function tokenCommand(args: string[], flags: TokenFlags, cli: CliEn
   try {
     ops =
       config.engine.use === 'redis'
-        ? await openRedisTokens(config)
+        ? await (await import('./token-redis.js')).openRedisTokens(config)
         : { list: () => listTokens(path), submit: (r) => submit(path, r), close: async () => {} };
     if (sub === 'create') {
       const problem = secretProblem(config.auth.secret);

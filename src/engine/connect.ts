@@ -1,17 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createError } from '../kernel/errors.js';
-
-/** A Redis URL as it may be shown: its password replaced by `***`. */
-export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an invalid URL)';
-  }
-}
+import { sentence, shownUrl } from './words.js';
 
 /**
  * Connect to the deployment's Redis (`engine.url`) and wait until it answers, at most
@@ -61,9 +51,3 @@ export async function connectRedis(url: string, log: Logger, timeoutMs = 5000): 
     );
   }
 }
-
-/** An error's message as one sentence: with its own final period, not a second one. */
-export const sentence = (error: unknown): string => {
-  const text = (error as Error)?.message ?? String(error);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-};

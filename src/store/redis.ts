@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { sentence } from '../engine/connect.js';
+import { sentence } from '../engine/words.js';
 import { leaseKeys } from '../engine/lease.js';
 import { createError } from '../kernel/errors.js';
 import { createGroupCommit } from './group-commit.js';
