@@ -9,7 +9,7 @@ import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 import { CHAT } from './test-send/chat.js';
 import { closest } from './test-send/closest.js';
-import { persistRecords } from './test-send/persist.js';
+import { persistTestRecords } from './test-send/persist.js';
 import { send } from './test-send/send.js';
 import { secretsOf, webhookNotes } from './test-send/webhook.js';
 import { sampleEnvelopes, TEST_EVENTS, type TestEnvelope, type TestEvent } from './test-sample.js';
@@ -128,8 +128,7 @@ export async function testCommand(
     cli.io.err(scrub(`spout test: ${outcome}\n`));
     return 1;
   }
-  const recorded =
-    outcome.records.length > 0 ? await persistRecords(config.storage.path, outcome.records) : null;
+  const recorded = outcome.records.length > 0 ? await persistTestRecords(config, outcome.records) : null;
 
   if (flags.json) {
     cli.io.out(

@@ -65,6 +65,9 @@ export function assemble(
   if (kernel.auth.secret) strict.add(kernel.auth.secret);
   const redisPassword = passwordOf(kernel.engine.url);
   if (redisPassword) strict.add(redisPassword);
+  // `url: ${REDIS_URL}` is the usual form: its password is what is secret (above), not where
+  // Redis is — "Redis at [secret] is unreachable" would hide what an operator must check.
+  secrets.delete(kernel.engine.url);
   return {
     log: kernel.log,
     storage: { path: resolve(dir, kernel.storage.path) },

@@ -31,6 +31,18 @@ describe('engine configuration', () => {
     expect(config.engine).toMatchObject({ use: 'redis', deployment: 'eu-1', leaseTime: '5s' });
     const scrub = createRedactor(config.secrets, config.strictSecrets);
     expect(scrub('auth failed for p@ss-word-1')).not.toContain('p@ss-word-1');
+    expect(scrub('auth failed for p%40ss-word-1')).not.toContain('p%40ss-word-1');
+    expect(scrub('connecting to redis://:p%40ss-word-1@redis.internal:6380/2')).not.toContain('ss-word-1');
+  });
+
+  it('where Redis is stays readable in what Spout says, when the URL comes from the environment', async () => {
+    const config = await load('engine: { use: redis, url: "${REDIS_URL}" }', {
+      REDIS_URL: 'redis://redis.internal:6380/2',
+    });
+    const scrub = createRedactor(config.secrets, config.strictSecrets);
+    expect(scrub('Redis at redis://redis.internal:6380/2 is unreachable')).toBe(
+      'Redis at redis://redis.internal:6380/2 is unreachable',
+    );
   });
 
   it('refuses a URL that is not Redis, a deployment name with other characters, an unknown engine', async () => {

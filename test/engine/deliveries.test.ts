@@ -54,4 +54,22 @@ describe.skipIf(!hasRedis)('engine: redis — spout deliveries list|show|retry (
     a.child.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
   });
+
+  it('spout test records its test delivery in Redis, where spout deliveries list shows it marked [test]', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const { receiver, command } = await deployment(redis, cleanups, [], 'leaseTime: 2s');
+    const rx = await receiver();
+    const tested = await command(['test', 'hook'], rx.url);
+    expect(tested.code, tested.stderr).toBe(0);
+    expect(tested.stdout).toMatch(
+      /recorded as a test delivery in Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(deployment "failover"\)/,
+    );
+    expect(rx.requests.filter(ok)).toHaveLength(1);
+    const listed = await command(['deliveries', 'list', '--json']);
+    const records = JSON.parse(listed.stdout) as Array<{ eventId: string; test?: boolean; status: string }>;
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ eventId: idOf(rx.requests[0]!), status: 'delivered' });
+    expect((await command(['deliveries', 'list'])).stdout).toMatch(/\[test\]/);
+  });
 });

@@ -111,9 +111,9 @@ export async function deployment(
     cleanups.push(() => rx.close());
     return rx;
   };
-  /** Another command (`spout token …`) on the deployment's configuration, run to its end. */
-  const command = (args: string[]) =>
-    run([...args, '-c', join(dir, 'config.yaml')], { cwd: dir, env: env(0, 'http://127.0.0.1:9/') });
+  /** Another command (`spout token …`) on the deployment's configuration, run to its end; `hookUrl` is the webhook's. */
+  const command = (args: string[], hookUrl = 'http://127.0.0.1:9/') =>
+    run([...args, '-c', join(dir, 'config.yaml')], { cwd: dir, env: env(0, hookUrl) });
   return { tg, feed, instance, receiver, command };
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pidFile, processAlive } from '../../control/pid.js';
 import { openLowdbStore } from '../../store/lowdb.js';
+import type { SpoutConfig } from '../../config/types.js';
 import type { TestRecords } from './outcome.js';
 
 /** Where the test delivery's records were kept, or why they were not. */
@@ -34,5 +35,33 @@ export async function persistRecords(path: string, records: TestRecords): Promis
     return { in: path };
   } catch (error) {
     return { in: null, why: `could not write ${path}: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+/**
+ * Keep the test delivery's records where the deployment keeps its own: in Redis with
+ * `engine: redis` (beside the leader's, which writes only the documents it changes), else in
+ * the store file (see {@link persistRecords}).
+ */
+export async function persistTestRecords(config: SpoutConfig, records: TestRecords): Promise<Persisted> {
+  if (config.engine.use !== 'redis') return persistRecords(config.storage.path, records);
+  const { deployment, url } = config.engine;
+  // Loaded only with the Redis engine.
+  const [{ connectRedis }, { putDocument }, { pino }, { shownUrl }] = await Promise.all([
+    import('../../engine/connect.js'),
+    import('../../store/redis.js'),
+    import('pino'),
+    import('../../engine/words.js'),
+  ]);
+  try {
+    const redis = await connectRedis(url, pino({ level: 'silent' }));
+    try {
+      for (const [collection, id, doc] of records) await putDocument(redis, deployment, collection, id, doc);
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
+    return { in: `Redis at ${shownUrl(url)} (deployment "${deployment}")` };
+  } catch (error) {
+    return { in: null, why: `could not write to Redis: ${(error as Error).message.split('\n')[0]}` };
   }
 }
