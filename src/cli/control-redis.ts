@@ -6,6 +6,8 @@ import type { SpoutConfig } from '../config/types.js';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';
 import { connectRedis } from '../engine/connect.js';
 import { readCollection } from '../store/redis.js';
+import { createDeliveryAdmin } from '../engine/delivery-admin.js';
+import { sharesWork } from '../kernel/fanout.js';
 import { COLLECTIONS } from '../store/records.js';
 import { applyRetry, retryRequestOf, type RetryRequest } from './control.js';
 import { parseJsonObject } from '../control/channel.js';
@@ -84,8 +86,10 @@ export async function askLeader<T>(
 }
 
 /**
- * `spout deliveries` with `engine: redis`: the outbox and its attempts as Redis holds them (what
- * the leader last wrote), and retries sent to the leader. Each call opens its own connection.
+ * `spout deliveries` with `engine: redis`: the deliveries on the deployment's queues with their
+ * attempts, and the test deliveries kept in its store; a retry requeues dead jobs directly (any
+ * instance makes them) and sends the leader what concerns the store. Each call opens its own
+ * connection.
  */
 export function redisDeliveries(config: SpoutConfig, waitMs: number) {
   const { deployment, url } = config.engine;
@@ -97,16 +101,35 @@ export function redisDeliveries(config: SpoutConfig, waitMs: number) {
       await redis.quit().catch(() => redis.disconnect());
     }
   };
+  const shared = config.instances.filter((i) => i.enabled && sharesWork(i.plugin)).map((i) => i.name);
+  // Webhook and e-mail deliveries are jobs on the deployment's queues; the store keeps the test
+  // deliveries of `spout test` (a retry of those is the leader's to apply).
+  const stored = async (redis: Redis) => ({
+    outbox: [...(await readCollection<OutboxRecord>(redis, deployment, COLLECTIONS.outbox)).values()],
+    attempts: [
+      ...(await readCollection<DeliveryAttempt>(redis, deployment, COLLECTIONS.deliveries)).values(),
+    ],
+  });
   return {
     read: () =>
-      withRedis(async (redis) => ({
-        outbox: [...(await readCollection<OutboxRecord>(redis, deployment, COLLECTIONS.outbox)).values()],
-        attempts: [
-          ...(await readCollection<DeliveryAttempt>(redis, deployment, COLLECTIONS.deliveries)).values(),
-        ],
-      })),
+      withRedis(async (redis) => {
+        const [kept, queued] = await Promise.all([
+          stored(redis),
+          createDeliveryAdmin(redis, deployment, shared).read(),
+        ]);
+        return {
+          outbox: [...kept.outbox, ...queued.outbox],
+          attempts: [...kept.attempts, ...queued.attempts],
+        };
+      }),
     retry: (request: RetryRequest): Promise<number | string> =>
       withRedis(async (redis) => {
+        const requeued = await createDeliveryAdmin(redis, deployment, shared).retry(request, new Date());
+        const { outbox } = await stored(redis);
+        const forLeader = request.dead
+          ? outbox.some((r) => r.status === 'dead')
+          : outbox.some((r) => request.ids?.includes(r.id));
+        if (!forLeader) return requeued;
         const answer = await askLeader<{ requeued?: number; error?: string }>(
           redis,
           deployment,
@@ -114,9 +137,11 @@ export function redisDeliveries(config: SpoutConfig, waitMs: number) {
           waitMs,
         );
         if (answer === 'no-leader')
-          return `no instance leads deployment "${deployment}" now: start spout run (engine: redis), then retry`;
+          return requeued > 0
+            ? requeued
+            : `no instance leads deployment "${deployment}" now: start spout run (engine: redis), then retry`;
         if (answer === null) return `the leader did not answer within ${waitMs / 1000} s (is it stuck?)`;
-        return answer.error ?? answer.requeued ?? 0;
+        return answer.error ?? requeued + (answer.requeued ?? 0);
       }),
   };
 }

@@ -10,10 +10,11 @@ import { runDeployment, type Closer } from '../engine/deployment.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createKernel, type Kernel } from '../kernel/kernel.js';
 import type { KernelOptions, RedisEngineStatus } from '../kernel/kernel-types.js';
-import { servesEveryInstance } from '../kernel/fanout.js';
+import { runsOnFollowers } from '../kernel/fanout.js';
 import { createEventStream, type EventStream } from '../engine/stream.js';
 import { createTokenChannel } from '../engine/token-channel.js';
 import { createSharedLimits } from '../engine/rate-limit.js';
+import { createDeliveryQueues } from '../engine/delivery-queue.js';
 import { loadRedisSnapshot, openRedisStore } from '../store/redis.js';
 import { serveControl } from './control-redis.js';
 import { failure } from './failure.js';
@@ -58,6 +59,14 @@ export async function runRedisEngine(
   const tokenChannel = createTokenChannel(redis, deployment, log);
   const limits = createSharedLimits(redis, deployment, log);
   await limits.ready;
+  const leaseMs = parseDuration(config.engine.leaseTime);
+  // A delivery in flight on an instance that died is taken up again after this long.
+  const deliveries = createDeliveryQueues({
+    url: config.engine.url,
+    deployment,
+    lockMs: Math.max(leaseMs, 5000),
+    log,
+  });
   const make = (o: Omit<KernelOptions, 'log' | 'redact'>): Kernel =>
     createKernel({
       ...o,
@@ -65,6 +74,7 @@ export async function runRedisEngine(
       redact: () => root.redact,
       tokenChannel,
       limiter: limits.create,
+      deliveries,
     } as KernelOptions);
   // Signal listeners do not keep Node's event loop alive (see runConfig).
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -73,7 +83,7 @@ export async function runRedisEngine(
     const errors = await runDeployment({
       redis,
       deployment,
-      leaseMs: parseDuration(config.engine.leaseTime),
+      leaseMs,
       log,
       stopped,
       follow: (status) => follow(reloader.current(), make, status, redis, stream, log),
@@ -131,6 +141,7 @@ export async function runRedisEngine(
   } finally {
     clearInterval(keepAlive);
     limits.stop();
+    await deliveries.close();
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
   }
@@ -138,7 +149,8 @@ export async function runRedisEngine(
 
 /**
  * A follower's kernel: only the outputs that serve this instance's own clients (the WebSocket
- * feed, `everyInstance`), fed from the deployment's stream, on a copy of the store; its
+ * feed, `everyInstance`), fed from the deployment's stream, and those whose deliveries are shared
+ * work (`sharedWork`: webhook, e-mail; they route nothing here), on a copy of the store; its
  * `/health` says it follows. Returns its stop.
  */
 async function follow(
@@ -151,7 +163,7 @@ async function follow(
 ): Promise<Closer> {
   const serving = {
     ...config,
-    instances: config.instances.filter((i) => i.enabled && servesEveryInstance(i.plugin)),
+    instances: config.instances.filter((i) => i.enabled && runsOnFollowers(i.plugin)),
   };
   const kernel = make({
     config: serving,

@@ -24,6 +24,14 @@ export interface EventFanout {
 export const servesEveryInstance = (plugin: PluginDefinition | null | undefined): boolean =>
   plugin?.kind === 'output' && (plugin as OutputDefinition).everyInstance === true;
 
+/** Whether an output's deliveries are shared work of a deployment (`sharedWork`: webhook, e-mail). */
+export const sharesWork = (plugin: PluginDefinition | null | undefined): boolean =>
+  plugin?.kind === 'output' && (plugin as OutputDefinition).sharedWork === true;
+
+/** Whether a follower of a deployment runs the plugin: it serves every instance or shares work. */
+export const runsOnFollowers = (plugin: PluginDefinition | null | undefined): boolean =>
+  servesEveryInstance(plugin) || sharesWork(plugin);
+
 /**
  * Where `everyInstance` outputs take their events from. Embedded: the kernel's bus, each keeping
  * the last {@link HISTORY} envelopes for `ctx.history`. With a fan-out: a bus of their own fed

@@ -1,3 +1,5 @@
+import type { DeliveryQueues } from '../engine/delivery-queue.js';
+import { createOutboxWorker } from '../delivery/outbox/worker.js';
 import type { TokenService } from '../auth/hub.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
@@ -52,6 +54,8 @@ export interface Services {
   resumed?: boolean;
   /** `ctx.limiter` (engine: redis: shared by the deployment); `createRateLimiter` by default. */
   limiter?: (options: LimitOptions) => RateLimiter;
+  /** `ctx.outbox` (engine: redis: delivery queues of the deployment); the store's outbox by default. */
+  deliveries?: DeliveryQueues;
   /** `ctx.history.since` of an output instance (its slot's). */
   history?: (instance: string, eventId: string) => Promise<AnyEnvelope[] | null>;
 }
@@ -131,6 +135,22 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     resumed: services.resumed ?? false,
     history: { since: (eventId) => services.history?.(name, eventId) ?? Promise.resolve(null) },
     limiter: (o) => (services.limiter ?? createRateLimiter)({ ...o, name: `${name}:${o.name}` }),
+    outbox: (deps) =>
+      services.deliveries
+        ? services.deliveries.worker({
+            ...deps,
+            instance: name,
+            store: services.store,
+            log,
+            signal: controller.signal,
+          })
+        : createOutboxWorker({
+            ...deps,
+            instance: name,
+            store: services.store,
+            log,
+            signal: controller.signal,
+          }),
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),

@@ -1,3 +1,4 @@
+import type { DeliveryQueues } from '../engine/delivery-queue.js';
 import type { MemoryPressure } from './memory.js';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/hub.js';
@@ -46,6 +47,8 @@ export interface KernelOptions {
   tokenChannel?: TokenChannel;
   /** `ctx.limiter` of every plugin: `engine: redis` gives limits shared by the deployment. */
   limiter?: (options: LimitOptions) => RateLimiter;
+  /** `ctx.outbox` of outputs: `engine: redis` gives delivery queues shared by the deployment. */
+  deliveries?: DeliveryQueues;
   /** Plugins' `ctx.resumed`: this kernel takes over from another process's (a new leader). */
   resumed?: boolean;
   /** What `/health` says of the engine (`engine: redis`: Redis, role, token); embedded by default. */

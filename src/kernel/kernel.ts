@@ -97,7 +97,8 @@ export function createKernel(options: KernelOptions): Kernel {
     tokens: createTokenService(options.store, log, {}, options.tokenChannel),
     now,
     resumed: options.resumed ?? false,
-    ...(options.limiter ? { limiter: options.limiter } : {}),
+    limiter: options.limiter,
+    deliveries: options.deliveries,
     history: (name, eventId) => slots.get(name)?.since(eventId) ?? Promise.resolve(null),
     memory,
     interestFloorSats: () =>

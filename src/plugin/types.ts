@@ -3,12 +3,14 @@ import type { RevocationListener, TokenHub } from '../auth/hub.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Envelope, AnyEnvelope } from '../bus/envelope.js';
-import type { EventMap, EventType, TxSeen, WhaleSignal } from '../bus/events.js';
+import type { AnyEnvelope } from '../bus/envelope.js';
+import type { EventType, TxSeen, WhaleSignal } from '../bus/events.js';
 import type { Store } from '../store/port.js';
 import type { LimitOptions, RateLimiter } from '../auth/rate-limit.js';
 import type { HttpRoutes } from '../http/server.js';
 import type { Scheduler } from '../kernel/scheduler.js';
+import type { ScopedBus } from './scoped-bus.js';
+import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 
 /** The four kinds of plugin, one per config section (`inputs:` holds `input` plugins, …). */
 export type PluginKind = 'input' | 'detector' | 'output' | 'job';
@@ -19,25 +21,7 @@ export type EventPattern = EventType | `${string}.*` | '*';
 /** Health an instance reports; `/health` answers 503 when any instance is unhealthy. */
 export type HealthState = 'healthy' | 'degraded' | 'unhealthy';
 
-/** The bus as one plugin instance sees it: publications are stamped with the instance name. */
-export interface ScopedBus<E extends EventType = EventType> {
-  /**
-   * Publish an event; returns the envelope (its id is stable for the same fact). Only the types
-   * the plugin declares in `emits` type-check (any type when it declares none).
-   */
-  publish<K extends E>(type: K, data: EventMap[K]): Envelope<K>;
-  /**
-   * Receive envelopes of the given types, asynchronously and in order. Removed automatically
-   * when the instance stops; the returned function removes it earlier. `where` is asked at
-   * publication (synchronously, must not throw): an envelope it refuses is never queued for this
-   * subscription, so a handler that needs few events of a frequent type does not queue the rest.
-   */
-  subscribe<K extends EventType>(
-    types: K | readonly K[],
-    handler: (envelope: { [T in K]: Envelope<T> }[K]) => void | Promise<void>,
-    options?: { where?: (envelope: { [T in K]: Envelope<T> }[K]) => boolean },
-  ): () => Promise<void>;
-}
+export type { ScopedBus } from './scoped-bus.js';
 
 /** Everything a plugin instance gets from the kernel. Valid from `setup` until its stop ends. */
 export interface PluginContext<O, E extends EventType = EventType> {
@@ -92,6 +76,14 @@ export interface PluginContext<O, E extends EventType = EventType> {
    * three instances do not allow three times the rate (docs/scaling.md).
    */
   limiter(options: LimitOptions): RateLimiter;
+  /**
+   * A durable outbox for this output's deliveries (webhook, e-mail: at-least-once, retried on
+   * `scheduleMs`, dead letters). In one process it is kept in the store; with `engine: redis`
+   * each delivery is a job made by whichever instance of the deployment is free (docs/scaling.md).
+   */
+  outbox<D extends Deliverable>(
+    deps: Omit<WorkerDeps<D>, 'instance' | 'store' | 'log' | 'signal'>,
+  ): OutboxWorker<D>;
   /**
    * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
    * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the
@@ -276,6 +268,11 @@ export interface OutputDefinition<
    * event stream; and `ctx.history` gives it what a reconnecting client missed.
    */
   readonly everyInstance?: boolean;
+  /**
+   * An output whose deliveries are shared work (`ctx.outbox`): with `engine: redis` it is also
+   * set up on followers, where it routes nothing but makes deliveries the leader queued.
+   */
+  readonly sharedWork?: boolean;
   setup(ctx: PluginContext<R, E>): OutputHooks | Promise<OutputHooks>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
   start?(ctx: PluginContext<R, E>): void | Promise<void>;

@@ -27,13 +27,15 @@ describe.skipIf(!hasRedis)('engine: redis — WebSocket fan-out across instances
       cleanups,
       whales.map(detected),
       'leaseTime: 2s',
-      ', intervalMs: 250, delayMs: 1500',
+      // The followers start (each sets up its share of the deliveries too) and their clients
+      // connect before the first whale: the replay waits that long on the leader.
+      ', intervalMs: 250, delayMs: 6000',
       ['live: { use: websocket }'],
     );
     const rx = await receiver();
     const a = await instance(rx.url);
     await a.waitFor(/leading deployment .*fencing token 1\)/);
-    const [b, c] = [await instance(rx.url), await instance(rx.url)];
+    const [b, c] = await Promise.all([instance(rx.url), instance(rx.url)]);
     await Promise.all([b, c].map((p) => p.waitFor('following: another instance leads')));
     const { token } = await createToken({
       secret: AUTH_SECRET,
@@ -85,7 +87,7 @@ describe.skipIf(!hasRedis)('engine: redis — token revocation across instances 
     const rx = await receiver();
     const a = await instance(rx.url);
     await a.waitFor(/leading deployment .*fencing token 1\)/);
-    const [b, c] = [await instance(rx.url), await instance(rx.url)];
+    const [b, c] = await Promise.all([instance(rx.url), instance(rx.url)]);
     await Promise.all([b, c].map((p) => p.waitFor('following: another instance leads')));
 
     const created = await command(['token', 'create', '--sub', 'desk', '--json']);

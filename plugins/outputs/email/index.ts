@@ -3,7 +3,6 @@ import {
   type AnyEnvelope,
   defineOutput,
   createOutboxObserver,
-  createOutboxWorker,
   isTestEnvelope,
 } from '../../../src/index.js';
 import { createDigest, isDigestEnvelope, formatDigest, type Digest, type DigestEnvelope } from './digest.js';
@@ -27,6 +26,7 @@ export default defineOutput({
   name: 'email',
   description: 'Mails accuracy alerts (and optionally whales, one by one or as digests) over SMTP.',
   options: EmailOptions,
+  sharedWork: true,
   defaultEvents: ['accuracy.*'],
   resolve: (options) => resolveOptions(options),
   setup(ctx) {
@@ -44,12 +44,8 @@ export default defineOutput({
       const mail = isDigestEnvelope(e) ? formatDigest(e.data, context) : formatEvent(e, context);
       return JSON.stringify(mail);
     };
-    const worker = createOutboxWorker<AnyEnvelope | DigestEnvelope>({
-      instance: ctx.instance,
+    const worker = ctx.outbox<AnyEnvelope | DigestEnvelope>({
       channel: 'email',
-      store: ctx.store,
-      log: ctx.log,
-      signal: ctx.signal,
       concurrency: o.concurrency,
       scheduleMs: o.scheduleMs,
       observer: createOutboxObserver({

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { defineOutput, createOutboxObserver, createOutboxWorker } from '../../../src/index.js';
+import { defineOutput, createOutboxObserver } from '../../../src/index.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
 import { createSigner } from './sign.js';
@@ -21,6 +21,7 @@ export default defineOutput({
   name: 'webhook',
   description: 'POSTs events as Standard Webhooks (signed JSON) from a durable, retrying outbox.',
   options: WebhookOptions,
+  sharedWork: true,
   defaultEvents: ['whale.*'],
   resolve: (options) => resolveOptions(options),
   setup(ctx) {
@@ -28,12 +29,8 @@ export default defineOutput({
     // Every request in flight listens to the instance's abort signal (got adds one listener each).
     setMaxListeners(o.concurrency + 16, ctx.signal);
     const signer = createSigner(o.secrets);
-    const worker = createOutboxWorker({
-      instance: ctx.instance,
+    const worker = ctx.outbox({
       channel: 'webhook',
-      store: ctx.store,
-      log: ctx.log,
-      signal: ctx.signal,
       concurrency: o.concurrency,
       scheduleMs: o.scheduleMs,
       observer: createOutboxObserver({

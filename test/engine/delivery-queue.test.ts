@@ -1,0 +1,175 @@
+import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AnyEnvelope } from '../../src/bus/envelope.js';
+import type { Observer } from '../../src/delivery/outbox/observe.js';
+import type { SendResult } from '../../src/delivery/outbox/policy.js';
+import type { OutboxRecord } from '../../src/delivery/outbox/record.js';
+import { createDeliveryAdmin } from '../../src/engine/delivery-admin.js';
+import { createDeliveryQueues, disabledKey } from '../../src/engine/delivery-queue.js';
+import { createError } from '../../src/kernel/errors.js';
+import { createMemoryStore } from '../../src/store/memory.js';
+import type { Store } from '../../src/store/port.js';
+import { until } from '../helpers/deployment.js';
+import { hasRedis, startRedis } from '../helpers/redis.js';
+
+// Issue 18: deliveries as shared work — BullMQ jobs on Debian's redis-server, made by whichever
+// instance of the deployment is free (competing consumers), with the outbox's retry policy,
+// a 410 that disables the endpoint on every instance, and a stale leader that queues nothing.
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+const log = pino({ level: 'silent' });
+const observer: Observer = {
+  attempt: () => {},
+  outcome: () => {},
+  depth: () => {},
+  failed: () => {},
+  succeeded: () => {},
+  gone: () => {},
+  reenabled: () => {},
+  collision: () => {},
+};
+const envelope = (n: number) =>
+  ({
+    id: `evt_${String(n).padStart(32, '0')}`,
+    type: 'whale.detected',
+    time: '2026-11-21T10:00:00.000Z',
+    source: 'feed',
+    data: { n },
+  }) as unknown as AnyEnvelope;
+
+/** One instance of the deployment: its queues and a worker for output `hook` whose sends are `send`. */
+function instanceOf(
+  url: string,
+  send: (record: OutboxRecord) => Promise<SendResult> | SendResult,
+  store: Store = createMemoryStore(),
+) {
+  const queues = createDeliveryQueues({ url, deployment: 'd', lockMs: 5000, log });
+  const controller = new AbortController();
+  const worker = queues.worker({
+    instance: 'hook',
+    channel: 'webhook',
+    store,
+    log,
+    signal: controller.signal,
+    concurrency: 2,
+    scheduleMs: [50, 50],
+    observer,
+    random: () => 0.5,
+    send: async (record) => send(record),
+  });
+  cleanups.push(async () => {
+    controller.abort();
+    await worker.stop();
+    await queues.close();
+  });
+  return worker;
+}
+
+async function setUp() {
+  const server = await startRedis();
+  cleanups.push(() => server.stop());
+  const client = new Redis(server.url);
+  cleanups.push(() => client.quit());
+  return { url: server.url, client, admin: createDeliveryAdmin(client, 'd', ['hook']) };
+}
+
+describe.skipIf(!hasRedis)('engine: redis — deliveries as BullMQ jobs (redis-server)', () => {
+  it('every instance makes deliveries (competing consumers); each event is one job, delivered once', async () => {
+    const { url, admin } = await setUp();
+    const byInstance = new Map<string, string[]>();
+    const sender = (name: string) => async (record: OutboxRecord) => {
+      byInstance.set(name, [...(byInstance.get(name) ?? []), record.eventId]);
+      await new Promise((r) => setTimeout(r, 10)); // an endpoint that takes a moment
+      return { statusCode: 200, latencyMs: 10 };
+    };
+    const leader = instanceOf(url, sender('leader'));
+    const follower = instanceOf(url, sender('follower'));
+    leader.start();
+    follower.start();
+    for (let n = 1; n <= 40; n++) await leader.enqueue(envelope(n));
+    await leader.enqueue(envelope(1)); // published again: the same job
+    await until(() => [...byInstance.values()].flat().length === 40, 'forty deliveries', 15_000);
+    const all = [...byInstance.values()].flat();
+    expect(new Set(all).size).toBe(40);
+    expect(byInstance.get('leader')?.length).toBeGreaterThan(0);
+    expect(byInstance.get('follower')?.length).toBeGreaterThan(0);
+    await until(
+      async () => (await admin.read()).outbox.filter((r) => r.status === 'delivered').length === 40,
+      'forty recorded as delivered',
+    );
+  });
+
+  it('retries on the schedule (Retry-After honoured), then dead; the log keeps every attempt; retry makes it pending again', async () => {
+    const { url, admin } = await setUp();
+    const answers: SendResult[] = [
+      { statusCode: 503, retryAfter: '0', latencyMs: 1 },
+      { statusCode: 500, latencyMs: 1 },
+      { statusCode: 500, latencyMs: 1 },
+      { statusCode: 200, latencyMs: 1 },
+    ];
+    const worker = instanceOf(url, () => answers.shift()!);
+    worker.start();
+    await worker.enqueue(envelope(7));
+    await until(async () => (await admin.read()).outbox[0]?.status === 'dead', 'dead after three attempts');
+    let { outbox, attempts } = await admin.read();
+    expect(outbox[0]).toMatchObject({ attempts: 3, status: 'dead', lastStatus: 500 });
+    expect(attempts.map((a) => [a.attempt, a.statusCode, a.outcome])).toEqual([
+      [1, 503, 'retry'],
+      [2, 500, 'retry'],
+      [3, 500, 'dead'],
+    ]);
+    expect(await admin.retry({ dead: true }, new Date())).toBe(1);
+    await until(async () => (await admin.read()).outbox[0]?.status === 'delivered', 'delivered on retry');
+    ({ attempts } = await admin.read());
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a 410 disables the endpoint on every instance: nothing more is sent until a retry', async () => {
+    const { url, client, admin } = await setUp();
+    const sent: string[] = [];
+    let gone = true;
+    const send = (record: OutboxRecord): SendResult => {
+      sent.push(record.eventId);
+      return gone ? { statusCode: 410, latencyMs: 1 } : { statusCode: 200, latencyMs: 1 };
+    };
+    const a = instanceOf(url, send);
+    const b = instanceOf(url, send);
+    await a.enqueue(envelope(1));
+    a.start();
+    await until(async () => (await client.exists(disabledKey('d', 'hook'))) === 1, 'disabled in Redis');
+    b.start();
+    for (let n = 2; n <= 5; n++) await a.enqueue(envelope(n));
+    await until(
+      async () => (await admin.read()).outbox.filter((r) => r.status === 'disabled').length === 5,
+      'all five disabled',
+    );
+    expect(sent).toEqual([envelope(1).id]);
+
+    gone = false;
+    const ids = (await admin.read()).outbox.map((r) => r.id);
+    expect(await admin.retry({ ids }, new Date())).toBe(5);
+    expect(await client.exists(disabledKey('d', 'hook'))).toBe(0);
+    await until(
+      async () => (await admin.read()).outbox.filter((r) => r.status === 'delivered').length === 5,
+      'all five delivered once re-enabled',
+    );
+  });
+
+  it('an instance that no longer leads queues nothing (fenced), and says so', async () => {
+    const { url, admin } = await setUp();
+    const stale: Store = {
+      ...createMemoryStore(),
+      fence: async () => {
+        throw createError('SPOUT_STORE_FENCED', 'another instance leads it now');
+      },
+    };
+    const worker = instanceOf(url, () => ({ statusCode: 200, latencyMs: 1 }), stale);
+    await expect(worker.enqueue(envelope(1))).rejects.toMatchObject({ code: 'SPOUT_STORE_FENCED' });
+    expect((await admin.read()).outbox).toEqual([]);
+  });
+});
