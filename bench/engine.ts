@@ -47,7 +47,7 @@ export async function benchEngine(
 ): Promise<EngineResult> {
   const runs = options.runs ?? 10;
   const leaseMs = 2000;
-  const redis = await startRedis();
+  const redis = await startBenchRedis();
   const dir = await mkdtemp(join(tmpdir(), 'spout-bench-engine-'));
   const children = new Set<ChildProcess>();
   try {
@@ -195,7 +195,7 @@ async function client(port: number, token: string): Promise<WebSocket> {
 }
 
 /** A redis-server for the benchmark on a free loopback port, without persistence. */
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBenchRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     REDIS_SERVER,

@@ -1,4 +1,5 @@
 import { benchEngine, hasRedisServer } from './engine.js';
+import { benchEngineDeliveries } from './engine-deliveries.js';
 import { fmt } from './format.js';
 
 /** Print issue 18's engine figures (`npm run bench`, or alone with `-- --engine [clients per instance]`). */
@@ -19,4 +20,13 @@ export async function printEngine(clientsPerInstance = 5000): Promise<void> {
   console.log(
     `  fan-out of ${f.alerts} alerts to ${fmt(f.clients)} WebSocket clients over ${f.instances} instances: p50 ${fmt(f.p50Ms)} ms, p99 ${fmt(f.p99Ms)} ms (append to the stream → client; ${fmt(f.received)} of ${fmt(f.expected)} received)`,
   );
+  const d = await benchEngineDeliveries();
+  const one = d.runs[0]?.perSecond ?? NaN;
+  console.log(
+    `  webhook deliveries (BullMQ jobs, concurrency 16 per instance) of ${fmt(d.deliveries)} whales to one local receiver, ${d.cpus} CPU(s) shared by all:`,
+  );
+  for (const r of d.runs)
+    console.log(
+      `    ${r.instances} instance(s): ${fmt(r.perSecond)}/s (${(r.perSecond / one).toFixed(2)}× one instance; made by each: ${r.byInstance.map(fmt).join(' / ')})`,
+    );
 }
