@@ -74,4 +74,43 @@ describe.skipIf(!hasRedis)('engine: redis — spout deliveries list|show|retry (
     expect(records[0]).toMatchObject({ eventId: idOf(rx.requests[0]!), status: 'delivered' });
     expect((await command(['deliveries', 'list'])).stdout).toMatch(/\[test\]/);
   });
+
+  it('a follower makes deliveries too: the leader busy with one, the next is taken by the follower', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const whales = Array.from({ length: 10 }, (_, i) => i + 1);
+    const { instance, receiver } = await deployment(
+      redis,
+      cleanups,
+      whales.map(detected),
+      'leaseTime: 2s',
+      ', intervalMs: 300, delayMs: 2000',
+      [],
+      ', concurrency: 1',
+    );
+    const rx = await receiver();
+    // A slow endpoint (what a delivery waits for): one instance alone falls behind the feed.
+    rx.script(async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      return { status: 200 };
+    });
+    const a = await instance(rx.url);
+    await a.waitFor(/leading deployment .*fencing token 1\)/);
+    const b = await instance(rx.url);
+    await b.waitFor('following: another instance leads');
+    await until(() => new Set(rx.requests.filter(ok).map(idOf)).size === 10, 'ten delivered', 20_000);
+    const delivered = async (port: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => /^spout_webhook_deliveries_total\{.*outcome="delivered"/.test(l));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const [byA, byB] = [await delivered(a.port), await delivered(b.port)];
+    expect(byB).toBeGreaterThan(0);
+    expect(byA + byB).toBeGreaterThanOrEqual(10);
+
+    for (const p of [a, b]) p.child.kill('SIGTERM');
+    for (const p of [a, b]) expect((await p.exited).code).toBe(0);
+  });
 });
