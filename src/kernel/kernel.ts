@@ -21,7 +21,6 @@ import { refusalOf } from './refusal.js';
 
 export type { ReloadReport } from './reload.js';
 export type { KernelEventMap, KernelEvents } from './events.js';
-
 export type { Kernel, KernelOptions, KernelState } from './kernel-types.js';
 
 const EMBEDDED = () => ({ use: 'embedded' }) as const;
