@@ -1,7 +1,7 @@
 import { createBus, type Bus, type BusOptions } from '../bus/bus.js';
 import type { AnyEnvelope } from '../bus/envelope.js';
 import type { EventType } from '../bus/events.js';
-import type { OutputDefinition, PluginDefinition } from '../plugin/types.js';
+import type { JobDefinition, OutputDefinition, PluginDefinition } from '../plugin/types.js';
 import type { Runtime } from './instance.js';
 import type { SlotHistory } from './output-slot.js';
 import { eventMatcher } from './routing.js';
@@ -21,8 +21,10 @@ export interface EventFanout {
   since(eventId: string): Promise<AnyEnvelope[] | null>;
 }
 
+/** An output or job marked `everyInstance`: it serves this process's own clients. */
 export const servesEveryInstance = (plugin: PluginDefinition | null | undefined): boolean =>
-  plugin?.kind === 'output' && (plugin as OutputDefinition).everyInstance === true;
+  (plugin?.kind === 'output' || plugin?.kind === 'job') &&
+  (plugin as OutputDefinition | JobDefinition).everyInstance === true;
 
 /** Whether an output's deliveries are shared work of a deployment (`sharedWork`: webhook, e-mail). */
 export const sharesWork = (plugin: PluginDefinition | null | undefined): boolean =>
@@ -50,16 +52,23 @@ export function createFanoutWiring(bus: Bus, fanout: EventFanout | undefined, bu
     busFor: (plugin: PluginDefinition | null | undefined): Bus =>
       servesEveryInstance(plugin) ? fanBus : bus,
     historyFor: (plugin: PluginDefinition | null | undefined): SlotHistory =>
-      !servesEveryInstance(plugin)
+      !servesEveryInstance(plugin) || plugin?.kind !== 'output'
         ? {}
         : fanout
           ? { since: (id) => fanout.since(id) }
           : { keep: HISTORY, keepBytes: HISTORY_BYTES },
-    /** The types the leader publishes: what its `everyInstance` outputs route (after boot and each reload). */
+    /**
+     * The types the leader publishes: what its `everyInstance` outputs route and its
+     * `everyInstance` jobs consume (after boot and each reload).
+     */
     routed(runtimes: Iterable<Runtime>) {
       const matchers = [...runtimes]
         .filter((r) => servesEveryInstance(r.plugin))
-        .map((r) => eventMatcher(r.config.events ?? (r.plugin as OutputDefinition).defaultEvents));
+        .map((r) =>
+          r.plugin.kind === 'job'
+            ? eventMatcher([...(r.plugin.consumes ?? [])])
+            : eventMatcher(r.config.events ?? (r.plugin as OutputDefinition).defaultEvents),
+        );
       published = (type) => matchers.some((m) => m(type));
     },
     /** The bus `everyInstance` outputs take their events from (the kernel's in one process). */

@@ -56,6 +56,8 @@ export interface Services {
   limiter?: (options: LimitOptions) => RateLimiter;
   /** `ctx.outbox` (engine: redis: delivery queues of the deployment); the store's outbox by default. */
   deliveries?: DeliveryQueues;
+  /** Where a plugin's `ctx.bus.subscribe` listens (`everyInstance` jobs: the fan-out's bus). */
+  subscribeBus?: (plugin: PluginDefinition) => Bus;
   /** `ctx.history.since` of an output instance (its slot's). */
   history?: (instance: string, eventId: string) => Promise<AnyEnvelope[] | null>;
 }
@@ -102,7 +104,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     publish: (type, data) => services.bus.publish(type, data, name),
     subscribe(types, handler, options) {
       const list = (Array.isArray(types) ? types : [types]) as EventType[];
-      const off = services.bus.subscribe(
+      const off = (services.subscribeBus?.(plugin) ?? services.bus).subscribe(
         name,
         list,
         handler as (e: AnyEnvelope) => Promise<void>,

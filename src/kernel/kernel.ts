@@ -98,6 +98,7 @@ export function createKernel(options: KernelOptions): Kernel {
     resumed: options.resumed ?? false,
     limiter: options.limiter,
     deliveries: options.deliveries,
+    subscribeBus: fan.busFor,
     history: (name, eventId) => slots.get(name)?.since(eventId) ?? Promise.resolve(null),
     memory,
     interestFloorSats: () =>
@@ -114,7 +115,6 @@ export function createKernel(options: KernelOptions): Kernel {
     (instance, envelope, error) => failure('detect', instance, envelope, error),
     (seconds) => metrics.detectionLatency.observe(seconds),
   );
-
   mountKernelRoutes(http, health, metrics, () => state, memory, options.engine ?? EMBEDDED);
 
   const timeouts = () => ({

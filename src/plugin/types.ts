@@ -284,6 +284,8 @@ export interface JobDefinition<
   R = Static<S>,
   E extends EventType = EventType,
 > extends BaseDefinition<'job', S, R, E> {
+  /** Serves this process's clients (API, dashboard): on every instance with `engine: redis`, fed from the stream. */
+  readonly everyInstance?: boolean;
   setup(ctx: PluginContext<R, E>): InstanceHandle | void | Promise<InstanceHandle | void>;
   /** @deprecated Return `start` from `setup` instead. Called after the handle's `start`. */
   start?(ctx: PluginContext<R, E>): void | Promise<void>;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/auth/tokens.js';
-import { AUTH_SECRET, deployment, detected, txid } from '../helpers/deployment.js';
+import { AUTH_SECRET, deployment, detected, txid, until } from '../helpers/deployment.js';
 import { hasRedis, startRedis } from '../helpers/redis.js';
 import { connect, isType, type TestClient } from '../helpers/ws/client.js';
 
@@ -122,5 +122,53 @@ describe.skipIf(!hasRedis)('engine: redis — token revocation across instances 
 
     for (const p of [a, b, c]) p.child.kill('SIGTERM');
     for (const p of [a, b, c]) expect((await p.exited).code).toBe(0);
+  });
+
+  it('the REST API and the dashboard answer on a follower, with the whales the leader detected', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const whales = [1, 2, 3, 4];
+    const { instance, receiver } = await deployment(
+      redis,
+      cleanups,
+      whales.map(detected),
+      'leaseTime: 2s',
+      ', intervalMs: 200, delayMs: 3000',
+      ['live: { use: websocket }'],
+      '',
+      // The limit is the deployment's (shared by the instances): this test asks often.
+      ['api: { use: api, rateLimit: 10000 }', 'page: { use: dashboard }'],
+    );
+    const rx = await receiver();
+    const a = await instance(rx.url);
+    await a.waitFor(/leading deployment .*fencing token 1\)/);
+    const b = await instance(rx.url);
+    await b.waitFor('following: another instance leads');
+    const { token } = await createToken({
+      secret: AUTH_SECRET,
+      sub: 'desk',
+      ttlMs: 3_600_000,
+      scopes: ['api:read'],
+    });
+    const get = async (port: number, path: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    // Detected by the leader, known to the follower from the deployment's stream.
+    await until(async () => {
+      const r = await get(b.port, '/api/whales');
+      return r.status === 200 && whales.every((n) => r.text.includes(txid(n)));
+    }, 'the follower lists the four whales');
+    const one = await get(b.port, `/api/whales/${txid(2)}`);
+    expect(one.status).toBe(200);
+    expect(JSON.parse(one.text)).toMatchObject({ whale: { txid: txid(2) } });
+    const page = await get(b.port, '/');
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/<html/i);
+
+    for (const p of [a, b]) p.child.kill('SIGTERM');
+    for (const p of [a, b]) expect((await p.exited).code).toBe(0);
   });
 });

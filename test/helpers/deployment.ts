@@ -74,6 +74,7 @@ export async function deployment(
   replay = '',
   outputs: string[] = [],
   hookOptions = '',
+  jobs: string[] = [],
 ) {
   const tg = await startFakeTelegram();
   cleanups.push(() => tg.close());
@@ -94,6 +95,7 @@ export async function deployment(
       `  hook: { use: webhook, url: "\${HOOK_URL}", secret: "\${HOOK_SECRET}"${hookOptions} }`,
       `  channel: { use: telegram, token: "\${TG_TOKEN}", chat: "@whales", apiRoot: "${tg.url}", pacing: { perChat: 10ms } }`,
       ...outputs.map((line) => `  ${line}`),
+      ...(jobs.length > 0 ? ['jobs:', ...jobs.map((line) => `  ${line}`)] : []),
     ].join('\n') + '\n',
   );
   const env = (port: number, hookUrl: string) => ({

@@ -50,6 +50,7 @@ export default defineJob({
   description:
     'REST API: /api/whales, /api/whales/:txid, /api/stats, /api/status (Bearer token with api:read, rate-limited).',
   options: ApiOptions,
+  everyInstance: true,
   consumes: ['whale.detected', 'whale.updated', ...STATUS_EVENTS],
   resolve: (options, { auth, httpEnabled }) => resolveOptions(options, auth, httpEnabled),
   async setup(ctx) {

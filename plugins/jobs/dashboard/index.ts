@@ -29,6 +29,7 @@ const send = (res: ServerResponse, status: number, type: string, cache: string, 
 export default defineJob({
   name: 'dashboard',
   description: 'The live dashboard at / (needs the websocket output and the api job for its data).',
+  everyInstance: true,
   options: Type.Object({
     dir: Type.Optional(
       Type.String({
