@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { pino } from 'pino';
 import type { SpoutConfig } from '../config/types.js';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';
-import { connectRedis } from '../engine/connect.js';
+import { withRedis } from '../engine/connect.js';
 import { readCollection } from '../store/redis.js';
 import { createDeliveryAdmin } from '../engine/delivery-admin.js';
 import { sharesWork } from '../kernel/fanout.js';
@@ -93,26 +92,21 @@ export async function askLeader<T>(
  */
 export function redisDeliveries(config: SpoutConfig, waitMs: number) {
   const { deployment, url } = config.engine;
-  const withRedis = async <T>(use: (redis: Redis) => Promise<T>): Promise<T> => {
-    const redis = await connectRedis(url, pino({ level: 'silent' }));
-    try {
-      return await use(redis);
-    } finally {
-      await redis.quit().catch(() => redis.disconnect());
-    }
-  };
   const shared = config.instances.filter((i) => i.enabled && sharesWork(i.plugin)).map((i) => i.name);
   // Webhook and e-mail deliveries are jobs on the deployment's queues; the store keeps the test
   // deliveries of `spout test` (a retry of those is the leader's to apply).
+  const storedOutbox = async (redis: Redis) => [
+    ...(await readCollection<OutboxRecord>(redis, deployment, COLLECTIONS.outbox)).values(),
+  ];
   const stored = async (redis: Redis) => ({
-    outbox: [...(await readCollection<OutboxRecord>(redis, deployment, COLLECTIONS.outbox)).values()],
+    outbox: await storedOutbox(redis),
     attempts: [
       ...(await readCollection<DeliveryAttempt>(redis, deployment, COLLECTIONS.deliveries)).values(),
     ],
   });
   return {
     read: () =>
-      withRedis(async (redis) => {
+      withRedis(url, async (redis) => {
         const [kept, queued] = await Promise.all([
           stored(redis),
           createDeliveryAdmin(redis, deployment, shared).read(),
@@ -123,9 +117,9 @@ export function redisDeliveries(config: SpoutConfig, waitMs: number) {
         };
       }),
     retry: (request: RetryRequest): Promise<number | string> =>
-      withRedis(async (redis) => {
+      withRedis(url, async (redis) => {
         const requeued = await createDeliveryAdmin(redis, deployment, shared).retry(request, new Date());
-        const { outbox } = await stored(redis);
+        const outbox = await storedOutbox(redis);
         const forLeader = request.dead
           ? outbox.some((r) => r.status === 'dead')
           : outbox.some((r) => request.ids?.includes(r.id));

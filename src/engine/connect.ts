@@ -1,7 +1,10 @@
 import { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createError } from '../kernel/errors.js';
 import { sentence, shownUrl } from './words.js';
+
+/** How long before the next reconnection attempt: doubling from 200 ms, at most 2 s. */
+export const reconnectDelay = (times: number): number => Math.min(100 * 2 ** times, 2000);
 
 /**
  * Connect to the deployment's Redis (`engine.url`) and wait until it answers, at most
@@ -16,7 +19,7 @@ export async function connectRedis(url: string, log: Logger, timeoutMs = 5000): 
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 3,
-    retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+    retryStrategy: reconnectDelay,
   });
   let down = false;
   let connected = false;
@@ -49,5 +52,18 @@ export async function connectRedis(url: string, log: Logger, timeoutMs = 5000): 
       {},
       error,
     );
+  }
+}
+
+/**
+ * Run `use` on a connection of its own to Redis at `url` (a command's: nothing logged), then
+ * close it. Errors: `SPOUT_ENGINE_UNREACHABLE` as {@link connectRedis}, and what `use` throws.
+ */
+export async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = await connectRedis(url, pino({ level: 'silent' }));
+  try {
+    return await use(redis);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
   }
 }

@@ -2,6 +2,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createError } from '../kernel/errors.js';
+import { reconnectDelay } from './connect.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
 import {
@@ -41,6 +42,9 @@ export const queuePrefix = (deployment: string) => `spout:${deployment}:bull`;
 export const disabledKey = (deployment: string, instance: string) =>
   `spout:${deployment}:deliveries:${instance}:disabled`;
 
+/** How often a worker reports its queue's depth, at most. */
+const DEPTH_EVERY_MS = 1000;
+
 /** How long a delivery's record is kept once delivered (as the embedded outbox's retention). */
 const KEEP_DELIVERED = { age: 7 * 24 * 3600, count: 50_000 };
 
@@ -54,7 +58,7 @@ const unqueued = (deployment: string, n: number) =>
 export function queueConnection(url: string): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+    retryStrategy: reconnectDelay,
   });
   redis.on('error', () => {}); // told by the engine's main connection
   return redis;
@@ -89,11 +93,16 @@ export function createDeliveryQueues(options: {
       let gone = false;
       let inFlight = 0;
       let pending = 0;
+      // The depth is a gauge: asked of Redis at most once a second, not once per delivery.
+      let counting: NodeJS.Timeout | null = null;
       const countPending = () =>
-        void queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized').then(
-          (c) => observer.depth((pending = Object.values(c).reduce((a, b) => a + b, 0))),
-          () => {},
-        );
+        void (counting ??= setTimeout(() => {
+          void queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized').then(
+            (c) => observer.depth((pending = Object.values(c).reduce((a, b) => a + b, 0))),
+            () => {},
+          );
+          counting = null;
+        }, DEPTH_EVERY_MS).unref());
 
       const settle = async (job: Job<OutboxRecord>, record: OutboxRecord, entry: DeliveryAttempt) => {
         await job.updateData(record);
@@ -255,6 +264,7 @@ export function createDeliveryQueues(options: {
           // the signal, and a lock left behind is taken up by another instance after lockMs.
           const force = lost();
           connection.off('ready', onReady);
+          if (counting) clearTimeout(counting);
           await worker.close(force);
           await queue.close(); // the shared connection stays open (see close)
           if (held.size > 0) throw unqueued(deployment, held.size);

@@ -47,19 +47,15 @@ export async function persistTestRecords(config: SpoutConfig, records: TestRecor
   if (config.engine.use !== 'redis') return persistRecords(config.storage.path, records);
   const { deployment, url } = config.engine;
   // Loaded only with the Redis engine.
-  const [{ connectRedis }, { putDocument }, { pino }, { shownUrl }] = await Promise.all([
+  const [{ withRedis }, { putDocument }, { shownUrl }] = await Promise.all([
     import('../../engine/connect.js'),
     import('../../store/redis.js'),
-    import('pino'),
     import('../../engine/words.js'),
   ]);
   try {
-    const redis = await connectRedis(url, pino({ level: 'silent' }));
-    try {
+    await withRedis(url, async (redis) => {
       for (const [collection, id, doc] of records) await putDocument(redis, deployment, collection, id, doc);
-    } finally {
-      await redis.quit().catch(() => redis.disconnect());
-    }
+    });
     return { in: `Redis at ${shownUrl(url)} (deployment "${deployment}")` };
   } catch (error) {
     return { in: null, why: `could not write to Redis: ${(error as Error).message.split('\n')[0]}` };
