@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createError } from '../kernel/errors.js';
 import { reconnectDelay } from './connect.js';
+import { createChatQueue } from './chat-queue.js';
+import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
 import {
@@ -30,6 +32,8 @@ export type QueueWorkerDeps<E extends Deliverable> = WorkerDeps<E>;
 export interface DeliveryQueues {
   /** The outbox of one output instance on its queue: the same contract as the embedded outbox. */
   worker<E extends Deliverable>(deps: QueueWorkerDeps<E>): OutboxWorker<E>;
+  /** The queues of a chat output instance's posts and edits (worked by the leader only). */
+  chat(instance: string, options: ChatQueueOptions): ChatSchedule;
   /** Close the shared connection, once every worker has stopped. */
   close(): Promise<void>;
 }
@@ -272,6 +276,7 @@ export function createDeliveryQueues(options: {
         depth: () => ({ pending, inFlight }),
       };
     },
+    chat: (instance, o) => createChatQueue({ ...o, connection, prefix, instance, lockMs: options.lockMs }),
     /** Close the connection (after every worker stopped: each output's stop closes its own). */
     async close() {
       connection.disconnect();

@@ -1,5 +1,6 @@
 import type { DeliveryQueues } from '../engine/delivery-queue.js';
 import { createOutboxWorker } from '../delivery/outbox/worker.js';
+import { createLocalChatSchedule } from '../delivery/chat/schedule.js';
 import type { TokenService } from '../auth/hub.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
@@ -54,7 +55,7 @@ export interface Services {
   resumed?: boolean;
   /** `ctx.limiter` (engine: redis: shared by the deployment); `createRateLimiter` by default. */
   limiter?: (options: LimitOptions) => RateLimiter;
-  /** `ctx.outbox` (engine: redis: delivery queues of the deployment); the store's outbox by default. */
+  /** `ctx.outbox`, `ctx.chatQueue` (engine: redis: the deployment's queues); in process by default. */
   deliveries?: DeliveryQueues;
   /** Where a plugin's `ctx.bus.subscribe` listens (`everyInstance` jobs: the fan-out's bus). */
   subscribeBus?: (plugin: PluginDefinition) => Bus;
@@ -137,22 +138,11 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
     resumed: services.resumed ?? false,
     history: { since: (eventId) => services.history?.(name, eventId) ?? Promise.resolve(null) },
     limiter: (o) => (services.limiter ?? createRateLimiter)({ ...o, name: `${name}:${o.name}` }),
-    outbox: (deps) =>
-      services.deliveries
-        ? services.deliveries.worker({
-            ...deps,
-            instance: name,
-            store: services.store,
-            log,
-            signal: controller.signal,
-          })
-        : createOutboxWorker({
-            ...deps,
-            instance: name,
-            store: services.store,
-            log,
-            signal: controller.signal,
-          }),
+    outbox: (deps) => {
+      const full = { ...deps, instance: name, store: services.store, log, signal: controller.signal };
+      return services.deliveries ? services.deliveries.worker(full) : createOutboxWorker(full);
+    },
+    chatQueue: (o) => services.deliveries?.chat(name, o) ?? createLocalChatSchedule(o),
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),

@@ -10,6 +10,8 @@ import type { LimitOptions, RateLimiter } from '../auth/rate-limit.js';
 import type { HttpRoutes } from '../http/server.js';
 import type { Scheduler } from '../kernel/scheduler.js';
 import type { ScopedBus } from './scoped-bus.js';
+import type { AuthSettings, OptionsContext } from './options-context.js';
+import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 
 /** The four kinds of plugin, one per config section (`inputs:` holds `input` plugins, …). */
@@ -22,6 +24,7 @@ export type EventPattern = EventType | `${string}.*` | '*';
 export type HealthState = 'healthy' | 'degraded' | 'unhealthy';
 
 export type { ScopedBus } from './scoped-bus.js';
+export type { AuthSettings, OptionsContext } from './options-context.js';
 
 /** Everything a plugin instance gets from the kernel. Valid from `setup` until its stop ends. */
 export interface PluginContext<O, E extends EventType = EventType> {
@@ -85,6 +88,11 @@ export interface PluginContext<O, E extends EventType = EventType> {
     deps: Omit<WorkerDeps<D>, 'instance' | 'store' | 'log' | 'signal'>,
   ): OutboxWorker<D>;
   /**
+   * Where a chat output's posts and edits wait until due (`createChatInstance` asks): in process,
+   * paced; with `engine: redis`, one BullMQ queue per chat, limited at the platform's `limit`.
+   */
+  chatQueue(options: ChatQueueOptions): ChatSchedule;
+  /**
    * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
    * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the
    * instance's stop). A detector that has no use for transactions moving at most N sats
@@ -117,22 +125,6 @@ export interface PluginContext<O, E extends EventType = EventType> {
    * For verifying tokens only: never log it. Changes need a restart, like `auth:` itself.
    */
   readonly auth?: Readonly<AuthSettings>;
-}
-
-/** The `auth:` section as plugins see it. */
-export interface AuthSettings {
-  /** HS256 key of subscriber and API tokens; unset when the configuration has none. */
-  secret?: string;
-}
-
-/** What a plugin's `validate` and `resolve` are told about the instance and the configuration. */
-export interface OptionsContext {
-  instance: string;
-  /** Resolve a path from the options: relative paths start at the config file's folder. */
-  resolve(path: string): string;
-  auth?: Readonly<AuthSettings>;
-  /** False when `http.enabled: false`: plugins that serve HTTP routes cannot work. */
-  httpEnabled?: boolean;
 }
 
 interface BaseDefinition<K extends PluginKind, S extends TSchema, R, E extends EventType> {

@@ -26,8 +26,10 @@ export default defineOutput({
       chats: [client.chat],
       render: createDiscordFormatter(o.template),
       scheduleMs: o.scheduleMs,
-      // discord.js paces by Discord's own rate-limit headers.
+      // discord.js paces by Discord's own rate-limit headers; a deployment's queue holds the
+      // webhook bucket those headers give (5 per 2 s) across its processes.
       pacing: { perChatMs: 0, globalMs: 0 },
+      limit: { max: 5, durationMs: 2000 },
     });
     return { start: chat.start, deliver: chat.deliver };
   },

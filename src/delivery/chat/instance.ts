@@ -37,6 +37,8 @@ export function createChatInstance<C>(
     render(record: ChatMessageRecord): C;
     scheduleMs: readonly number[];
     pacing: { perChatMs: number; globalMs: number };
+    /** The platform's limit per chat where a deployment shares the queue; one per `perChatMs` by default. */
+    limit?: { max: number; durationMs: number };
   },
 ): ChatInstance {
   const { client } = spec;
@@ -55,7 +57,12 @@ export function createChatInstance<C>(
     transport: client,
     render: spec.render,
     scheduleMs: spec.scheduleMs,
-    pacing: spec.pacing,
+    schedule: ctx.chatQueue({
+      chats: spec.chats,
+      pacing: spec.pacing,
+      limit: spec.limit ?? { max: 1, durationMs: spec.pacing.perChatMs },
+      log: ctx.log,
+    }),
     observer,
   });
   if (client.close) ctx.onStop(() => client.close?.());

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
 import { COLLECTIONS } from '../../store/records.js';
-import { createDueQueue } from '../due-queue.js';
 import type { ChatFailure } from './failure.js';
 import type { ChatObserver } from './observe.js';
+import type { ChatJob, ChatRunResult, ChatSchedule } from './schedule.js';
 import { settle } from './settle.js';
 import {
   applyEnvelope,
@@ -30,8 +30,8 @@ export interface ChatWorkerDeps<C> {
   render(record: ChatMessageRecord): C;
   /** Delays before each retry of a failed post or edit; then it is given up. */
   scheduleMs: readonly number[];
-  /** Least time between two calls to one chat, and between any two calls. */
-  pacing: { perChatMs: number; globalMs: number };
+  /** Where posts and edits wait until due, paced (in process, or a deployment's queues). */
+  schedule: ChatSchedule;
   observer: ChatObserver;
   random?: () => number;
 }
@@ -54,39 +54,44 @@ export interface ChatWorker {
 
 /**
  * Keeps every chat's message in step with its record in the `messages` collection: posts what
- * is not posted, edits what is out of date. One call at a time per instance, paced per chat
- * and globally; failures retried on the schedule. A post is marked `sending` on disk before
- * the request, so a crash mid-post leaves a record that is never posted again: at most once,
- * never twice.
+ * is not posted, edits what is out of date, one call at a time per chat, paced by its schedule;
+ * failures retried on the schedule. A post is marked `sending` on disk before the request, so a
+ * crash mid-post leaves a record that is never posted again: at most once, never twice. The
+ * store is this worker's alone (the leader's, with `engine: redis`): the schedule only says when.
  */
 export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
-  const { instance, log, observer, transport } = deps;
+  const { instance, log, observer, transport, schedule } = deps;
   const messages = deps.store.collection<ChatMessageRecord>(COLLECTIONS.messages);
   const random = deps.random ?? Math.random;
   const chats = new Set(deps.chats);
-  const chatFree = new Map<string, number>();
-  let globalFree = 0;
   let disabled = false;
   const abort = new AbortController();
 
-  const itemOf = (recordId: string, chat: string) => `${recordId}\n${chat}`;
-  const split = (item: string) => {
-    const i = item.lastIndexOf('\n');
-    return { recordId: item.slice(0, i), chat: item.slice(i + 1) };
-  };
-  /** Items are `${recordId}\n${chat}`; one call at a time, each chat and all of them paced. */
-  const queue = createDueQueue({
-    concurrency: 1,
-    run: (item) => attempt(item),
-    onError: (error) => log.error({ err: error }, `chat sync failed: ${String(error)}`),
-    readyAt: (item, due) => Math.max(due, chatFree.get(split(item).chat) ?? 0, globalFree),
-    onSettled: () => observer.pending(queue.size()),
-  });
   const dueOf = (t: TargetState) => (t.nextAttemptAt ? Date.parse(t.nextAttemptAt) || 0 : 0);
-  const enqueue = (record: ChatMessageRecord) => {
-    for (const [chat, target] of Object.entries(record.targets))
-      if (chats.has(chat) && needsSync(record, target)) queue.set(itemOf(record.id, chat), dueOf(target));
-    observer.pending(queue.size());
+  /** Make due what a record needs; how many chats it needs syncing on. */
+  const enqueue = async (record: ChatMessageRecord): Promise<number> => {
+    let due = 0;
+    for (const [chat, target] of Object.entries(record.targets)) {
+      if (!chats.has(chat) || !needsSync(record, target)) continue;
+      due++;
+      await schedule
+        .due({ recordId: record.id, chat, version: record.version }, dueOf(target))
+        .catch((error: unknown) =>
+          log.warn(
+            { err: error, key: record.key, chat },
+            `chat post not queued: ${(error as Error).message}`,
+          ),
+        );
+    }
+    observer.pending(schedule.size());
+    return due;
+  };
+  /** Make due again whatever the store holds out of step (start; Redis back after an outage). */
+  const enqueueAll = async () => {
+    let due = 0;
+    for (const [, record] of [...messages.entries()])
+      if (record.instance === instance) due += await enqueue(record);
+    return due;
   };
   /** Write the store; false (logged) when it failed. */
   const flush = async (): Promise<boolean> => {
@@ -111,13 +116,20 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     messages.put(recordId, next);
     return next;
   };
+  /** When the record needs this chat synced again (its newest copy), or null. */
+  const nextDue = (recordId: string, chat: string): number | null => {
+    const latest = messages.get(recordId);
+    const t = latest?.targets[chat];
+    return latest && t && needsSync(latest, t) ? dueOf(t) : null;
+  };
 
-  const attempt = async (item: string): Promise<void> => {
-    queue.delete(item);
-    const { recordId, chat } = split(item);
+  const attempt = async ({ recordId, chat }: ChatJob): Promise<ChatRunResult> => {
+    const idle = (next: number | null = null): ChatRunResult => ({ called: false, next });
     const record = messages.get(recordId);
     const target = record?.targets[chat];
-    if (!record || !target || !needsSync(record, target)) return;
+    if (!record || !target || !needsSync(record, target)) return idle();
+    // A retry's time stands, whichever job of the record comes first.
+    if (dueOf(target) > Date.now()) return idle(dueOf(target));
     const version = record.version;
     const content = deps.render(record);
     const action = target.status === 'pending' ? 'post' : 'edit';
@@ -128,8 +140,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       // (checked before `sending` is written: a record marked so is never posted again).
       log.warn({ key: record.key, chat, action }, `not sent: ${(error as Error).message}`);
       // Unknown (the store unreachable): try again shortly; fenced: the new leader has it.
-      if ((error as { code?: string }).code !== 'SPOUT_STORE_FENCED') queue.set(item, Date.now() + 1000);
-      return;
+      return idle((error as { code?: string }).code !== 'SPOUT_STORE_FENCED' ? Date.now() + 1000 : null);
     }
     if (action === 'post') {
       update(recordId, chat, (t) => ({ ...t, status: 'sending' }));
@@ -138,8 +149,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
         // Not on disk: posting now could post twice after a crash. Try again later.
         const next = new Date(Date.now() + (deps.scheduleMs[0] ?? 5000));
         update(recordId, chat, (t) => ({ ...t, status: 'pending', nextAttemptAt: next.toISOString() }));
-        queue.set(item, next.getTime());
-        return;
+        return idle(next.getTime());
       }
     }
     let failure: ChatFailure | null = null;
@@ -155,8 +165,6 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       failure = transport.classify(error);
     } finally {
       abort.signal.removeEventListener('abort', onAbort);
-      chatFree.set(chat, Date.now() + deps.pacing.perChatMs);
-      globalFree = Date.now() + deps.pacing.globalMs;
     }
     const now = new Date();
     const aborted = abort.signal.aborted;
@@ -191,17 +199,15 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       if (s.log) log[s.log.level]({ ...details, ...s.log.fields }, s.log.message);
       if (s.disable) disable(s.disable);
     }
-    const latest = messages.get(recordId);
-    const t = latest?.targets[chat];
-    if (latest && t && needsSync(latest, t) && !queue.has(item)) queue.set(item, dueOf(t));
     await flush();
     done?.();
+    return { called: true, next: nextDue(recordId, chat) };
   };
 
   const disable = (reason: string) => {
     if (disabled) return;
     disabled = true;
-    queue.stop();
+    schedule.halt();
     observer.unhealthy(reason);
     log.error(
       `${reason}; nothing is sent until the configuration is fixed and reloaded (alerts are kept and sent then)`,
@@ -215,8 +221,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
       if (!next) return;
       messages.put(id, next);
       await flush();
-      enqueue(next);
-      queue.pump();
+      await enqueue(next);
     },
     start() {
       for (const [id, record] of messages.entries()) {
@@ -229,26 +234,22 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
             'a post was cut off by a crash or stop; it may or may not have arrived, and is not posted again so it cannot appear twice',
           );
         }
-        enqueue(messages.get(id) ?? record);
       }
-      const size = queue.size();
-      if (size > 0) log.info({ pending: size }, `resuming ${size} chat post(s)/edit(s)`);
       void flush();
-      queue.start();
+      schedule.start({
+        run: attempt,
+        resync: () => void enqueueAll(),
+        depth: (n) => observer.pending(n),
+      });
+      void enqueueAll().then((due) => {
+        if (due > 0) log.info({ pending: due }, `resuming ${due} chat post(s)/edit(s)`);
+      });
     },
     disable,
     async stop() {
-      queue.stop();
-      const settled = queue.flush();
-      if (queue.inFlight() > 0) {
-        let grace: NodeJS.Timeout | undefined;
-        await Promise.race([settled, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
-        clearTimeout(grace);
-      }
-      abort.abort();
-      await settled;
+      await schedule.stop(STOP_GRACE_MS, () => abort.abort());
       await flush();
     },
-    pending: () => queue.size(),
+    pending: () => schedule.size(),
   };
 }
