@@ -77,5 +77,24 @@ export function createDeliveryAdmin(redis: Redis, deployment: string, instances:
       });
       return counts.reduce((a, b) => a + b, 0);
     },
+
+    /**
+     * Delete the deliveries finished (delivered, dead or disabled) before `cutoff` (epoch ms),
+     * with their attempt logs: retention for what the queues keep. Returns how many.
+     */
+    async prune(cutoff: number): Promise<number> {
+      const grace = Math.max(0, Date.now() - cutoff);
+      const counts = await each(async (queue) => {
+        let n = 0;
+        for (const state of ['completed', 'failed'] as const)
+          for (let removed = PRUNE_BATCH; removed === PRUNE_BATCH; n += removed)
+            removed = (await queue.clean(grace, PRUNE_BATCH, state)).length;
+        return n;
+      });
+      return counts.reduce((a, b) => a + b, 0);
+    },
   };
 }
+
+/** Jobs deleted per command: bounds the time Redis is busy with one. */
+const PRUNE_BATCH = 1000;

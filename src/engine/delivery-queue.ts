@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createError } from '../kernel/errors.js';
 import { reconnectDelay } from './connect.js';
 import { createChatQueue } from './chat-queue.js';
+import { createDeliveryAdmin } from './delivery-admin.js';
 import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
@@ -34,6 +35,8 @@ export interface DeliveryQueues {
   worker<E extends Deliverable>(deps: QueueWorkerDeps<E>): OutboxWorker<E>;
   /** The queues of a chat output instance's posts and edits (worked by the leader only). */
   chat(instance: string, options: ChatQueueOptions): ChatSchedule;
+  /** Delete deliveries finished before `cutoff` (epoch ms) from this process's outputs' queues. */
+  prune(cutoff: number): Promise<number>;
   /** Close the shared connection, once every worker has stopped. */
   close(): Promise<void>;
 }
@@ -85,9 +88,11 @@ export function createDeliveryQueues(options: {
   const prefix = queuePrefix(deployment);
   // Lost, not still connecting for the first time: commands would wait for a reconnection.
   const lost = () => ['reconnecting', 'close', 'end'].includes(connection.status);
+  const outputs = new Set<string>();
   return {
     worker<E extends Deliverable>(deps: QueueWorkerDeps<E>): OutboxWorker<E> {
       const { instance, observer, log } = deps;
+      outputs.add(instance);
       const random = deps.random ?? Math.random;
       const queue = new Queue<OutboxRecord>(deliveryQueueName(instance), { connection, prefix });
       queue.on('error', (error) => log.debug({ err: error }, 'delivery queue error'));
@@ -276,6 +281,7 @@ export function createDeliveryQueues(options: {
         depth: () => ({ pending, inFlight }),
       };
     },
+    prune: (cutoff) => createDeliveryAdmin(connection, deployment, [...outputs]).prune(cutoff),
     chat: (instance, o) => createChatQueue({ ...o, connection, prefix, instance, lockMs: options.lockMs }),
     /** Close the connection (after every worker stopped: each output's stop closes its own). */
     async close() {

@@ -143,6 +143,7 @@ export function createRuntime(config: InstanceConfig, services: Services, timeou
       return services.deliveries ? services.deliveries.worker(full) : createOutboxWorker(full);
     },
     chatQueue: (o) => services.deliveries?.chat(name, o) ?? createLocalChatSchedule(o),
+    queuedDeliveries: { prune: async (cutoff) => (await services.deliveries?.prune(cutoff)) ?? 0 },
     memory: {
       level: () => services.memory.level(),
       onChange: (fn) => void stopHandlers.push(services.memory.onChange(fn)),

@@ -93,6 +93,12 @@ export interface PluginContext<O, E extends EventType = EventType> {
    */
   chatQueue(options: ChatQueueOptions): ChatSchedule;
   /**
+   * Deliveries kept outside the store (`engine: redis`: the finished jobs of this process's
+   * delivery queues, with their attempts): `prune(cutoff)` deletes those finished before `cutoff`
+   * (epoch ms) and resolves with how many. Always 0 in one process, where the store holds them.
+   */
+  readonly queuedDeliveries: { prune(cutoff: number): Promise<number> };
+  /**
    * Memory pressure (`kernel.memory`): `level()` is `normal`, `warning` (shrink caches) or
    * `critical` (also shed optional work); `onChange(fn)` tells each change (left at the
    * instance's stop). A detector that has no use for transactions moving at most N sats

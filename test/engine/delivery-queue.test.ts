@@ -129,6 +129,32 @@ describe.skipIf(!hasRedis)('engine: redis — deliveries as BullMQ jobs (redis-s
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
   });
 
+  it('retention: deliveries finished before the cutoff are deleted with their attempts; newer ones and pending ones stay', async () => {
+    const { url, admin } = await setUp();
+    let release!: () => void;
+    const inFlight = new Promise<SendResult>((r) => (release = () => r({ statusCode: 200, latencyMs: 1 })));
+    const answers: Record<string, SendResult | Promise<SendResult>> = {
+      '1': { statusCode: 200, latencyMs: 1 },
+      '2': { statusCode: 400, latencyMs: 1 }, // refused: dead at once
+      '3': inFlight, // still being made while retention runs
+    };
+    const worker = instanceOf(url, (record) => answers[record.eventId.slice(-1)]!);
+    cleanups.push(() => release());
+    worker.start();
+    await worker.enqueue(envelope(1));
+    await worker.enqueue(envelope(2));
+    await until(async () => (await admin.read()).outbox.every((r) => r.status !== 'pending'), 'both settled');
+    const finished = Date.now();
+    expect(await admin.prune(finished - 3_600_000)).toBe(0); // an hour ago: both are younger
+    expect((await admin.read()).outbox).toHaveLength(2);
+    await worker.enqueue(envelope(3));
+    await until(async () => (await admin.read()).outbox.length === 3, 'the third queued');
+    expect(await admin.prune(finished + 1000)).toBe(2);
+    const { outbox, attempts } = await admin.read();
+    expect(outbox.map((r) => r.eventId)).toEqual([envelope(3).id]);
+    expect(attempts).toEqual([]);
+  });
+
   it('a 410 disables the endpoint on every instance: nothing more is sent until a retry', async () => {
     const { url, client, admin } = await setUp();
     const sent: string[] = [];

@@ -9,6 +9,7 @@ import { createKernel } from '../../../src/kernel/kernel.js';
 import { openLowdbStore } from '../../../src/store/lowdb.js';
 import { createMemoryStore } from '../../../src/store/memory.js';
 import type { Store } from '../../../src/store/port.js';
+import type { DeliveryQueues } from '../../../src/engine/delivery-queue.js';
 import { captureLog, config, instance } from '../../helpers/kernel.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -174,6 +175,29 @@ describe('retention job (fake time)', () => {
       'retention: deleted 1 predictions, 1 outcomes, 1 deliveries, 1 outbox, 1 messages, 1 api-whale-signals, 1 tokens older than 30 days',
     ]);
     expect(lines[0]).toMatchObject({ instance: 'ret', deleted: EXPECTED, before: iso(firstRun - 30 * DAY) });
+  });
+
+  it('engine: redis — also deletes the delivery queues’ finished jobs older than the cutoff, and says how many', async () => {
+    vi.useFakeTimers({ now: T0 });
+    const cutoffs: number[] = [];
+    const deliveries = {
+      prune: async (cutoff: number) => (cutoffs.push(cutoff), 3),
+    } as unknown as DeliveryQueues;
+    const log = captureLog();
+    const kernel = createKernel({
+      config: config([
+        instance('ret', retention, { options: options({ schedule: '*/10 * * * * *', days: 30 }) }),
+      ]),
+      log: log.log,
+      store: createMemoryStore(),
+      deliveries,
+    });
+    await kernel.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await kernel.stop();
+    expect(cutoffs).toEqual([T0 + 10_000 - 30 * DAY]);
+    const line = log.lines.find((l) => String(l.msg).startsWith('retention:'));
+    expect(line?.msg).toMatch(/, 3 queued deliveries older than 30 days$/);
   });
 
   it('runs once a day by default and keeps 90 days', async () => {
