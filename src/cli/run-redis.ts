@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Store } from '../store/port.js';
 import { formatListen } from '../config/listen.js';
 import { parseDuration } from '../config/durations.js';
 import type { SpoutConfig } from '../config/types.js';
@@ -15,7 +14,8 @@ import { createEventStream, type EventStream } from '../engine/stream.js';
 import { createTokenChannel } from '../engine/token-channel.js';
 import { createSharedLimits } from '../engine/rate-limit.js';
 import { createDeliveryQueues } from '../engine/delivery-queue.js';
-import { loadRedisSnapshot, openRedisStore } from '../store/redis.js';
+import { openRedisStore } from '../store/redis.js';
+import { followRedisStore } from '../store/redis-follow.js';
 import { serveControl } from './control-redis.js';
 import { failure } from './failure.js';
 import type { CliEnv, createCliLogger } from './io.js';
@@ -165,24 +165,35 @@ async function follow(
     ...config,
     instances: config.instances.filter((i) => i.enabled && runsOnFollowers(i.plugin)),
   };
+  const copy = await copyWhenReachable(redis, config.engine.deployment, log);
   const kernel = make({
     config: serving,
-    store: await snapshotWhenReachable(redis, config.engine.deployment, log),
+    store: copy.store,
     engine: status,
     fanout: { subscribe: stream.follow, since: stream.since },
   });
-  await kernel.start();
-  return () => kernel.stop();
+  try {
+    await kernel.start();
+  } catch (error) {
+    await copy.stop();
+    throw error;
+  }
+  return async () => {
+    const errors = await kernel.stop();
+    await copy.stop();
+    return errors;
+  };
 }
 
 /**
- * The follower's copy of the store, read once Redis answers: a leader that stepped down because
- * Redis was gone follows again when it is back, instead of failing (told once, tried every second).
+ * The follower's copy of the store (kept in step with the leader's writes), read once Redis
+ * answers: a leader that stepped down because Redis was gone follows again when it is back,
+ * instead of failing (told once, tried every second).
  */
-async function snapshotWhenReachable(redis: Redis, deployment: string, log: Logger): Promise<Store> {
+async function copyWhenReachable(redis: Redis, deployment: string, log: Logger) {
   for (let told = false; ; told = true) {
     try {
-      return await loadRedisSnapshot(redis, deployment);
+      return await followRedisStore(redis, deployment, log);
     } catch (error) {
       if (!told)
         log.warn(

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../bus/envelope.js';
 import { leaseKeys } from './lease.js';
+import { readStream, type StreamEntry } from './stream-reader.js';
 
 /**
  * The deployment's event stream (`engine: redis`): what the leader publishes for the outputs that
@@ -39,7 +40,7 @@ return 1`;
 /** Entries read per page when looking back for a resume point. */
 const PAGE = 500;
 
-type Entry = [id: string, fields: string[]];
+type Entry = StreamEntry;
 
 export function createEventStream(options: {
   redis: Redis;
@@ -77,49 +78,15 @@ export function createEventStream(options: {
     },
 
     follow(deliver) {
-      const reader = redis.duplicate();
-      reader.on('error', () => {}); // told by the main connection; this one only reads
-      let stopped = false;
-      let halt: () => void = () => {};
-      const halted = new Promise<null>((resolve) => (halt = () => resolve(null)));
-      // ioredis never settles a command waiting for a reconnection when the connection is
-      // disconnected meanwhile: a stop while Redis is away must not wait for it.
-      const unlessStopped = <T>(command: Promise<T>): Promise<T | null> => {
-        command.catch(() => {});
-        return Promise.race([command, halted]);
-      };
-      const loop = (async () => {
-        let last: string | null = null;
-        while (!stopped) {
-          try {
-            if (last === null) {
-              const newest = (await unlessStopped(reader.xrevrange(key, '+', '-', 'COUNT', 1))) as
-                Entry[] | null;
-              if (stopped || newest === null) break;
-              last = newest[0]?.[0] ?? '0-0';
-            }
-            const answer = (await unlessStopped(
-              reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', key, last),
-            )) as Array<[string, Entry[]]> | null;
-            if (stopped) break;
-            for (const [id, fields] of answer?.[0]?.[1] ?? []) {
-              last = id;
-              const envelope = envelopeOf(fields);
-              if (envelope) deliver(envelope);
-            }
-          } catch (error) {
-            if (stopped) break;
-            log.debug({ err: error }, 'reading the event stream failed; trying again');
-            await Promise.race([new Promise((r) => setTimeout(r, 500)), halted]);
+      return readStream(redis, key, {
+        log,
+        handle(entries) {
+          for (const [, fields] of entries) {
+            const envelope = envelopeOf(fields);
+            if (envelope) deliver(envelope);
           }
-        }
-      })();
-      return async () => {
-        stopped = true;
-        halt();
-        reader.disconnect();
-        await loop;
-      };
+        },
+      });
     },
 
     async since(eventId) {

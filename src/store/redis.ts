@@ -3,7 +3,7 @@ import { sentence } from '../engine/words.js';
 import { leaseKeys } from '../engine/lease.js';
 import { createError } from '../kernel/errors.js';
 import { createGroupCommit } from './group-commit.js';
-import { createCollection, createMemoryStore, type StoreData } from './memory.js';
+import { createCollection, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
 
 export interface RedisStoreOptions {
@@ -29,16 +29,23 @@ export const storeKeys = (deployment: string) => ({
   docs: (collection: string) => `spout:${deployment}:store:${collection}`,
   order: (collection: string) => `spout:${deployment}:store:${collection}:order`,
   seq: `spout:${deployment}:store-seq`,
+  /** A stream of what each write changed (collection, id pairs): followers keep their copy by it. */
+  changes: `spout:${deployment}:store:changes`,
 });
 
+/** Entries the change stream keeps (about): a follower further behind reloads the store. */
+const CHANGES_KEPT = 10_000;
+
 // One batch, applied whole or not at all: first the fence (the writer's token must still be the
-// deployment's latest), then each op. ARGV: token, prefix, then triples (collection, id, json);
-// an empty json deletes. Insertion order is a sorted set scored by a counter (a put of an
-// existing id keeps its place, as a Map does); Redis hashes lose order once they grow.
+// deployment's latest), then each op. ARGV: token, prefix, kept, then triples (collection, id,
+// json); an empty json deletes. Insertion order is a sorted set scored by a counter (a put of an
+// existing id keeps its place, as a Map does); Redis hashes lose order once they grow. What the
+// batch changed goes to the change stream, one entry of (collection, id) pairs.
 const APPLY = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local prefix = ARGV[2]
-for i = 3, #ARGV, 3 do
+local changed = {}
+for i = 4, #ARGV, 3 do
   local c, id, json = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local docs = prefix .. ':' .. c
   if json == '' then
@@ -50,6 +57,11 @@ for i = 3, #ARGV, 3 do
     end
     redis.call('SADD', KEYS[3], c)
   end
+  changed[#changed + 1] = c
+  changed[#changed + 1] = id
+end
+if #changed > 0 then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', unpack(changed))
 end
 return 1`;
 
@@ -73,7 +85,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
   const keys = storeKeys(deployment);
   const fence = leaseKeys(deployment).fence;
   const delay = options.flushDelayMs ?? 20;
-  const data: StoreData = await load(redis, keys);
+  const data: StoreData = await loadStoreData(redis, keys);
 
   let fenced = false;
   let closed = false;
@@ -105,12 +117,14 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
         const args = ops.slice(i, i + BATCH).flat();
         const applied = await redis.eval(
           APPLY,
-          3,
+          4,
           fence,
           keys.seq,
           keys.names,
+          keys.changes,
           String(token),
           keys.names,
+          String(CHANGES_KEPT),
           ...args,
         );
         if (applied !== 1) fencedNow();
@@ -198,15 +212,6 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<Store>
 }
 
 /**
- * A follower's copy of the deployment's store, read once: what its instances read (tokens and
- * revocations for the WebSocket feed) as the leader last wrote it. Its changes stay in memory.
- */
-export async function loadRedisSnapshot(redis: Redis, deployment: string): Promise<Store> {
-  const data = await load(redis, storeKeys(deployment));
-  return createMemoryStore(data, `${describeRedis(redis)} (deployment "${deployment}", a follower's copy)`);
-}
-
-/**
  * Write one document outside the pipeline (a command such as `spout token revoke`): not fenced
  * — it does not act for a leader — and told to the instances by the caller (their copies are
  * in memory). Resolves once Redis has it.
@@ -221,24 +226,28 @@ export async function putDocument(
   const keys = storeKeys(deployment);
   await redis.eval(
     PUT,
-    4,
+    5,
     keys.docs(collection),
     keys.order(collection),
     keys.seq,
     keys.names,
+    keys.changes,
     id,
     JSON.stringify(doc),
     collection,
+    String(CHANGES_KEPT),
   );
 }
 
-// One document, its place in the order (kept when it exists) and its collection's name.
+// One document, its place in the order (kept when it exists), its collection's name, and the
+// change for followers.
 const PUT = `
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) == false then
   redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
 end
 redis.call('SADD', KEYS[4], ARGV[3])
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', ARGV[3], ARGV[1])
 return 1`;
 
 /** One collection of the deployment as Redis holds it now, in insertion order. */
@@ -247,12 +256,16 @@ export async function readCollection<T>(
   deployment: string,
   collection: string,
 ): Promise<Map<string, T>> {
-  const data = await load(redis, storeKeys(deployment), [collection]);
+  const data = await loadStoreData(redis, storeKeys(deployment), [collection]);
   return (data.get(collection) ?? new Map()) as Map<string, T>;
 }
 
-/** Every collection of the deployment, each in insertion order. */
-async function load(redis: Redis, keys: ReturnType<typeof storeKeys>, only?: string[]): Promise<StoreData> {
+/** Every collection of the deployment (or those in `only`), each in insertion order. */
+export async function loadStoreData(
+  redis: Redis,
+  keys: ReturnType<typeof storeKeys>,
+  only?: string[],
+): Promise<StoreData> {
   const data: StoreData = new Map();
   for (const name of only ?? (await redis.smembers(keys.names))) {
     const [ids, docs] = await Promise.all([

@@ -124,20 +124,25 @@ describe.skipIf(!hasRedis)('engine: redis — token revocation across instances 
     for (const p of [a, b, c]) expect((await p.exited).code).toBe(0);
   });
 
-  it('the REST API and the dashboard answer on a follower, with the whales the leader detected', async () => {
+  it('the REST API and the dashboard answer on a follower, with the whales the leader detected and how they settled', async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
     const whales = [1, 2, 3, 4];
+    // Whale 2 confirms in the block after the four: the leader's correlation job records it.
+    const block = {
+      type: 'block.connected',
+      data: { height: 900_000, hash: 'ab'.repeat(32), time: '2026-11-21T10:10:00.000Z', txids: [txid(2)] },
+    };
     const { instance, receiver } = await deployment(
       redis,
       cleanups,
-      whales.map(detected),
+      [...whales.map(detected), block],
       'leaseTime: 2s',
       ', intervalMs: 200, delayMs: 3000',
       ['live: { use: websocket }'],
       '',
       // The limit is the deployment's (shared by the instances): this test asks often.
-      ['api: { use: api, rateLimit: 10000 }', 'page: { use: dashboard }'],
+      ['api: { use: api, rateLimit: 10000 }', 'page: { use: dashboard }', 'links: { use: correlation }'],
     );
     const rx = await receiver();
     const a = await instance(rx.url);
@@ -161,9 +166,13 @@ describe.skipIf(!hasRedis)('engine: redis — token revocation across instances 
       const r = await get(b.port, '/api/whales');
       return r.status === 200 && whales.every((n) => r.text.includes(txid(n)));
     }, 'the follower lists the four whales');
-    const one = await get(b.port, `/api/whales/${txid(2)}`);
-    expect(one.status).toBe(200);
-    expect(JSON.parse(one.text)).toMatchObject({ whale: { txid: txid(2) } });
+    // Settled on the leader after the follower began: its copy of the store follows the leader's.
+    await until(async () => {
+      const r = await get(b.port, `/api/whales/${txid(2)}`);
+      return r.status === 200 && JSON.parse(r.text).whale?.status === 'confirmed';
+    }, 'the follower shows whale 2 confirmed');
+    const stats = JSON.parse((await get(b.port, '/api/stats')).text);
+    expect(stats.total).toMatchObject({ confirmed: 1 });
     const page = await get(b.port, '/');
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<html/i);

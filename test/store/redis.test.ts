@@ -1,7 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { leaseKeys } from '../../src/engine/lease.js';
-import { openRedisStore, storeKeys } from '../../src/store/redis.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { putDocument, openRedisStore, storeKeys } from '../../src/store/redis.js';
+import { followRedisStore } from '../../src/store/redis-follow.js';
+import { until } from '../helpers/deployment.js';
 import { hasRedis, startRedis } from '../helpers/redis.js';
 
 // Issue 18: the storage port on Redis for the deployment's leader — what one leader wrote, the
@@ -94,5 +100,46 @@ describe.skipIf(!hasRedis)('the Redis store (redis-server)', () => {
     expect(error.code).toBe('SPOUT_ENGINE_UNREACHABLE');
     expect(error.message).toMatch(/unreachable for 0.6 s while this instance stopped: 2 change\(s\)/);
     expect(error.message).toMatch(/sends again the deliveries it finds unfinished/);
+  });
+
+  it('a follower’s copy follows the leader’s writes (puts, replacements, deletes, a command’s document), also across a Redis restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spout-follow-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const server = await startRedis({ aof: dir });
+    cleanups.push(() => server.stop());
+    const redis = new Redis(server.url);
+    redis.on('error', () => {});
+    cleanups.push(() => redis.quit().catch(() => redis.disconnect()));
+    const leader = await openRedisStore({
+      redis,
+      deployment: 'd',
+      token: await redis.incr(leaseKeys('d').fence),
+    });
+    leader.collection('outcomes').put('before', { status: 'confirmed' });
+    await leader.flush();
+
+    const copy = await followRedisStore(redis, 'd', pino({ level: 'silent' }));
+    cleanups.push(() => copy.stop());
+    const outcomes = copy.store.collection<{ status: string }>('outcomes');
+    expect(outcomes.get('before')).toEqual({ status: 'confirmed' });
+    leader.collection('outcomes').put('w1', { status: 'confirmed' });
+    leader.collection('outcomes').put('before', { status: 'replaced' });
+    leader.collection('predictions').put('w2', { status: 'pending' });
+    await leader.flush();
+    await until(() => outcomes.get('w1') !== undefined, 'the new outcome');
+    expect(outcomes.get('before')).toEqual({ status: 'replaced' });
+    expect(copy.store.collection('predictions').get('w2')).toEqual({ status: 'pending' });
+    leader.collection('predictions').delete('w2');
+    await leader.flush();
+    await until(() => !copy.store.collection('predictions').has('w2'), 'the deletion');
+    await putDocument(redis, 'd', 'tokens', 'jti-1', { revokedAt: 'now' });
+    await until(() => copy.store.collection('tokens').has('jti-1'), 'a command’s document');
+
+    await server.restart();
+    await until(() => redis.status === 'ready', 'reconnected');
+    leader.collection('outcomes').put('w3', { status: 'dropped' });
+    await leader.flush();
+    await until(() => outcomes.get('w3') !== undefined, 'a write after the restart');
+    expect([...outcomes.entries()].map(([id]) => id).sort()).toEqual(['before', 'w1', 'w3']);
   });
 });
