@@ -11,6 +11,8 @@ import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
 import {
   attemptId,
   createRecord,
+  outboxId,
+  placeWith,
   delivered,
   failed,
   logEntry,
@@ -252,12 +254,17 @@ export function createDeliveryQueues(options: {
       connection.on('ready', onReady);
       return {
         async enqueue(envelope) {
-          const record = createRecord(instance, envelope, new Date(), 'pending', deps.channel, deps.render);
+          const recordOf = (e: E) =>
+            createRecord(instance, e, new Date(), 'pending', deps.channel, deps.render);
           // Redis away: kept here and queued once it is back (a restart loses nothing), without
           // holding the bus up. Refused when this instance no longer leads (SPOUT_STORE_FENCED).
-          if (lost()) return void held.set(record.id, record);
+          if (lost()) return void held.set(outboxId(instance, envelope.id), recordOf(envelope));
           await deps.store.fence();
-          await add(record); // in Redis before this resolves: the job is the record
+          // As the embedded outbox: a replay of the event is ignored, another event under its id is not.
+          const placed = await placeWith(instance, envelope, async (id) => (await queue.getJob(id))?.data);
+          if (placed.kind === 'replay') return;
+          if (placed.kind === 'collision') observer.collision(envelope, placed.existing, placed.envelope.id);
+          await add(recordOf(placed.envelope)); // in Redis before this resolves: the job is the record
         },
         start() {
           void worker

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyEnvelope } from '../../src/bus/envelope.js';
 import type { Observer } from '../../src/delivery/outbox/observe.js';
 import type { SendResult } from '../../src/delivery/outbox/policy.js';
-import type { OutboxRecord } from '../../src/delivery/outbox/record.js';
+import { collisionId, fingerprintOf, type OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { createDeliveryAdmin } from '../../src/engine/delivery-admin.js';
 import { createDeliveryQueues, disabledKey } from '../../src/engine/delivery-queue.js';
 import { createError } from '../../src/kernel/errors.js';
@@ -47,6 +47,7 @@ function instanceOf(
   url: string,
   send: (record: OutboxRecord) => Promise<SendResult> | SendResult,
   store: Store = createMemoryStore(),
+  told: Partial<Observer> = {},
 ) {
   const queues = createDeliveryQueues({ url, deployment: 'd', lockMs: 5000, log });
   const controller = new AbortController();
@@ -58,7 +59,7 @@ function instanceOf(
     signal: controller.signal,
     concurrency: 2,
     scheduleMs: [50, 50],
-    observer,
+    observer: { ...observer, ...told },
     random: () => 0.5,
     send: async (record) => send(record),
   });
@@ -153,6 +154,32 @@ describe.skipIf(!hasRedis)('engine: redis — deliveries as BullMQ jobs (redis-s
     const { outbox, attempts } = await admin.read();
     expect(outbox.map((r) => r.eventId)).toEqual([envelope(3).id]);
     expect(attempts).toEqual([]);
+  });
+
+  it('as the embedded outbox: the same event again is one job; another event under its id is delivered apart, told as a collision', async () => {
+    const { url, admin } = await setUp();
+    const bodies: string[] = [];
+    const collisions: string[] = [];
+    const worker = instanceOf(
+      url,
+      (record) => (bodies.push(record.body), { statusCode: 200, latencyMs: 1 }),
+      createMemoryStore(),
+      { collision: (_given, _existing, movedId) => void collisions.push(movedId) },
+    );
+    worker.start();
+    const first = envelope(5);
+    // A different fact (another whale) under the same id.
+    const other = { ...first, data: { n: 6, txid: 'f'.repeat(64) } } as unknown as AnyEnvelope;
+    await worker.enqueue(first);
+    await worker.enqueue(first);
+    await worker.enqueue(other);
+    await worker.enqueue(other);
+    await until(() => bodies.length === 2, 'two deliveries');
+    const moved = collisionId(first.id, fingerprintOf(other));
+    expect(collisions).toEqual([moved]);
+    const { outbox } = await admin.read();
+    expect(outbox.map((r) => r.eventId).sort()).toEqual([first.id, moved].sort());
+    expect(bodies.map((b) => JSON.parse(b).data.n).sort()).toEqual([5, 6]);
   });
 
   it('a 410 disables the endpoint on every instance: nothing more is sent until a retry', async () => {

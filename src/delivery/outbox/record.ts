@@ -119,6 +119,23 @@ export function place<E extends { id: string; type: string }>(
 }
 
 /**
+ * {@link place} where records are read asynchronously (a deployment's delivery queue): the two
+ * ids it may look at — the event's and its collision id — are fetched first, at once.
+ */
+export async function placeWith<E extends { id: string; type: string }>(
+  instance: string,
+  envelope: E,
+  fetch: (id: string) => Promise<OutboxRecord | undefined>,
+): Promise<Placement<E>> {
+  const ids = [
+    outboxId(instance, envelope.id),
+    outboxId(instance, collisionId(envelope.id, fingerprintOf(envelope))),
+  ];
+  const found = await Promise.all(ids.map(fetch));
+  return place(instance, envelope, (id) => found[ids.indexOf(id)]);
+}
+
+/**
  * A new outbox record: pending and due now, or `disabled` when the endpoint is (it answered
  * 410; the record is kept so it can be retried).
  */
