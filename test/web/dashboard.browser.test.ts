@@ -176,6 +176,10 @@ describe.skipIf(missing !== null)(`dashboard in chromium${missing ? ` (skipped: 
     }
     await page.locator('#signin-reason', { hasText: 'token revoked' }).waitFor();
     expect(await page.evaluate(STORED_TOKEN)).toBeNull();
+    // A request already on its way (a back-fill, the next poll) may meet the revocation as the
+    // 401 it is, which the browser logs; the page answers it as above. Nothing else may show.
+    const other = problems.filter((p) => !/status of 401 \(Unauthorized\)/.test(p));
+    problems.splice(0, problems.length, ...other);
   });
 
   it('returns to sign-in with the reason when the token has expired', async () => {
