@@ -1,3 +1,5 @@
+import { createDueHeap } from './due-heap.js';
+
 /** Node's longest timer; a later due time is re-checked when this one fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -75,9 +77,11 @@ export interface DueQueue {
 /** A {@link DueQueue}: the due-time mechanism shared by the delivery workers, which keep their policy. */
 export function createDueQueue(options: DueQueueOptions): DueQueue {
   const { concurrency, onError } = options;
-  const readyAt = options.readyAt ?? ((_key: string, due: number) => due);
+  const readyAt = options.readyAt;
   /** Key → due time (ms); Map order breaks ties. */
   const queue = new Map<string, number>();
+  // Ready at the due time itself: found through a heap, not by scanning every key on each pump.
+  const heap = readyAt ? null : createDueHeap();
   /** Running key → resolves once its task has settled. */
   const running = new Map<string, Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
@@ -114,41 +118,55 @@ export function createDueQueue(options: DueQueueOptions): DueQueue {
       });
   };
 
+  /** Every queued key's ready time asked (`readyAt` may change): what is ready, earliest first. */
+  const scan = (now: number) => {
+    let next = Infinity;
+    const ready: Array<[string, number]> = [];
+    for (const [key, due] of queue) {
+      if (running.has(key)) continue;
+      const at = readyAt!(key, due);
+      if (at <= now) ready.push([key, at]);
+      else if (at < next) next = at;
+    }
+    ready.sort((a, b) => a[1] - b[1]);
+    return { ready: ready.map(([key]) => key), next };
+  };
+
   const pump = (): void => {
     if (!started || stopped) return;
     // Every slot busy: the next completion pumps again (scanning now would only cost time).
     if (running.size >= concurrency) return;
     disarm();
     const now = Date.now();
-    let next = Infinity;
-    const ready: Array<[string, number]> = [];
-    for (const [key, due] of queue) {
-      if (running.has(key)) continue;
-      const at = readyAt(key, due);
-      if (at <= now) ready.push([key, at]);
-      else if (at < next) next = at;
+    const { ready, next } = heap
+      ? heap.take(now, concurrency - running.size, (key) => running.has(key))
+      : scan(now);
+    // Asked again each time: a task's synchronous part may have pumped (and started keys) itself.
+    for (const key of ready) {
+      if (running.size >= concurrency) break;
+      if (!running.has(key)) launch(key);
     }
-    ready.sort((a, b) => a[1] - b[1]);
-    let free = concurrency - running.size;
-    for (const [key] of ready) {
-      if (free <= 0) break;
-      free--;
-      launch(key);
-    }
-    if (free > 0 && next !== Infinity) {
+    if (running.size < concurrency && next !== Infinity) {
       timer = setTimeout(pump, Math.min(next - now, MAX_TIMER_MS));
       timer.unref?.();
     }
   };
 
   return {
-    set: (key, due) => void queue.set(key, due),
-    delete: (key) => queue.delete(key),
+    set(key, due) {
+      queue.set(key, due);
+      heap?.set(key, due);
+    },
+    delete(key) {
+      heap?.delete(key);
+      return queue.delete(key);
+    },
     has: (key) => queue.has(key),
     size: () => queue.size,
     clear() {
       const keys = [...queue.keys()];
       queue.clear();
+      heap?.clear();
       disarm();
       return keys;
     },

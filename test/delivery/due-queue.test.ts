@@ -97,6 +97,30 @@ describe('due queue: order', () => {
     expect(h.started).toEqual(['late', 'early']);
   });
 
+  it('finds due keys through its heap in the order a scan of every key gives (random sets, moves, deletes, time)', async () => {
+    for (let round = 0; round < 20; round++) {
+      let seed = round + 1;
+      const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+      const heap = harness({ instant: true, concurrency: 3 });
+      const scan = harness({ instant: true, concurrency: 3, readyAt: (_key, due) => due });
+      for (const h of [heap, scan]) h.queue.start();
+      const ops: Array<() => Promise<void>> = [];
+      for (let i = 0; i < 200; i++) {
+        const key = `k${Math.floor(random() * 40)}`;
+        const r = random();
+        const due = T0 + Math.floor(random() * 50) * 10;
+        if (r < 0.6) ops.push(async () => [heap, scan].forEach((h) => h.queue.set(key, due)));
+        else if (r < 0.75) ops.push(async () => void [heap, scan].forEach((h) => h.queue.delete(key)));
+        else if (r < 0.9) ops.push(async () => [heap, scan].forEach((h) => h.queue.pump()));
+        else ops.push(async () => void (await vi.advanceTimersByTimeAsync(Math.floor(random() * 100))));
+      }
+      for (const op of ops) await op();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(heap.started).toEqual(scan.started);
+      expect(heap.started.length).toBeGreaterThan(20);
+    }
+  });
+
   it('starts nothing before start', async () => {
     const h = harness({ instant: true });
     h.queue.set('a', T0 - 1);

@@ -1,39 +1,47 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createOutboxObserver } from '../../src/delivery/outbox/observe.js';
-import { createOutboxWorker } from '../../src/delivery/outbox/worker.js';
+import { createOutboxWorker, type WorkerDeps } from '../../src/delivery/outbox/worker.js';
+import type { AnyEnvelope } from '../../src/bus/envelope.js';
+import type { Store } from '../../src/store/port.js';
 import { createEnvelope } from '../../src/bus/envelope.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { COLLECTIONS } from '../../src/store/records.js';
 import type { DeliveryAttempt, OutboxRecord } from '../../src/delivery/outbox/record.js';
 import { captureLog, until } from '../helpers/kernel.js';
 
+/** A webhook outbox worker of instance `hook` on `store`, its sends made by `send`. */
+function outboxWorker(store: Store, concurrency: number, send: WorkerDeps<AnyEnvelope>['send']) {
+  const log = captureLog();
+  const controller = new AbortController();
+  const worker = createOutboxWorker({
+    instance: 'hook',
+    channel: 'webhook',
+    store,
+    log: log.log,
+    signal: controller.signal,
+    concurrency,
+    scheduleMs: [30],
+    send,
+    observer: createOutboxObserver({
+      instance: 'hook',
+      channel: 'webhook',
+      metrics: new Registry(),
+      health: { set() {} },
+      log: log.log,
+    }),
+    random: () => 0.5,
+  });
+  return { worker, controller };
+}
+
 describe('outbox worker', () => {
   it('takes a send that throws for a failed attempt: scheduled like any failure, logged, then dead; never re-run at once', async () => {
     const store = createMemoryStore();
-    const log = captureLog();
-    const controller = new AbortController();
     let calls = 0;
-    const worker = createOutboxWorker({
-      instance: 'hook',
-      channel: 'webhook',
-      store,
-      log: log.log,
-      signal: controller.signal,
-      concurrency: 1,
-      scheduleMs: [30],
-      send: async () => {
-        calls++;
-        throw new Error('cannot render the record');
-      },
-      observer: createOutboxObserver({
-        instance: 'hook',
-        channel: 'webhook',
-        metrics: new Registry(),
-        health: { set() {} },
-        log: log.log,
-      }),
-      random: () => 0.5,
+    const { worker, controller } = outboxWorker(store, 1, async () => {
+      calls++;
+      throw new Error('cannot render the record');
     });
     const envelope = createEnvelope('tx.removed', { txid: 'ab'.repeat(32), reason: 'unknown' }, 'feed');
     await worker.enqueue(envelope);
@@ -55,6 +63,34 @@ describe('outbox worker', () => {
       ([, a]) => a,
     );
     expect(attempts.map((a) => a.outcome)).toEqual(['retry', 'dead']);
+    controller.abort();
+    await worker.stop();
+  });
+
+  it('records without waiting for the disk, and attempts nothing before its record is written', async () => {
+    const memory = createMemoryStore();
+    let open!: () => void;
+    const disk = new Promise<void>((r) => (open = r));
+    // A store whose write takes until the test opens it: what enqueue waited for would hang here.
+    const store = { ...memory, flush: () => disk };
+    const sent: string[] = [];
+    const { worker, controller } = outboxWorker(
+      store,
+      4,
+      async (record) => (sent.push(record.eventId), { statusCode: 200, latencyMs: 1 }),
+    );
+    worker.start();
+    const envelopes = Array.from({ length: 5 }, (_, i) =>
+      createEnvelope('tx.removed', { txid: i.toString(16).padStart(64, '0'), reason: 'unknown' }, 'feed'),
+    );
+    for (const e of envelopes) await worker.enqueue(e); // as the output's slot does: one after another
+    const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);
+    expect(envelopes.every((e) => outbox.get(`hook/${e.id}`)?.status === 'pending')).toBe(true);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([]); // not on disk yet: not attempted
+    open();
+    await until(() => sent.length === 5, 5000, 'all five attempted once written');
+    expect(sent.sort()).toEqual(envelopes.map((e) => e.id).sort());
     controller.abort();
     await worker.stop();
   });

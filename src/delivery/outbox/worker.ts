@@ -39,8 +39,10 @@ export interface WorkerDeps<E extends Deliverable = AnyEnvelope> {
 
 export interface OutboxWorker<E extends Deliverable = AnyEnvelope> {
   /**
-   * Record an envelope (on disk before this resolves) and wake the worker. Never waits for
-   * HTTP. An event already in the outbox (re-delivered after a restart) is ignored; another
+   * Record an envelope and wake the worker. The record is on disk before its first attempt,
+   * written by the next group commit with every record recorded meanwhile (one shared write,
+   * not one per event): this resolves once it is recorded, without waiting for that write nor
+   * for HTTP; a stop writes what is pending. An event already in the outbox (re-delivered after a restart) is ignored; another
    * event with the id of one in the outbox is recorded apart, under an id of its own, and
    * reported (see `place`).
    */
@@ -215,15 +217,14 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
         return flush();
       }
       recording.add(id);
-      try {
-        // On disk before the first attempt: a crash from here on loses nothing.
-        await deps.store.flush();
-      } finally {
+      // On disk before the first attempt: a crash from then on loses nothing. (A failed write is
+      // logged by `flush`; the record is attempted anyway and written by a later flush.)
+      void flush().finally(() => {
         recording.delete(id);
         queue.set(id, dueOf(record));
         observer.depth(queue.size());
         queue.pump();
-      }
+      });
     },
     start() {
       started = true;
