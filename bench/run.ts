@@ -107,9 +107,11 @@ const idle = await benchIdle();
 console.log(
   'idle: RSS at rest of `spout run` (mempool input on a silent server, whale + urgency + rbf, console, correlation)',
 );
-console.log(`  spout run            ${idle.spoutMiB.toFixed(1)} MiB`);
 console.log(
-  `  bare ws client       ${idle.bareMiB.toFixed(1)} MiB (baseline: connects and would JSON.parse)`,
+  `  spout run            ${idle.spoutMiB.toFixed(1)} MiB at rest (after 30 s); ${idle.spoutSoonMiB.toFixed(1)} MiB 5 s after start`,
+);
+console.log(
+  `  bare ws client       ${idle.bareMiB.toFixed(1)} MiB at rest; ${idle.bareSoonMiB.toFixed(1)} MiB 5 s after start (baseline: connects and would JSON.parse)`,
 );
 console.log(`  target ≤ 80 MiB: ${verdict(idle.met)}`);
 
