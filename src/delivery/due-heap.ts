@@ -21,6 +21,8 @@ export interface DueHeap {
    * (Infinity when none), once fewer than `free` were ready.
    */
   take(now: number, free: number, busy: (key: string) => boolean): { ready: string[]; next: number };
+  /** Entries held, replaced ones not yet dropped included (bounded by about twice the keys). */
+  size(): number;
 }
 
 export function createDueHeap(): DueHeap {
@@ -65,12 +67,20 @@ export function createDueHeap(): DueHeap {
       const entry = { key, due, seq: live.get(key)?.seq ?? seq++ };
       live.set(key, entry);
       push(entry);
+      // Replaced entries due later than now stay until they come up: rebuilt once they dominate
+      // (a sorted array is a heap).
+      if (heap.length > 2 * live.size + 1024) {
+        const current = heap.filter((e) => !stale(e)).sort((a, b) => (before(a, b) ? -1 : 1));
+        heap.length = 0;
+        for (const e of current) heap.push(e);
+      }
     },
     delete: (key) => void live.delete(key),
     clear() {
       heap.length = 0;
       live.clear();
     },
+    size: () => heap.length,
     take(now, free, busy) {
       const ready: string[] = [];
       const kept: Entry[] = [];

@@ -43,6 +43,8 @@ export function createChatQueue(
   const workers: Worker<ChatJob>[] = [];
   let hooks: Parameters<ChatSchedule['start']>[0] | null = null;
   let stopped = false;
+  // Sending disabled (a bad token): no worker runs, jobs wait for a reload.
+  let halted = false;
   let globalFree = 0;
   let waiting = 0;
   let inFlight = 0;
@@ -55,20 +57,35 @@ export function createChatQueue(
     wasLost = false;
     hooks?.resync();
   };
+  // An add refused while connected (Redis read-only after a failover, out of memory): tried again.
+  let retrying: NodeJS.Timeout | null = null;
+  const retryLater = () =>
+    void (retrying ??= setTimeout(() => {
+      retrying = null;
+      if (!stopped && !lost()) hooks?.resync();
+    }, 1000).unref());
   connection.on('close', onClose);
   connection.on('ready', onReady);
 
   let counting: NodeJS.Timeout | null = null;
   const count = () =>
-    void (counting ??= setTimeout(() => {
-      counting = null;
-      void Promise.all(
-        [...queues.values()].map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'prioritized')),
-      ).then(
-        (all) => hooks?.depth((waiting = all.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0))),
-        () => {},
-      );
-    }, DEPTH_EVERY_MS).unref());
+    void (
+      stopped ||
+      (counting ??= setTimeout(() => {
+        counting = null;
+        void Promise.all(
+          [...queues.values()].map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'prioritized')),
+        ).then(
+          (all) => hooks?.depth((waiting = all.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0))),
+          () => {},
+        );
+      }, DEPTH_EVERY_MS).unref())
+    );
+
+  const halt = () => {
+    halted = true;
+    for (const worker of workers) void worker.close().catch(() => {});
+  };
 
   const jobId = (job: ChatJob) => `${digest(`${job.recordId}\n${job.chat}`)}-v${job.version}`;
 
@@ -86,26 +103,35 @@ export function createChatQueue(
           removeOnFail: true,
         });
       } catch (error) {
-        wasLost = true; // made due again when Redis is ready
+        // Made due again from the records: when Redis is ready again, or shortly.
+        wasLost = true;
+        retryLater();
         throw error;
       }
       count();
     },
     start(h) {
       hooks = h;
+      if (halted || stopped) return;
       for (const [chat, queue] of queues) {
         const worker = new Worker<ChatJob>(
           queue.name,
           async (job, token) => {
             inFlight++;
             try {
-              const wait = globalFree - Date.now();
-              if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+              // The next slot of the instance's pacing, taken before waiting for it: the workers of
+              // all its chats share it.
+              const slot = Math.max(Date.now(), globalFree);
+              globalFree = slot + options.pacing.globalMs;
+              if (slot > Date.now()) await new Promise((r) => setTimeout(r, slot - Date.now()));
               const result = await h.run(job.data);
-              if (result.called) globalFree = Date.now() + options.pacing.globalMs;
-              if (result.next === null) return;
-              // A retry, or an edit that came during the call: the same job, later.
-              await job.moveToDelayed(Math.max(result.next, Date.now()), token);
+              if (result.yielded) halt(); // another instance leads: the job is its to make
+              if (result.next === null && !result.yielded) return;
+              // A retry, an edit that came during the call, or the leader's: the same job, later.
+              await job.moveToDelayed(
+                Math.max(result.next ?? 0, Date.now() + (result.yielded ? 1000 : 0)),
+                token,
+              );
               throw new DelayedError();
             } finally {
               inFlight--;
@@ -137,14 +163,13 @@ export function createChatQueue(
       }
       count();
     },
-    halt() {
-      for (const worker of workers) void worker.close().catch(() => {});
-    },
+    halt,
     async stop(graceMs, abort) {
       stopped = true;
       connection.off('close', onClose);
       connection.off('ready', onReady);
       if (counting) clearTimeout(counting);
+      if (retrying) clearTimeout(retrying);
       // With Redis away a graceful close would wait for it; a lock left behind is taken up later.
       const force = lost();
       const closed = Promise.all(workers.map((w) => w.close(force).catch(() => {})));

@@ -11,7 +11,6 @@ import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
 import {
   attemptId,
   createRecord,
-  outboxId,
   placeWith,
   delivered,
   failed,
@@ -234,15 +233,23 @@ export function createDeliveryQueues(options: {
         });
         countPending();
       };
-      const held = new Map<string, OutboxRecord>();
+      // As the embedded outbox: a replay of the event is ignored, another event under its id is not.
+      const placeAndAdd = async (envelope: E, at: Date) => {
+        const placed = await placeWith(instance, envelope, async (id) => (await queue.getJob(id))?.data);
+        if (placed.kind === 'replay') return;
+        if (placed.kind === 'collision') observer.collision(envelope, placed.existing, placed.envelope.id);
+        await add(createRecord(instance, placed.envelope, at, 'pending', deps.channel, deps.render));
+      };
+      // Kept while Redis was away, in the order they came.
+      const held: Array<[E, Date]> = [];
       const queueHeld = async () => {
-        for (const [id, record] of held) {
+        while (held.length > 0) {
           try {
             await deps.store.fence();
-            await add(record);
-            held.delete(id);
+            await placeAndAdd(...held[0]!);
+            held.shift();
           } catch (error) {
-            if ((error as { code?: string }).code === 'SPOUT_STORE_FENCED') held.clear();
+            if ((error as { code?: string }).code === 'SPOUT_STORE_FENCED') held.length = 0;
             // (The engine's other connection may not be back yet: tried again shortly.)
             else if (!deps.signal.aborted) setTimeout(() => void queueHeld(), 500).unref();
             log.debug({ err: error }, `deliveries kept while Redis was away: ${(error as Error).message}`);
@@ -254,17 +261,11 @@ export function createDeliveryQueues(options: {
       connection.on('ready', onReady);
       return {
         async enqueue(envelope) {
-          const recordOf = (e: E) =>
-            createRecord(instance, e, new Date(), 'pending', deps.channel, deps.render);
           // Redis away: kept here and queued once it is back (a restart loses nothing), without
           // holding the bus up. Refused when this instance no longer leads (SPOUT_STORE_FENCED).
-          if (lost()) return void held.set(outboxId(instance, envelope.id), recordOf(envelope));
+          if (lost()) return void held.push([envelope, new Date()]);
           await deps.store.fence();
-          // As the embedded outbox: a replay of the event is ignored, another event under its id is not.
-          const placed = await placeWith(instance, envelope, async (id) => (await queue.getJob(id))?.data);
-          if (placed.kind === 'replay') return;
-          if (placed.kind === 'collision') observer.collision(envelope, placed.existing, placed.envelope.id);
-          await add(recordOf(placed.envelope)); // in Redis before this resolves: the job is the record
+          await placeAndAdd(envelope, new Date()); // in Redis before this resolves: the job is the record
         },
         start() {
           void worker
@@ -283,7 +284,7 @@ export function createDeliveryQueues(options: {
           if (counting) clearTimeout(counting);
           await worker.close(force);
           await queue.close(); // the shared connection stays open (see close)
-          if (held.size > 0) throw unqueued(deployment, held.size);
+          if (held.length > 0) throw unqueued(deployment, held.length);
         },
         depth: () => ({ pending, inFlight }),
       };

@@ -83,7 +83,12 @@ export function createEventStream(options: {
         handle(entries) {
           for (const [, fields] of entries) {
             const envelope = envelopeOf(fields);
-            if (envelope) deliver(envelope);
+            try {
+              if (envelope) deliver(envelope);
+            } catch (error) {
+              // One envelope's failure is not the others': the rest of the page is still handed over.
+              log.error({ err: error }, `event stream: delivering ${envelope?.id} failed`);
+            }
           }
         },
       });

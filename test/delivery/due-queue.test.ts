@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDueQueue, type DueQueueOptions } from '../../src/delivery/due-queue.js';
+import { createDueHeap } from '../../src/delivery/due-heap.js';
 
 // Fake setTimeout and Date from a fixed epoch: the queue's clock and its one timer move only by hand.
 const T0 = 1_000_000;
@@ -119,6 +120,17 @@ describe('due queue: order', () => {
       expect(heap.started).toEqual(scan.started);
       expect(heap.started.length).toBeGreaterThan(20);
     }
+  });
+
+  it('its heap stays as large as what is queued when keys are moved again and again', () => {
+    const heap = createDueHeap();
+    for (let round = 0; round < 1000; round++)
+      for (let k = 0; k < 10; k++) heap.set(`k${k}`, T0 + 1000 - round - k);
+    heap.delete('k3');
+    const { ready, next } = heap.take(T0 + 1000, 20, () => false);
+    expect(ready).toEqual(['k9', 'k8', 'k7', 'k6', 'k5', 'k4', 'k2', 'k1', 'k0']);
+    expect(next).toBe(Infinity);
+    expect(heap.size()).toBeLessThan(1100);
   });
 
   it('starts nothing before start', async () => {

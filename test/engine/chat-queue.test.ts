@@ -12,6 +12,7 @@ import type { ChatMessageRecord } from '../../src/delivery/chat/record.js';
 import { createChatWorker } from '../../src/delivery/chat/worker.js';
 import { chatQueueName } from '../../src/engine/chat-queue.js';
 import { createDeliveryQueues, queuePrefix } from '../../src/engine/delivery-queue.js';
+import { createError } from '../../src/kernel/errors.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/port.js';
 import { COLLECTIONS } from '../../src/store/records.js';
@@ -62,6 +63,8 @@ function leader(
     lockMs?: number;
     hang?: boolean;
     overlap?: { now: number; max: number };
+    /** Told each line the worker logs (JSON). */
+    lines?: string[];
   } = {},
 ) {
   const chats = options.chats ?? ['@a'];
@@ -80,11 +83,13 @@ function leader(
       if (o) o.now--;
     }
   };
+  const lines = options.lines;
+  const workerLog = lines ? pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) : log;
   const worker = createChatWorker<string>({
     instance: 'tg',
     chats,
     store,
-    log,
+    log: workerLog,
     transport: {
       post: async (chat, content, signal) => (await call('post', chat, content, signal), String(next++)),
       edit: (chat, _id, content, signal) => call('edit', chat, content, signal),
@@ -245,5 +250,59 @@ describe.skipIf(!hasRedis)('engine: redis — chat posts on per-chat BullMQ queu
     expect(calls.map((c) => `${c.action} ${c.content}`).sort()).toEqual(
       [`post ${txid(1)} v1`, `post ${txid(2)} v1`, `edit ${txid(1)} v2`].sort(),
     );
+  });
+
+  it('a chat output disabled at start (bad token) takes no job: its posts wait in the queue for a reload', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.stop());
+    const store = createMemoryStore();
+    const calls: Call[] = [];
+    const a = leader(server.url, store, calls);
+    a.worker.disable('Telegram refused the token');
+    a.worker.start();
+    await a.worker.record(detected(1));
+    const client = new Redis(server.url);
+    cleanups.push(() => client.quit());
+    const waiting = `${queuePrefix('d')}:${chatQueueName('tg', '@a')}:wait`;
+    await until(async () => (await client.llen(waiting)) === 1, 'the post queued');
+    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 50)); // a worker would take it now
+    expect(calls).toEqual([]);
+    expect(await client.llen(waiting)).toBe(1);
+    await a.stop();
+    // Reloaded with a good token: the next instance posts it.
+    const b = leader(server.url, store, calls);
+    b.worker.start();
+    await until(() => target(store, 1)?.status === 'posted', 'posted after the reload');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a leader that lost its lease leaves the jobs it takes to the one that leads now (none is dropped)', async () => {
+    const server = await startRedis();
+    cleanups.push(() => server.stop());
+    const shared = createMemoryStore(); // the deployment's store, as the new leader has it
+    let refused = 0;
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    // The old leader learns it was fenced only once the new one has queued what it found.
+    const stale: Store = {
+      ...shared,
+      fence: async () => {
+        refused++;
+        await answered;
+        throw createError('SPOUT_STORE_FENCED', 'another instance leads it now');
+      },
+    };
+    const calls: Call[] = [];
+    const old = leader(server.url, stale, calls);
+    old.worker.start();
+    const lines: string[] = [];
+    const now = leader(server.url, shared, calls, { lines });
+    await now.worker.record(detected(1));
+    await until(() => refused > 0, 'the old leader took the job');
+    now.worker.start(); // queues the post again: the same job, still the old leader's
+    await until(() => lines.some((l) => l.includes('resuming 1 chat post')), 'the new leader resumed');
+    answer();
+    await until(() => target(shared, 1)?.status === 'posted', 'posted by the leader', 10_000);
+    expect(calls.map((c) => `${c.action} ${c.content}`)).toEqual([`post ${txid(1)} v1`]);
   });
 });

@@ -16,6 +16,11 @@ export interface ChatJob {
 export interface ChatRunResult {
   called: boolean;
   next: number | null;
+  /**
+   * This process may not act on the record (another instance leads now): a shared queue leaves
+   * the job to the one that does and stops taking jobs; in process it is dropped.
+   */
+  yielded?: true;
 }
 
 /** Where a chat output's posts and edits wait until they are due (`ctx.chatQueue`). */
@@ -74,14 +79,17 @@ export function createLocalChatSchedule(options: ChatQueueOptions): ChatSchedule
     run: async (item) => {
       queue.delete(item);
       const job = split(item);
-      const result = await hooks!.run(job);
-      if (result.called) {
-        chatFree.set(job.chat, Date.now() + pacing.perChatMs);
-        globalFree = Date.now() + pacing.globalMs;
+      try {
+        const result = await hooks!.run(job);
+        if (result.called) {
+          chatFree.set(job.chat, Date.now() + pacing.perChatMs);
+          globalFree = Date.now() + pacing.globalMs;
+        }
+        // Made due again during the run (a newer version): that time stands.
+        if (result.next !== null && !queue.has(item)) queue.set(item, result.next);
+      } finally {
+        if (!queue.has(item)) versions.delete(item);
       }
-      // Made due again during the run (a newer version): that time stands.
-      if (result.next !== null && !queue.has(item)) queue.set(item, result.next);
-      if (!queue.has(item)) versions.delete(item);
     },
     onError: (error) => log.error({ err: error }, `chat sync failed: ${String(error)}`),
     readyAt: (item, due) => Math.max(due, chatFree.get(split(item).chat) ?? 0, globalFree),

@@ -125,6 +125,17 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
 
   const attempt = async ({ recordId, chat }: ChatJob): Promise<ChatRunResult> => {
     const idle = (next: number | null = null): ChatRunResult => ({ called: false, next });
+    // First, whatever the record says: a store that is no longer the deployment's (another
+    // instance leads) may hold an old copy, and what it calls "done" may not be.
+    try {
+      await deps.store.fence();
+    } catch (error) {
+      log.warn({ recordId, chat }, `not sent: ${(error as Error).message}`);
+      // Fenced: the new leader has it. Unknown (the store unreachable): try again shortly.
+      if ((error as { code?: string }).code === 'SPOUT_STORE_FENCED')
+        return { called: false, next: null, yielded: true };
+      return idle(Date.now() + 1000);
+    }
     const record = messages.get(recordId);
     const target = record?.targets[chat];
     if (!record || !target || !needsSync(record, target)) return idle();
@@ -133,15 +144,6 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     const version = record.version;
     const content = deps.render(record);
     const action = target.status === 'pending' ? 'post' : 'edit';
-    try {
-      await deps.store.fence();
-    } catch (error) {
-      // Another instance leads now: the record is its to post or edit, as the store has it
-      // (checked before `sending` is written: a record marked so is never posted again).
-      log.warn({ key: record.key, chat, action }, `not sent: ${(error as Error).message}`);
-      // Unknown (the store unreachable): try again shortly; fenced: the new leader has it.
-      return idle((error as { code?: string }).code !== 'SPOUT_STORE_FENCED' ? Date.now() + 1000 : null);
-    }
     if (action === 'post') {
       update(recordId, chat, (t) => ({ ...t, status: 'sending' }));
       // On disk before the request: after a crash from here on, this message is never re-posted.
