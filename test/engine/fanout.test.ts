@@ -129,14 +129,21 @@ describe.skipIf(!hasRedis)('engine: redis — token revocation across instances 
     cleanups.push(() => redis.stop());
     const whales = [1, 2, 3, 4];
     // Whale 2 confirms in the block after the four: the leader's correlation job records it.
+    // Detected a minute ago by this run's clock (the stats count whales by when they were
+    // detected, up to now): the suite runs with the clock shifted.
+    const at = new Date(Date.now() - 60_000).toISOString();
+    const recent = (n: number) => {
+      const item = detected(n);
+      return { ...item, data: { ...item.data, firstSeen: at, detectedAt: at } };
+    };
     const block = {
       type: 'block.connected',
-      data: { height: 900_000, hash: 'ab'.repeat(32), time: '2026-11-21T10:10:00.000Z', txids: [txid(2)] },
+      data: { height: 900_000, hash: 'ab'.repeat(32), time: at, txids: [txid(2)] },
     };
     const { instance, receiver } = await deployment(
       redis,
       cleanups,
-      [...whales.map(detected), block],
+      [...whales.map(recent), block],
       'leaseTime: 2s',
       ', intervalMs: 200, delayMs: 3000',
       ['live: { use: websocket }'],
