@@ -2,7 +2,7 @@ import { Queue, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryAttempt, OutboxRecord } from '../delivery/outbox/record.js';
 import { requeue } from '../delivery/outbox/requeue.js';
-import { deliveryQueueName, disabledKey, queuePrefix } from './delivery-queue.js';
+import { deliveryQueueName, disabledKey, queuePrefix } from './queue-keys.js';
 
 const STATES: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'];
 

@@ -5,6 +5,7 @@ import { createError } from '../kernel/errors.js';
 import { reconnectDelay } from './connect.js';
 import { createChatQueue } from './chat-queue.js';
 import { createDeliveryAdmin } from './delivery-admin.js';
+import { deliveryQueueName, disabledKey, queuePrefix } from './queue-keys.js';
 import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
@@ -41,14 +42,6 @@ export interface DeliveryQueues {
   /** Close the shared connection, once every worker has stopped. */
   close(): Promise<void>;
 }
-
-/** The BullMQ queue of an output instance's deliveries (BullMQ forbids ':' in names; instance names hold none). */
-export const deliveryQueueName = (instance: string) => `deliveries-${instance}`;
-/** The key prefix of a deployment's queues. */
-export const queuePrefix = (deployment: string) => `spout:${deployment}:bull`;
-/** Set when an instance's endpoint answered 410: every instance stops sending to it. */
-export const disabledKey = (deployment: string, instance: string) =>
-  `spout:${deployment}:deliveries:${instance}:disabled`;
 
 /** How often a worker reports its queue's depth, at most. */
 const DEPTH_EVERY_MS = 1000;
