@@ -1,10 +1,14 @@
 // Polling the REST API for the page's side panels (health, charts).
 
+const FIRST_RETRY_MS = 2_000;
+
 /**
  * Poll an authenticated API path (`api/status`, `api/stats?since=30d`) with `token` now and
  * every `intervalMs`, skipping polls while the tab is hidden (and polling at once when it shows
  * again). `onData(answer)` on success; `onAuthFailure(message)` on 401/403 (polling stops);
- * `onError(message)` on any other failure. Returns `{ stop }`.
+ * `onError(message)` on any other failure, after which the poll is retried sooner than the
+ * interval: after the answer's `Retry-After` seconds, else 2 s doubling at each failure in a row,
+ * never later than the next regular poll. Returns `{ stop }`.
  */
 export function createPoller({
   path,
@@ -16,12 +20,26 @@ export function createPoller({
 }) {
   let stopped = false;
   let busy = false;
+  let failures = 0;
+  let retry = null;
+
+  // A failed poll (a restart, a 503 under load, a 429) would otherwise leave its panel empty or
+  // stale for a whole interval (a minute for the charts).
+  const retryLater = (res) => {
+    failures++;
+    const after = Number(res?.headers.get('retry-after'));
+    const ms = Number.isFinite(after) && after > 0 ? after * 1000 : FIRST_RETRY_MS * 2 ** (failures - 1);
+    clearTimeout(retry);
+    if (ms < intervalMs) retry = setTimeout(poll, ms);
+  };
 
   const poll = async () => {
     if (stopped || busy || document.hidden) return;
     busy = true;
+    clearTimeout(retry);
+    let res = null;
     try {
-      const res = await fetch(path, {
+      res = await fetch(path, {
         headers: { authorization: `Bearer ${token}` },
         cache: 'no-store',
       });
@@ -30,10 +48,18 @@ export function createPoller({
       if (res.status === 401 || res.status === 403) {
         stop();
         onAuthFailure(body.message ?? `HTTP ${res.status}`);
-      } else if (res.ok) onData(body);
-      else onError(body.message ?? `HTTP ${res.status}`);
+      } else if (res.ok) {
+        failures = 0;
+        onData(body);
+      } else {
+        onError(body.message ?? `HTTP ${res.status}`);
+        retryLater(res);
+      }
     } catch (error) {
-      if (!stopped) onError(error?.message ?? String(error));
+      if (!stopped) {
+        onError(error?.message ?? String(error));
+        retryLater(res);
+      }
     } finally {
       busy = false;
     }
@@ -45,6 +71,7 @@ export function createPoller({
   const stop = () => {
     stopped = true;
     clearInterval(timer);
+    clearTimeout(retry);
     document.removeEventListener('visibilitychange', onVisible);
   };
   void poll();

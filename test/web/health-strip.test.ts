@@ -236,4 +236,37 @@ describe('web/poll.js: the poller', () => {
     expect(requests).toHaveLength(4);
     expect(seen.statuses).toEqual([]);
   });
+
+  it('after a failure retries sooner than the interval: Retry-After, else 2 s doubling; back to the interval on success', async () => {
+    const at: number[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      requests.push({ url, init });
+      at.push(Date.now());
+      const next = answers.shift() ?? { status: 200, body: STATUS };
+      if (next instanceof Error) throw next;
+      const headers = next.status === 429 ? { 'retry-after': '5' } : undefined;
+      return new Response(JSON.stringify(next.body), { status: next.status, headers });
+    });
+    answers.push({ status: 503, body: {} }, new Error('network down'), { status: 429, body: {} });
+    const t0 = Date.now();
+    const { poller, seen } = start({ intervalMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(at.map((t) => t - t0)).toEqual([0, 2_000, 6_000, 11_000]);
+    expect(seen.errors).toEqual(['HTTP 503', 'network down', 'HTTP 429']);
+    expect(seen.statuses).toEqual([STATUS]);
+    await vi.advanceTimersByTimeAsync(40_000); // the regular poll at 60 s, nothing between
+    expect(at.map((t) => t - t0)).toEqual([0, 2_000, 6_000, 11_000, 60_000]);
+    poller.stop();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(requests).toHaveLength(5);
+  });
+
+  it('a failed poll is not retried after stop, nor later than the next regular poll', async () => {
+    answers.push({ status: 503, body: {} });
+    const { poller } = start({ intervalMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    poller.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(requests).toHaveLength(1);
+  });
 });
