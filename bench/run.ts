@@ -8,6 +8,7 @@ import { benchIdle } from './idle.js';
 import { printLatency, printPipeline } from './print-pipeline.js';
 import { runSoak } from './print-soak.js';
 import { printEngine } from './print-engine.js';
+import { printTemplate } from './template.js';
 import { fmt, verdict } from './format.js';
 
 // `npm run bench`: each benchmark reports against a baseline measured in the same run.
@@ -21,6 +22,12 @@ if (soakAt >= 0) {
 const engineAt = process.argv.indexOf('--engine');
 if (engineAt >= 0) {
   await printEngine(Number(process.argv[engineAt + 1] ?? 5000) || 5000);
+  process.exit(0);
+}
+
+// `npm run bench -- --template`: only the bitcoind input's projected-block figures.
+if (process.argv.includes('--template')) {
+  printTemplate();
   process.exit(0);
 }
 
@@ -129,3 +136,4 @@ for (const r of fanout) {
 }
 await printEngine();
 await (await import('./backtest.js')).printBacktest();
+printTemplate();

@@ -6,6 +6,7 @@ import type { PluginCatalogue } from '../src/index.js';
  */
 export const BUILTIN_PLUGINS: PluginCatalogue = {
   input: {
+    bitcoind: () => import('./inputs/bitcoind/index.js'),
     mempool: () => import('./inputs/mempool/index.js'),
     replay: () => import('./inputs/replay/index.js'),
     simulator: () => import('./inputs/simulator/index.js'),

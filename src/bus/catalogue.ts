@@ -32,6 +32,7 @@ export const EVENT_KEYS: { [K in EventType]: IdKey<EventMap[K]> } = {
   // A position is a state at a moment: a transaction may return to an earlier one.
   'tx.position': MOMENT,
   'block.connected': fact((d) => d.hash),
+  'block.disconnected': fact((d) => d.hash),
   'mempool.stats': MOMENT,
   'input.status': MOMENT,
   'whale.detected': fact((d) => d.txid),
@@ -55,6 +56,7 @@ export const EVENT_PRODUCERS: Record<EventType, 'input' | 'detector' | 'job'> = 
   'tx.removed': 'input',
   'tx.position': 'input',
   'block.connected': 'input',
+  'block.disconnected': 'input',
   'mempool.stats': 'input',
   'input.status': 'input',
   'whale.detected': 'detector',

@@ -96,6 +96,16 @@ export interface BlockConnected {
   txids: string[];
 }
 
+/**
+ * `block.disconnected`: a block left the best chain (a reorg); its transactions went back to
+ * the mempool, and the blocks of the new chain follow as `block.connected`.
+ */
+export interface BlockDisconnected {
+  height: number;
+  hash: string;
+  txids: string[];
+}
+
 /** One projected (next) block of the mempool. */
 export interface ProjectedBlock {
   /** Fee-rate range in sat/vB, ascending (min … max). */
@@ -232,6 +242,7 @@ export interface EventMap {
   'tx.removed': TxRemoved;
   'tx.position': TxPosition;
   'block.connected': BlockConnected;
+  'block.disconnected': BlockDisconnected;
   'mempool.stats': MempoolStats;
   'input.status': InputStatus;
   'whale.detected': WhaleSignal;

@@ -23,6 +23,7 @@ const producer = (kind: PluginKind, section: Section, use: string, name = use): 
   name,
 });
 const MEMPOOL = producer('input', 'inputs', 'mempool');
+const BITCOIND = producer('input', 'inputs', 'bitcoind');
 const WHALE = producer('detector', 'detectors', 'whale', 'whales');
 const URGENCY = producer('detector', 'detectors', 'urgency');
 const CORRELATION = producer('job', 'jobs', 'correlation');
@@ -40,6 +41,7 @@ export const SUGGESTED_PRODUCERS: Readonly<Record<EventType, Producer>> = {
   'tx.removed': MEMPOOL,
   'tx.position': MEMPOOL,
   'block.connected': MEMPOOL,
+  'block.disconnected': BITCOIND,
   'mempool.stats': MEMPOOL,
   'input.status': MEMPOOL,
   'whale.detected': WHALE,
@@ -54,9 +56,13 @@ export const SUGGESTED_PRODUCERS: Readonly<Record<EventType, Producer>> = {
 /**
  * Types an output's default families may match without their producer being configured: a
  * refinement of events that do arrive (`whale.updated` needs the urgency detector and tracked
- * whales), whose absence is no configuration problem. Named in `events:`, they are checked.
+ * whales; `block.disconnected` only the `bitcoind` input reports), whose absence is no
+ * configuration problem. Named in `events:`, they are checked.
  */
-const OPTIONAL_BY_DEFAULT: ReadonlySet<EventType> = new Set<EventType>(['whale.updated']);
+const OPTIONAL_BY_DEFAULT: ReadonlySet<EventType> = new Set<EventType>([
+  'whale.updated',
+  'block.disconnected',
+]);
 
 /** An output or job waiting for events that no enabled instance produces. */
 export interface UnreachableEvents {

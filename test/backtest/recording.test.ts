@@ -211,6 +211,7 @@ describe('recording files', () => {
       'tx.removed',
       'tx.position',
       'block.connected',
+      'block.disconnected',
       'mempool.stats',
       'input.status',
     ]);

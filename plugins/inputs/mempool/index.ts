@@ -16,6 +16,7 @@ import { createOutages } from './outages.js';
 import { createTipGuard } from './validate.js';
 import { createTracking } from './tracking.js';
 import { createShedding } from './shedding.js';
+import { inputCounters } from '../shared/metrics.js';
 
 const HEALTH: Record<InputState, 'healthy' | 'degraded'> = {
   connecting: 'degraded',
@@ -98,24 +99,13 @@ export default defineInput({
   ],
   setup(ctx) {
     const o = ctx.options;
-    const rejected = counter(
-      ctx.metrics,
-      'spout_input_rejected_total',
-      'Input refused by an input (a frame or an item of one), by reason.',
-      ['instance', 'reason'],
-    );
+    const { rejected, skipped } = inputCounters(ctx);
     const frames = counter(ctx.metrics, 'spout_input_frames_total', 'Frames received by an input.', [
       'instance',
     ]);
     const reconnects = counter(ctx.metrics, 'spout_input_reconnects_total', 'Reconnections of an input.', [
       'instance',
     ]);
-    const skipped = counter(
-      ctx.metrics,
-      'spout_input_skipped_total',
-      'Transactions an input did not read: at or below the interest floor (no consumer of tx.seen has any use for them).',
-      ['instance'],
-    );
     const connectFailures = counter(
       ctx.metrics,
       'spout_input_connect_failures_total',
