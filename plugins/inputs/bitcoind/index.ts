@@ -69,7 +69,11 @@ export default defineInput({
       network: NETWORKS[o.network]!,
       seenCapacity: o.seenCapacity,
       projectedBlocks: o.projectedBlocks,
-      publish: (type, data) => ctx.bus.publish(type, data),
+      publish(type, data) {
+        ctx.bus.publish(type, data);
+        // A block changes Core's fee estimates; the stats after it carry the new ones.
+        if (type === 'block.connected') void fees.refresh();
+      },
       announce(tx) {
         state.seen.set(tx.txid, tx.rbfSignaling);
         const floor = ctx.memory.interestFloorSats();
@@ -110,8 +114,15 @@ export default defineInput({
       maxTxs: o.startupMaxTxs,
       recoverMinSats: o.recoverMinSats,
       log: ctx.log,
+      async beforeAnnounce() {
+        await Promise.all([firstPrice, fees.refresh()]);
+        loaded = true;
+        publishStats();
+      },
     });
     let loaded = false;
+    let linedUp = false;
+    let firstPrice: Promise<void> = Promise.resolve();
     const loop = createLoop({
       rpc,
       sync,
@@ -122,15 +133,14 @@ export default defineInput({
       log: ctx.log,
       synced(cause, r) {
         resyncs.inc({ instance: ctx.instance, cause });
-        const first = !loaded;
-        loaded = true;
+        const first = !linedUp;
+        linedUp = true;
         ctx.log.info(
           { cause, ...r },
           first
             ? `loaded ${r.fetched} mempool transaction(s) from bitcoind; ${r.announced} already waiting from ${o.recoverMinSats / 1e8} BTC up announced, most valuable first`
             : `lined up with bitcoind (${cause}): ${r.fetched} missed transaction(s) taken in, ${r.left} gone`,
         );
-        void fees.refresh().then(publishStats);
       },
     });
 
@@ -203,7 +213,7 @@ export default defineInput({
     return {
       start() {
         ctx.bus.publish('input.status', { state: 'connecting' });
-        price.start();
+        firstPrice = price.start();
         feed.start();
         loop.start();
         statsTimer = setInterval(publishStats, o.statsEveryMs);

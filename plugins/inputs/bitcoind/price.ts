@@ -11,7 +11,8 @@ export interface Price {
   current(): number | null;
   /** Poll the URL once now (the loop started by `start` does this every `everyMs`). */
   poll(): Promise<void>;
-  start(): void;
+  /** Start polling; resolves when the first poll is done (failed or not). */
+  start(): Promise<void>;
   stop(): void;
 }
 
@@ -37,7 +38,7 @@ export function readPath(body: unknown, path: string): number | undefined {
  * until a poll succeeds. Each failure is logged once until the next success.
  */
 export function createPrice(source: PriceSource | null, log: Logger, now: () => number = Date.now): Price {
-  const idle = { poll: async () => {}, start() {}, stop() {} };
+  const idle = { poll: async () => {}, start: async () => {}, stop() {} };
   if (source === null) return { current: () => null, ...idle };
   if ('fixed' in source) return { current: () => source.fixed, ...idle };
   let last: { usd: number; at: number } | null = null;
@@ -70,14 +71,12 @@ export function createPrice(source: PriceSource | null, log: Logger, now: () => 
   };
   const loop = async () => {
     await poll();
-    if (!stopped) timer = setTimeout(loop, source.everyMs);
+    if (!stopped) timer = setTimeout(() => void loop(), source.everyMs);
   };
   return {
     current: () => (last !== null && now() - last.at <= source.staleAfterMs ? last.usd : null),
     poll,
-    start() {
-      void loop();
-    },
+    start: loop,
     stop() {
       stopped = true;
       clearTimeout(timer);

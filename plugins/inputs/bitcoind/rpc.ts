@@ -153,7 +153,7 @@ function transportError(error: unknown, where: string): Error {
       : code === 'ETIMEDOUT'
         ? 'no answer in time: bitcoind may be busy (initial sync, reindex) or unreachable'
         : code === 'ECONNRESET'
-          ? 'connection reset: check rpcallowip and that this is the RPC port, not the P2P port'
+          ? 'connection reset: bitcoind is restarting or stopping, rpcallowip does not allow this host, or this is its P2P port, not the RPC port'
           : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
             ? 'host name not found: check rpcUrl'
             : ((error as Error)?.message ?? String(error));

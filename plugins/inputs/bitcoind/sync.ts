@@ -1,7 +1,7 @@
 import type { Chain } from './chain.js';
 import type { Intake } from './intake.js';
 import { parseRawTx, type RawFacts } from './parse.js';
-import type { NodeState, RpcMempoolEntry } from './state.js';
+import { txSeenOf, type NodeState, type RpcMempoolEntry } from './state.js';
 
 /** Transactions asked for per request (two calls each: the raw transaction and its entry). */
 const BATCH = 250;
@@ -17,6 +17,12 @@ export interface SyncDeps {
   /** At the first snapshot, transactions below this value are not announced. */
   recoverMinSats: number;
   log: { warn(o: object, m: string): void; info(o: object, m: string): void };
+  /**
+   * The snapshot is taken in, its announcements not made yet: publish the stats first, so the
+   * transactions announced (whales already waiting) are valued at the current price and placed
+   * in the projected blocks of the whole mempool.
+   */
+  beforeAnnounce(): Promise<void>;
 }
 
 /** What a snapshot did, for the log and the tests. */
@@ -103,11 +109,15 @@ export function createSync(d: SyncDeps): Sync {
     const order = recovering
       ? fetched.sort((a, b) => b.facts.valueSats - a.facts.valueSats)
       : fetched.sort((a, b) => a.entry.time - b.entry.time);
+    for (const { facts, entry } of order) d.intake.take(facts, entry, false);
+    await d.beforeAnnounce();
     let announced = 0;
     for (const { facts, entry } of order) {
-      const announce = !recovering || facts.valueSats >= d.recoverMinSats;
-      if (announce && !state.seen.has(facts.txid)) announced++;
-      d.intake.take(facts, entry, announce);
+      if (recovering && facts.valueSats < d.recoverMinSats) continue;
+      // Not when it left meanwhile (replaced, mined) or was announced live meanwhile.
+      if (!state.pool.has(facts.txid) || state.seen.has(facts.txid)) continue;
+      announced++;
+      state.announce(txSeenOf(facts, entry));
     }
     let left = 0;
     for (const txid of before)
