@@ -49,9 +49,40 @@ export function createChain(d: ChainDeps): Chain {
   const blockSpends = new LRUCache<string, true>({ max: 200_000 });
   let work: Promise<void> = Promise.resolve();
 
-  const getBlock = (hash: string) => state.rpc.call<RpcBlock>('getblock', [hash, 1]);
+  // The txids of recent blocks by hash: a disconnected block's transactions come back (`rawtx`)
+  // right after its `D`, before `getblock` could say which they are.
+  const txidsOf = new LRUCache<string, string[]>({ max: 20 });
+
+  const getBlock = async (hash: string): Promise<RpcBlock> => {
+    const b = await state.rpc.call<RpcBlock>('getblock', [hash, 1]);
+    if (
+      typeof b?.height !== 'number' ||
+      typeof b.time !== 'number' ||
+      !Array.isArray(b.tx) ||
+      !b.tx.every((t) => typeof t === 'string')
+    )
+      throw new Error(`bitcoind answered getblock ${hash} without height, time and txids`);
+    return b;
+  };
+
+  // A block marked handled whose fetch fails is unmarked, so the resync that follows fetches it.
+  const once = (hash: string, mark: 'C' | 'D', fn: () => Promise<void>) => {
+    if (handled.get(hash) === mark) return;
+    handled.set(hash, mark);
+    quietly(
+      queue(async () => {
+        try {
+          await fn();
+        } catch (error) {
+          if (handled.get(hash) === mark) handled.delete(hash);
+          throw error;
+        }
+      }),
+    );
+  };
 
   const apply = (b: RpcBlock) => {
+    txidsOf.set(b.hash, b.tx);
     for (const txid of b.tx) {
       state.mined.set(txid, true);
       state.forget(txid);
@@ -84,22 +115,17 @@ export function createChain(d: ChainDeps): Chain {
           d.reject(`a rawblock of ${raw.length} bytes is not a block: ${(error as Error).message}`);
         }
       }
-      if (handled.get(hash) === 'C') return;
-      handled.set(hash, 'C');
-      quietly(queue(async () => apply(await getBlock(hash))));
+      once(hash, 'C', async () => apply(await getBlock(hash)));
     },
     disconnected(hash) {
-      if (handled.get(hash) === 'D') return;
-      handled.set(hash, 'D');
-      quietly(
-        queue(async () => {
-          const b = await getBlock(hash);
-          for (const txid of b.tx) state.mined.delete(txid);
-          state.tip = b.previousblockhash ? { height: b.height - 1, hash: b.previousblockhash } : null;
-          d.log.warn({ height: b.height, hash }, `block ${b.height} was disconnected (a reorg)`);
-          state.publish('block.disconnected', { height: b.height, hash: b.hash, txids: b.tx });
-        }),
-      );
+      for (const txid of txidsOf.get(hash) ?? []) state.mined.delete(txid);
+      once(hash, 'D', async () => {
+        const b = await getBlock(hash);
+        for (const txid of b.tx) state.mined.delete(txid);
+        state.tip = b.previousblockhash ? { height: b.height - 1, hash: b.previousblockhash } : null;
+        d.log.warn({ height: b.height, hash }, `block ${b.height} was disconnected (a reorg)`);
+        state.publish('block.disconnected', { height: b.height, hash: b.hash, txids: b.tx });
+      });
     },
     catchUp: (height, hash) =>
       queue(async () => {
@@ -115,8 +141,8 @@ export function createChain(d: ChainDeps): Chain {
         for (let h = from; h <= height; h++) {
           const blockHash = h === height ? hash : await state.rpc.call<string>('getblockhash', [h]);
           if (handled.get(blockHash) === 'C') continue;
-          handled.set(blockHash, 'C');
           apply(await getBlock(blockHash));
+          handled.set(blockHash, 'C');
         }
       }),
     spentByBlock: (outpoints) => outpoints.some((o) => blockSpends.has(o)),

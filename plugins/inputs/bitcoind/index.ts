@@ -14,9 +14,12 @@ import { createStatus } from './status.js';
 import { createSync } from './sync.js';
 import { createLoop } from './loop.js';
 import { createZmqFeed } from './zmq.js';
+import { zmqProblems } from './notifications.js';
 
 /** A removal waits this long for the replacement Core announces right after it. */
 const REMOVAL_GRACE_MS = 1_000;
+/** How long the ZMQ connection may take before the status says it is missing. */
+const ZMQ_PATIENCE_MS = 10_000;
 
 /**
  * `bitcoind`: one's own Bitcoin Core node, over ZMQ (`rawtx`, `sequence`, `rawblock` or
@@ -70,11 +73,13 @@ export default defineInput({
       seenCapacity: o.seenCapacity,
       projectedBlocks: o.projectedBlocks,
       publish(type, data) {
+        if (stopped) return;
         ctx.bus.publish(type, data);
         // A block changes Core's fee estimates; the stats after it carry the new ones.
         if (type === 'block.connected') void fees.refresh();
       },
       announce(tx) {
+        if (stopped) return;
         state.seen.set(tx.txid, tx.rbfSignaling);
         const floor = ctx.memory.interestFloorSats();
         if (floor !== null && tx.valueSats <= floor) return void skipped.inc({ instance: ctx.instance });
@@ -105,6 +110,7 @@ export default defineInput({
       spentByBlock: chain.spentByBlock,
       minFeeRate: fees.minFeeRate,
       graceMs: REMOVAL_GRACE_MS,
+      sequenceCount: () => sequenceSeen,
     });
     const sync = createSync({
       state,
@@ -114,6 +120,7 @@ export default defineInput({
       maxTxs: o.startupMaxTxs,
       recoverMinSats: o.recoverMinSats,
       log: ctx.log,
+      stopped: () => stopped,
       async beforeAnnounce() {
         await Promise.all([firstPrice, fees.refresh()]);
         loaded = true;
@@ -135,6 +142,11 @@ export default defineInput({
         resyncs.inc({ instance: ctx.instance, cause });
         const first = !linedUp;
         linedUp = true;
+        if (first)
+          void zmqProblems(rpc, o.zmq).then((problems) => {
+            for (const p of problems) ctx.log.error({}, p);
+            if (problems.length > 0) status.zmq(false, problems.join('; '));
+          });
         ctx.log.info(
           { cause, ...r },
           first
@@ -157,6 +169,8 @@ export default defineInput({
     };
 
     let gapLogged = 0;
+    let sequenceSeen = 0;
+    let stopped = false;
     const feed = createZmqFeed({
       endpoints: o.zmq,
       heartbeatMs: o.heartbeatMs,
@@ -174,8 +188,10 @@ export default defineInput({
       },
       onGap(topic, why) {
         // At most one warning a minute: a node under a flood may drop many.
-        if (Date.now() - gapLogged > 60_000) ctx.log.warn({ topic }, `${why}; lining up with bitcoind again`);
-        gapLogged = Date.now();
+        if (Date.now() - gapLogged > 60_000) {
+          ctx.log.warn({ topic }, `${why}; lining up with bitcoind again`);
+          gapLogged = Date.now();
+        }
         loop.resync('gap');
       },
       onMalformed: reject,
@@ -192,9 +208,12 @@ export default defineInput({
       if (body.length !== (wantsSeq ? 41 : 33) || !'CDAR'.includes(label))
         return reject(`a sequence notification of ${body.length} bytes (label ${JSON.stringify(label)})`);
       const hash = Buffer.from(body.subarray(0, 32)).toString('hex');
+      sequenceSeen++;
       if (label === 'C') chain.connected(hash);
       else if (label === 'D') chain.disconnected(hash);
-      else if (label === 'R') {
+      else if (label === 'A') state.removed.delete(hash);
+      else {
+        state.removed.set(hash, true);
         const seq = Number(Buffer.from(body).readBigUInt64LE(33));
         // Already reflected in the last snapshot (it was taken after this removal).
         if (seq >= state.snapshotSequence) removals.removed(hash);
@@ -202,7 +221,10 @@ export default defineInput({
     };
 
     let statsTimer: NodeJS.Timeout | undefined;
+    let zmqTimer: NodeJS.Timeout | undefined;
     ctx.onStop(() => {
+      stopped = true;
+      clearTimeout(zmqTimer);
       loop.stop();
       feed.stop();
       removals.stop();
@@ -216,6 +238,14 @@ export default defineInput({
         firstPrice = price.start();
         feed.start();
         loop.start();
+        // ZMQ says nothing while it cannot connect: say it, once the node had time to answer.
+        zmqTimer = setTimeout(() => {
+          if (!feed.connected())
+            status.zmq(
+              false,
+              `no connection to ${[...new Set(Object.values(o.zmq))].join(', ')} yet: check the zmqpub… lines in bitcoin.conf and that this host can reach them`,
+            );
+        }, ZMQ_PATIENCE_MS);
         statsTimer = setInterval(publishStats, o.statsEveryMs);
         statsTimer.unref();
       },

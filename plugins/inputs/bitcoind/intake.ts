@@ -1,7 +1,7 @@
 import { parseRawTx, type RawFacts } from './parse.js';
 import { isRpcError, NOT_FOUND } from './rpc.js';
 import { spendsOf } from './mempool.js';
-import { txSeenOf, type NodeState, type RpcMempoolEntry } from './state.js';
+import { isMempoolEntry, txSeenOf, type NodeState, type RpcMempoolEntry } from './state.js';
 
 /** Largest `getmempoolentry` batch: a burst is asked for in a few requests, not one per tx. */
 const BATCH = 500;
@@ -21,10 +21,12 @@ export interface Intake {
   /** Resolves when every transaction received so far is processed. */
   idle(): Promise<void>;
   /**
-   * Take in a transaction known to be in the node's mempool (from a resync), as a live one:
-   * replacements first; `tx.seen` only when `announce` and not published before.
+   * Take in a transaction of a mempool snapshot (a resync), without announcing it. Returns
+   * whether it was taken: not when it is known, was mined or removed since the snapshot, or
+   * conflicts with a live transaction the node still has (then the snapshot's is the stale one).
+   * A live transaction it conflicts with that the node removed was replaced by it: `tx.replaced`.
    */
-  take(facts: RawFacts, entry: RpcMempoolEntry, announce: boolean): void;
+  take(facts: RawFacts, entry: RpcMempoolEntry): boolean;
 }
 
 /**
@@ -41,15 +43,31 @@ export function createIntake(d: IntakeDeps): Intake {
   let queue: RawFacts[] = [];
   let running: Promise<void> | null = null;
 
-  const settle = (facts: RawFacts, entry: RpcMempoolEntry, announce = true) => {
-    if (state.pool.has(facts.txid)) return;
-    for (const replaced of state.pool.conflicts(spendsOf(facts.inputs), facts.txid)) {
+  const replace = (conflicts: string[], byTxid: string) => {
+    for (const replaced of conflicts) {
       const old = state.forget(replaced);
-      if (old)
-        state.publish('tx.replaced', { txid: replaced, byTxid: facts.txid, fullRbf: !old.rbfSignaling });
+      if (old) state.publish('tx.replaced', { txid: replaced, byTxid, fullRbf: !old.rbfSignaling });
     }
+  };
+
+  // A live transaction is the newest fact: whatever it conflicts with was replaced by it.
+  const settle = (facts: RawFacts, entry: unknown) => {
+    if (!isMempoolEntry(entry)) return d.reject(`getmempoolentry ${facts.txid}: not a mempool entry`);
+    // Mined while its entry was asked for (the block's processing came first).
+    if (state.pool.has(facts.txid) || state.mined.has(facts.txid)) return;
+    replace(state.pool.conflicts(spendsOf(facts.inputs), facts.txid), facts.txid);
     state.admit(facts, entry);
-    if (announce && !state.seen.has(facts.txid)) state.announce(txSeenOf(facts, entry));
+    if (!state.seen.has(facts.txid)) state.announce(txSeenOf(facts, entry));
+  };
+
+  const take = (facts: RawFacts, entry: RpcMempoolEntry): boolean => {
+    const { txid } = facts;
+    if (state.pool.has(txid) || state.mined.has(txid) || state.removed.has(txid)) return false;
+    const conflicts = state.pool.conflicts(spendsOf(facts.inputs), txid);
+    if (conflicts.some((c) => !state.removed.has(c))) return false;
+    replace(conflicts, txid);
+    state.admit(facts, entry);
+    return true;
   };
 
   const drain = async () => {
@@ -66,7 +84,7 @@ export function createIntake(d: IntakeDeps): Intake {
       }
       answers.forEach((a, i) => {
         const facts = batch[i]!;
-        if ('result' in a) settle(facts, a.result as RpcMempoolEntry);
+        if ('result' in a) settle(facts, a.result);
         else if (!isRpcError(a.error, NOT_FOUND))
           d.reject(`getmempoolentry ${facts.txid}: ${(a.error as Error).message}`);
       });
@@ -74,10 +92,12 @@ export function createIntake(d: IntakeDeps): Intake {
   };
   const kick = () => {
     if (running) return;
-    running = drain().finally(() => {
-      running = null;
-      if (queue.length > 0) kick();
-    });
+    running = drain()
+      .catch((error: Error) => d.reject(`the intake failed: ${error.message}`))
+      .finally(() => {
+        running = null;
+        if (queue.length > 0) kick();
+      });
   };
 
   return {
@@ -96,6 +116,6 @@ export function createIntake(d: IntakeDeps): Intake {
     async idle() {
       while (running) await running;
     },
-    take: settle,
+    take,
   };
 }

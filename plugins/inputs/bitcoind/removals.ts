@@ -2,6 +2,9 @@ import type { RemovalReason } from '../../../src/index.js';
 import type { PoolEntry } from './mempool.js';
 import type { NodeState } from './state.js';
 
+/** The longest a removal waits for a later notification before it is decided anyway. */
+const PATIENCE_MS = 10_000;
+
 /** Core's default `-mempoolexpiry`: 336 hours. */
 const EXPIRY_S = 336 * 3600;
 
@@ -14,6 +17,8 @@ export interface RemovalDeps {
   minFeeRate(): Promise<number | null>;
   /** Wait before deciding a removal was not a replacement (the replacement's `rawtx` follows). */
   graceMs: number;
+  /** How many `sequence` notifications were handled so far. */
+  sequenceCount(): number;
 }
 
 /** Removals (`sequence R`) turned into `tx.removed` unless they were replacements. */
@@ -55,11 +60,19 @@ export function createRemovals(d: RemovalDeps): Removals {
   return {
     removed(txid) {
       if (!state.pool.has(txid)) return;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void decide(txid).catch(() => {});
-      }, d.graceMs);
-      timers.add(timer);
+      const mark = d.sequenceCount();
+      const since = Date.now();
+      const wait = () => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          // A replacement's `A` follows its `R` (with its `rawtx` before it): until a later
+          // notification was read, a stalled event loop may not have read the replacement yet.
+          if (d.sequenceCount() === mark && Date.now() - since < PATIENCE_MS) return wait();
+          void decide(txid).catch(() => {});
+        }, d.graceMs);
+        timers.add(timer);
+      };
+      wait();
     },
     stop() {
       for (const t of timers) clearTimeout(t);

@@ -25,6 +25,24 @@ export interface RpcMempoolEntry {
   depends?: string[];
 }
 
+const positive = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+/** Whether an RPC answer has what the input reads of a mempool entry (a node may answer oddly). */
+export function isMempoolEntry(x: unknown): x is RpcMempoolEntry {
+  const e = x as RpcMempoolEntry | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    positive(e.vsize) &&
+    positive(e.time) &&
+    typeof e.fees === 'object' &&
+    e.fees !== null &&
+    typeof e.fees.base === 'number' &&
+    e.fees.base >= 0 &&
+    (e.depends === undefined || (Array.isArray(e.depends) && e.depends.every((t) => typeof t === 'string')))
+  );
+}
+
 /** What the parts of the input share: the node's mempool as the input knows it, and the tip. */
 export interface NodeState {
   readonly rpc: Rpc;
@@ -35,6 +53,11 @@ export interface NodeState {
   seen: LRUCache<string, boolean>;
   /** Txids of recent blocks: their `rawtx` (Core sends one per block transaction) is not a new one. */
   readonly mined: LRUCache<string, true>;
+  /**
+   * Txids Core announced removed (`R`) and not added again since (`A`): a snapshot fetched before
+   * a removal still lists them, and must not bring them back.
+   */
+  readonly removed: LRUCache<string, true>;
   tip: { height: number; hash: string } | null;
   /** Core's mempool sequence of the last snapshot: `R` notifications up to it are in it. */
   snapshotSequence: number;
@@ -91,6 +114,7 @@ export function createNodeState(d: StateDeps): NodeState {
     template,
     seen: new LRUCache<string, boolean>({ max: d.seenCapacity }),
     mined: new LRUCache<string, true>({ max: 50_000 }),
+    removed: new LRUCache<string, true>({ max: 50_000 }),
     tip: null,
     snapshotSequence: -1,
     dirty: true,

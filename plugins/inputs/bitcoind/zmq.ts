@@ -46,7 +46,7 @@ export function createZmqFeed(o: ZmqFeedOptions): ZmqFeed {
   }
   const last = new Map<ZmqTopic, number>();
   const up = new Set<string>();
-  const sockets: Subscriber[] = [];
+  const sockets = new Set<Subscriber>();
   let stopped = false;
 
   const check = (topic: ZmqTopic, seq: number) => {
@@ -56,7 +56,9 @@ export function createZmqFeed(o: ZmqFeedOptions): ZmqFeed {
       o.onGap(topic, `${topic} sequence ${seq} after ${previous}: ${topic} notifications were lost`);
   };
 
-  const read = async (sock: Subscriber, topics: ZmqTopic[]) => {
+  const timers = new Set<NodeJS.Timeout>();
+
+  const read = async (sock: Subscriber, endpoint: string, topics: ZmqTopic[]) => {
     try {
       for await (const parts of sock) {
         const [t, body, seq] = parts;
@@ -71,46 +73,57 @@ export function createZmqFeed(o: ZmqFeedOptions): ZmqFeed {
         o.onMessage(topic, body);
       }
     } catch (error) {
-      if (!stopped) o.onMalformed(`the ZMQ socket failed: ${(error as Error).message}`);
+      if (stopped) return;
+      // The socket is unusable: a new one, as after a lost connection (the resync follows it).
+      o.onMalformed(`the ZMQ socket for ${endpoint} failed: ${(error as Error).message}`);
+      sock.close();
+      sockets.delete(sock);
+      if (up.delete(endpoint)) o.onConnection(endpoint, false);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!stopped) open(endpoint, topics);
+      }, o.reconnectMinMs);
+      timers.add(timer);
     }
+  };
+
+  const open = (endpoint: string, topics: ZmqTopic[]) => {
+    const sock = new Subscriber({
+      heartbeatInterval: o.heartbeatMs,
+      heartbeatTimeout: o.heartbeatMs * 3,
+      heartbeatTimeToLive: o.heartbeatMs * 3,
+      reconnectInterval: o.reconnectMinMs,
+      reconnectMaxInterval: o.reconnectMaxMs,
+      // Core's own default high-water mark; beyond it messages drop and the gap is caught.
+      receiveHighWaterMark: 1000,
+      linger: 0,
+    });
+    sockets.add(sock);
+    sock.events.on('handshake', () => {
+      if (stopped) return;
+      up.add(endpoint);
+      for (const t of topics) last.delete(t);
+      o.onConnection(endpoint, true);
+    });
+    sock.events.on('disconnect', () => {
+      if (stopped || !up.delete(endpoint)) return;
+      o.onConnection(endpoint, false);
+    });
+    for (const t of topics) sock.subscribe(t);
+    sock.connect(endpoint);
+    void read(sock, endpoint, topics);
   };
 
   return {
     start() {
-      for (const [endpoint, topics] of byEndpoint) {
-        const sock = new Subscriber({
-          heartbeatInterval: o.heartbeatMs,
-          heartbeatTimeout: o.heartbeatMs * 3,
-          heartbeatTimeToLive: o.heartbeatMs * 3,
-          reconnectInterval: o.reconnectMinMs,
-          reconnectMaxInterval: o.reconnectMaxMs,
-          // Core's own default high-water mark; beyond it messages drop and the gap is caught.
-          receiveHighWaterMark: 1000,
-          linger: 0,
-        });
-        sockets.push(sock);
-        sock.events.on('handshake', () => {
-          if (stopped) return;
-          up.add(endpoint);
-          for (const t of topics) last.delete(t);
-          o.onConnection(endpoint, true);
-        });
-        sock.events.on('disconnect', () => {
-          if (stopped || !up.delete(endpoint)) return;
-          o.onConnection(endpoint, false);
-        });
-        for (const t of topics) sock.subscribe(t);
-        sock.connect(endpoint);
-        void read(sock, topics);
-      }
+      for (const [endpoint, topics] of byEndpoint) open(endpoint, topics);
     },
     connected: () => up.size === byEndpoint.size,
     stop() {
       stopped = true;
-      for (const sock of sockets) {
-        sock.close();
-      }
-      sockets.length = 0;
+      for (const t of timers) clearTimeout(t);
+      for (const sock of sockets) sock.close();
+      sockets.clear();
       up.clear();
     },
   };

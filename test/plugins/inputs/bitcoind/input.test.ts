@@ -156,6 +156,8 @@ describe.skipIf(!hasFixtures)('bitcoind input on a fake Core with mainnet block 
     });
     // A removal that is no replacement becomes tx.removed.
     await fake!.removeTx(c.getId());
+    // Decided once a later notification shows no replacement followed (mainnet never pauses).
+    await fake!.addTx(spendingTx('ab'.repeat(32), 0), { fee: 500 });
     await until('c removed', () => run!.of('tx.removed').length === 1);
     expect(of('tx.removed')).toEqual([{ txid: c.getId(), reason: 'unknown' }]);
   });
