@@ -3,14 +3,24 @@
 // Markdown table: `node scripts/score-gbt.mjs [fixtures/gbt dir]`. The scoring code is the
 // TypeScript of the test (test/helpers/gbt.ts) and of the detector: it is transpiled with the
 // project's own TypeScript into a temporary folder, so nothing needs building or installing.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const SOURCES = ['test/helpers/gbt.ts', 'plugins/detectors/urgency/placement.ts'];
+// The test helper first (it is what is run), then what it imports: the bitcoind input's block
+// template (the projected-block builder) and the vector parser.
+const TEMPLATE = 'plugins/inputs/bitcoind/template';
+const SOURCES = [
+  'test/helpers/gbt.ts',
+  'plugins/detectors/urgency/placement.ts',
+  'bench/gbt-vector.ts',
+  ...readdirSync(join(root, TEMPLATE))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `${TEMPLATE}/${f}`),
+];
 const dir = process.argv[2]
   ? pathToFileURL(join(process.argv[2], '/'))
   : new URL('../../shared/fixtures/mempool-repo/gbt/', import.meta.url);

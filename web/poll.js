@@ -1,11 +1,12 @@
 // Polling the REST API for the page's side panels (health, charts).
 
 const FIRST_RETRY_MS = 2_000;
+const HIDDEN_CHECK_MS = 1_000;
 
 /**
  * Poll an authenticated API path (`api/status`, `api/stats?since=30d`) with `token` now and
  * every `intervalMs`, skipping polls while the tab is hidden (and polling at once when it shows
- * again). `onData(answer)` on success; `onAuthFailure(message)` on 401/403 (polling stops);
+ * again, or within a second of being shown). `onData(answer)` on success; `onAuthFailure(message)` on 401/403 (polling stops);
  * `onError(message)` on any other failure, after which the poll is retried sooner than the
  * interval: after the answer's `Retry-After` seconds, else 2 s doubling at each failure in a row,
  * never later than the next regular poll. Returns `{ stop }`.
@@ -34,7 +35,14 @@ export function createPoller({
   };
 
   const poll = async () => {
-    if (stopped || busy || document.hidden) return;
+    if (stopped || busy) return;
+    if (document.hidden) {
+      // Look again in a second: a page that starts hidden (a background tab, a headless browser
+      // under load) is not always told by a visibilitychange when it is shown. No request is made.
+      clearTimeout(retry);
+      retry = setTimeout(poll, HIDDEN_CHECK_MS);
+      return;
+    }
     busy = true;
     clearTimeout(retry);
     let res = null;

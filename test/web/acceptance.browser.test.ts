@@ -116,7 +116,20 @@ describe.skipIf(missing !== null)(
         await page.locator('#health-input', { hasText: 'connected' }).waitFor();
         await page.locator('#health-block', { hasText: /900.?001/ }).waitFor();
         await page.locator('#chart-volume canvas').waitFor();
-        await page.locator('#chart-accuracy canvas').waitFor();
+        // The accuracy chart draws from /api/stats, polled once a minute: on a timeout, say what
+        // the page had and what the API answers now.
+        await page
+          .locator('#chart-accuracy canvas')
+          .waitFor()
+          .catch(async (error: Error) => {
+            const visibility = await page.evaluate('document.visibilityState');
+            const res = await fetch(`${s.base}/api/stats?since=30d`, {
+              headers: { authorization: `Bearer ${await s.token({ sub: 'desk' })}` },
+            });
+            throw new Error(
+              `${error.message}\nvisibility: ${visibility}\n/api/stats now: ${res.status} ${(await res.text()).slice(0, 600)}\npage problems: ${JSON.stringify(problems)}`,
+            );
+          });
         expect(await page.locator('.charts figure').count()).toBe(3); // net flow: no exchange in a 2013 block, so "No data yet"
 
         expect(await seriousA11yViolations(page)).toEqual([]);

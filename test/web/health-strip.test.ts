@@ -261,6 +261,19 @@ describe('web/poll.js: the poller', () => {
     expect(requests).toHaveLength(5);
   });
 
+  it('a page that starts hidden polls within a second of being shown, even without a visibilitychange', async () => {
+    doc.hidden = true;
+    const { poller } = start({ intervalMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(requests).toHaveLength(0);
+    doc.hidden = false; // no event
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(30_000); // then the interval as usual
+    expect(requests).toHaveLength(1);
+    poller.stop();
+  });
+
   it('a failed poll is not retried after stop, nor later than the next regular poll', async () => {
     answers.push({ status: 503, body: {} });
     const { poller } = start({ intervalMs: 60_000 });
