@@ -98,7 +98,9 @@ export default defineInput({
       status.rpc(false, error.message);
       loop.resync('rpc');
     };
-    const intake = createIntake({ state, reject, rpcFailed });
+    // The smallest whale threshold a detector declared: only whales are worth a UTXO lookup.
+    const prevoutFloor = () => ctx.memory.floorSats();
+    const intake = createIntake({ state, reject, rpcFailed, prevoutFloor });
     const chain = createChain({ state, log: ctx.log, reject, rpcFailed });
     const fees = createFees(rpc);
     const removals = createRemovals({
@@ -121,6 +123,7 @@ export default defineInput({
       recoverMinSats: o.recoverMinSats,
       log: ctx.log,
       stopped: () => stopped,
+      prevoutFloor,
       async beforeAnnounce() {
         await Promise.all([firstPrice, fees.refresh()]);
         loaded = true;

@@ -1,6 +1,7 @@
 import { parseRawTx, type RawFacts } from './parse.js';
 import { isRpcError, NOT_FOUND } from './rpc.js';
 import { spendsOf } from './mempool.js';
+import { fillPrevouts } from './prevouts.js';
 import { isMempoolEntry, txSeenOf, type NodeState, type RpcMempoolEntry } from './state.js';
 
 /** Largest `getmempoolentry` batch: a burst is asked for in a few requests, not one per tx. */
@@ -12,6 +13,11 @@ export interface IntakeDeps {
   reject(why: string): void;
   /** The RPC failed (not Core's answer): the transactions of that batch need a resync. */
   rpcFailed(error: Error): void;
+  /**
+   * Transactions above this value (sats) get the addresses and values of their inputs from the
+   * UTXO set before they are announced (see {@link fillPrevouts}); null: none do.
+   */
+  prevoutFloor(): number | null;
 }
 
 /** New transactions from `rawtx`, completed by `getmempoolentry`, published in arrival order. */
@@ -82,6 +88,19 @@ export function createIntake(d: IntakeDeps): Intake {
         d.rpcFailed(error as Error);
         return;
       }
+      const floor = d.prevoutFloor();
+      if (floor !== null)
+        await fillPrevouts(
+          state.rpc,
+          batch.filter(
+            (f, i) =>
+              f.valueSats > floor &&
+              'result' in answers[i]! &&
+              !state.seen.has(f.txid) &&
+              !state.pool.has(f.txid),
+          ),
+          state.network,
+        );
       answers.forEach((a, i) => {
         const facts = batch[i]!;
         if ('result' in a) settle(facts, a.result);

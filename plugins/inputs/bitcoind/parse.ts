@@ -33,7 +33,8 @@ const hexOf = (hash: Uint8Array): string => Buffer.from(hash).reverse().toString
 /** `txid:vout`, the key of an outpoint in the spent-outpoint index. */
 export const outpointKey = (txid: string, vout: number): string => `${txid}:${vout}`;
 
-function addressOf(script: Uint8Array, network: Network): string | null {
+/** The address of an output script, or null (OP_RETURN, bare multisig, P2PK: none, as Esplora). */
+export function addressOf(script: Uint8Array, network: Network): string | null {
   try {
     return address.fromOutputScript(script, network);
   } catch {

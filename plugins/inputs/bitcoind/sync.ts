@@ -1,4 +1,5 @@
 import type { Chain } from './chain.js';
+import { fillPrevouts } from './prevouts.js';
 import type { Intake } from './intake.js';
 import { parseRawTx, type RawFacts } from './parse.js';
 import { isMempoolEntry, txSeenOf, type NodeState, type RpcMempoolEntry } from './state.js';
@@ -25,6 +26,8 @@ export interface SyncDeps {
   beforeAnnounce(): Promise<void>;
   /** The input stopped: a run under way ends without publishing more. */
   stopped(): boolean;
+  /** As the intake's: transactions above it get their inputs' addresses and values first. */
+  prevoutFloor(): number | null;
 }
 
 /** What a snapshot did, for the log and the tests. */
@@ -127,6 +130,15 @@ export function createSync(d: SyncDeps): Sync {
     await d.chain.idle();
     if (d.stopped()) return { fetched: taken, announced: 0, left: 0, skipped };
     await d.beforeAnnounce();
+    const floor = d.prevoutFloor();
+    if (floor !== null)
+      await fillPrevouts(
+        state.rpc,
+        toAnnounce
+          .filter((t) => t.facts.valueSats > floor && !state.seen.has(t.facts.txid))
+          .map((t) => t.facts),
+        state.network,
+      );
     const order = recovering
       ? toAnnounce.sort((a, b) => b.facts.valueSats - a.facts.valueSats)
       : toAnnounce.sort((a, b) => a.entry.time - b.entry.time);

@@ -6,6 +6,8 @@ import type { ChainBlock } from './types.js';
 /** What the RPC methods read besides the node. */
 export interface MethodContext {
   node: CoreNode;
+  /** The UTXO set as far as the tests told it (`setUtxo`): what `gettxout` answers from. */
+  utxos: Map<string, { valueSats: number; scriptHex: string }>;
   zmqUrl: string;
   zmqHighWaterMark: number;
   estimateSatPerKvB: number | null;

@@ -170,6 +170,25 @@ export const METHODS: Record<string, Method> = {
       return tx.toHex();
     },
   },
+  gettxout: {
+    args: [
+      ['txid', 'str'],
+      ['n', 'num'],
+      ['?include_mempool', 'bool'],
+    ],
+    // Core answers null (not an error) for an unknown or spent coin.
+    run: (c, [txid, n]) => {
+      const coin = c.utxos.get(`${hashArg(txid, 'parameter 1')}:${Number(n)}`);
+      if (!coin) return null;
+      return {
+        bestblock: c.node.tip.hash,
+        confirmations: 1,
+        value: new Amount(coin.valueSats),
+        scriptPubKey: { hex: coin.scriptHex },
+        coinbase: false,
+      };
+    },
+  },
   estimatesmartfee: {
     args: [
       ['conf_target', 'num'],

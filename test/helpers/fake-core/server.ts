@@ -31,6 +31,8 @@ export const BASE_277646: BaseBlock = {
 /** A running fake bitcoind: its endpoints, its state, actions that publish as Core does, and faults. */
 export interface FakeCore {
   /** The PUB endpoint of every topic, `tcp://127.0.0.1:PORT`. */
+  /** Put a coin in the UTXO set (`gettxout` answers it; the fake has no UTXO set of its own). */
+  setUtxo(txid: string, vout: number, coin: { valueSats: number; scriptHex: string }): void;
   readonly zmqUrl: string;
   /** `http://127.0.0.1:PORT/`. */
   readonly rpcUrl: string;
@@ -103,6 +105,7 @@ export async function startFakeCore(options: FakeCoreOptions = {}): Promise<Fake
   const zmqHub = await ZmqHub.start(hwm);
   const ctx: MethodContext = {
     node,
+    utxos: new Map(),
     zmqUrl: zmqHub.url,
     zmqHighWaterMark: hwm,
     estimateSatPerKvB: options.estimateSatPerKvB === undefined ? 10_000 : options.estimateSatPerKvB,
@@ -122,6 +125,7 @@ export async function startFakeCore(options: FakeCoreOptions = {}): Promise<Fake
     Array.isArray(input) ? buildBlock(parent, input, node.feesOf(input)) : parseBlock(input);
 
   return {
+    setUtxo: (txid, vout, coin) => void ctx.utxos.set(`${txid}:${vout}`, coin),
     zmqUrl: zmqHub.url,
     rpcUrl: rpc.url,
     cookieFile,

@@ -143,7 +143,12 @@ describe('bitcoind input: answers it cannot read', () => {
       announce: (t) => void seen.push(t.txid),
     });
     const refused: string[] = [];
-    const intake = createIntake({ state, reject: (why) => void refused.push(why), rpcFailed: () => {} });
+    const intake = createIntake({
+      state,
+      reject: (why) => void refused.push(why),
+      rpcFailed: () => {},
+      prevoutFloor: () => null,
+    });
     intake.rawtx(tx.toBuffer());
     intake.rawtx(other.toBuffer());
     intake.rawtx(new Uint8Array([1, 2, 3]));
