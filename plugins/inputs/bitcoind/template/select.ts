@@ -50,14 +50,14 @@ export function selectBlocks(g: TxGraph, maxBlocks: number): Selection {
 
   const seen = new Uint32Array(n);
   let stamp = 0;
-  const todo: number[] = [];
+  const pending: number[] = [];
   // `root` is selected: its descendants lose it as an ancestor and may not beat `rate` any more.
   const release = (root: number, rate: number) => {
     const kids = children[root];
     if (kids === undefined) return;
     stamp++;
-    for (const c of kids) ((seen[c] = stamp), todo.push(c));
-    for (let d = todo.pop(); d !== undefined; d = todo.pop()) {
+    for (const c of kids) ((seen[c] = stamp), pending.push(c));
+    for (let d = pending.pop(); d !== undefined; d = pending.pop()) {
       dependencyRate[d] = Math.min(dependencyRate[d]!, rate);
       // Every descendant counts `root` among its unselected ancestors, once.
       ancestorCount[d]!--;
@@ -71,7 +71,7 @@ export function selectBlocks(g: TxGraph, maxBlocks: number): Selection {
         modified[d] = 1;
         queue.push(d);
       }
-      for (const c of children[d] ?? NONE) if (seen[c] !== stamp) ((seen[c] = stamp), todo.push(c));
+      for (const c of children[d] ?? NONE) if (seen[c] !== stamp) ((seen[c] = stamp), pending.push(c));
     }
   };
   // Core's order within a package: fewer ancestors first, then (as the vector shows) larger uid.
