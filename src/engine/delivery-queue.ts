@@ -5,6 +5,7 @@ import { createError } from '../kernel/errors.js';
 import { reconnectDelay } from './connect.js';
 import { createChatQueue } from './chat-queue.js';
 import { createDeliveryAdmin } from './delivery-admin.js';
+import { createHeld } from './held.js';
 import { deliveryQueueName, disabledKey, queuePrefix } from './queue-keys.js';
 import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
@@ -233,31 +234,27 @@ export function createDeliveryQueues(options: {
         if (placed.kind === 'collision') observer.collision(envelope, placed.existing, placed.envelope.id);
         await add(createRecord(instance, placed.envelope, at, 'pending', deps.channel, deps.render));
       };
-      // Kept while Redis was away, in the order they came.
-      const held: Array<[E, Date]> = [];
-      const queueHeld = async () => {
-        while (held.length > 0) {
-          try {
-            await deps.store.fence();
-            await placeAndAdd(...held[0]!);
-            held.shift();
-          } catch (error) {
-            if ((error as { code?: string }).code === 'SPOUT_STORE_FENCED') held.length = 0;
-            // (The engine's other connection may not be back yet: tried again shortly.)
-            else if (!deps.signal.aborted) setTimeout(() => void queueHeld(), 500).unref();
-            log.debug({ err: error }, `deliveries kept while Redis was away: ${(error as Error).message}`);
-            return;
-          }
-        }
-      };
-      const onReady = () => void queueHeld();
+      const held = createHeld<[E, Date]>({
+        fence: () => deps.store.fence(),
+        place: (item) => placeAndAdd(...item),
+        lost,
+        log,
+      });
+      const onReady = () => void held.drain();
       connection.on('ready', onReady);
       return {
         async enqueue(envelope) {
           // Redis away: kept here and queued once it is back (a restart loses nothing), without
-          // holding the bus up. Refused when this instance no longer leads (SPOUT_STORE_FENCED).
-          if (lost()) return void held.push([envelope, new Date()]);
-          await deps.store.fence();
+          // holding the bus up. Behind what is kept already, so that they go in the order they came.
+          if (lost() || held.size() > 0) return held.hold([envelope, new Date()]);
+          try {
+            await deps.store.fence();
+          } catch (error) {
+            // Refused when this instance no longer leads (SPOUT_STORE_FENCED). Unreachable: the
+            // store's connection is not back yet while this one is (each reconnects on its own).
+            if ((error as { code?: string }).code !== 'SPOUT_ENGINE_UNREACHABLE') throw error;
+            return held.hold([envelope, new Date()]);
+          }
           await placeAndAdd(envelope, new Date()); // in Redis before this resolves: the job is the record
         },
         start() {
@@ -274,10 +271,12 @@ export function createDeliveryQueues(options: {
           // the signal, and a lock left behind is taken up by another instance after lockMs.
           const force = lost();
           connection.off('ready', onReady);
+          if (held.size() > 0 && !force) await held.drain();
+          held.stop();
           if (counting) clearTimeout(counting);
           await worker.close(force);
           await queue.close(); // the shared connection stays open (see close)
-          if (held.length > 0) throw unqueued(deployment, held.length);
+          if (held.size() > 0) throw unqueued(deployment, held.size());
         },
         depth: () => ({ pending, inFlight }),
       };

@@ -153,9 +153,10 @@ describe.skipIf(!hasRedis)('engine: redis — chat posts on per-chat BullMQ queu
       `edit ${txid(1)} v2`,
     ]);
     expect(target(store, 1)).toMatchObject({ status: 'posted', messageId: '1' });
-    // BullMQ's limiter: one call per 300 ms to the chat, whichever process makes it.
+    // BullMQ's limiter: one call per 300 ms to the chat, whichever process makes it, as the
+    // platform sees them (the window is widened for the moment a call takes to leave).
     for (let i = 1; i < calls.length; i++)
-      expect(calls[i]!.start - calls[i - 1]!.start).toBeGreaterThanOrEqual(limit.durationMs - 5);
+      expect(calls[i]!.start - calls[i - 1]!.start).toBeGreaterThanOrEqual(limit.durationMs);
   });
 
   it('one job at a time per chat across the deployment; chats are apart; no chat (a webhook URL) in Redis keys', async () => {

@@ -226,4 +226,31 @@ describe.skipIf(!hasRedis)('engine: redis — deliveries as BullMQ jobs (redis-s
     await expect(worker.enqueue(envelope(1))).rejects.toMatchObject({ code: 'SPOUT_STORE_FENCED' });
     expect((await admin.read()).outbox).toEqual([]);
   });
+  it("accepted while the store's connection is not back yet (the queue's is): kept, then delivered in order; nothing lost", async () => {
+    const { url, admin } = await setUp();
+    // After a Redis restart the engine's two connections come back one after the other: the
+    // store answers "not connected" for a while although the queue's connection is ready.
+    let away = 3;
+    const reconnecting: Store = {
+      ...createMemoryStore(),
+      fence: async () => {
+        if (away-- > 0) throw createError('SPOUT_ENGINE_UNREACHABLE', 'not connected (connect)');
+      },
+    };
+    const sent: string[] = [];
+    const worker = instanceOf(
+      url,
+      (record) => (sent.push(record.eventId), { statusCode: 200, latencyMs: 1 }),
+      reconnecting,
+    );
+    worker.start();
+    for (const n of [1, 2, 3]) await worker.enqueue(envelope(n)); // resolves: accepted, not lost
+    await until(() => sent.length === 3, 'the three kept deliveries made', 10_000);
+    expect(sent).toEqual([1, 2, 3].map((n) => envelope(n).id));
+    expect(away).toBeLessThan(0);
+    await until(
+      async () => (await admin.read()).outbox.filter((r) => r.status === 'delivered').length === 3,
+      'three recorded as delivered',
+    );
+  });
 });
