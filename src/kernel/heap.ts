@@ -4,13 +4,15 @@ import type { MemoryLevel } from './memory.js';
 /**
  * The V8 flags every launcher of Spout passes to `node`: the bin entry's shebang (written by
  * scripts/write-entry.mjs from this list), `npm start` and `npm run demo`, the Dockerfile and the
- * systemd unit (a test checks they agree). A semi-space of at most 8 MB (V8's default grows to
- * 16 MB): the young generation stops holding 32 MB of dead frames under load. Measured by the
- * pipeline benchmark: RSS at 100k transactions 138 MiB against 157–175 MiB, tx per CPU-second
- * within the run-to-run noise; 4 MB cost a sixth of the throughput, and a smaller
- * `--heap-growing-percent` more than that.
+ * systemd unit (a test checks they agree). The young generation's semi-space is capped at 16 MB
+ * on purpose: measured by the pipeline benchmark at 1M transactions, RSS 159–210 MiB (five runs)
+ * against 217–232 MiB with 8 MB, at the same tx per CPU-second (8 MB looked better at 100k
+ * transactions only). A 2.4 MB frame string is too big for the young generation and lives in the
+ * large-object space until a full collection; a smaller young generation collects more often
+ * while frames are being parsed and promotes more of them. 32 MB gave more throughput but RSS
+ * 234–236 MiB; 4 MB cost a sixth of the throughput.
  */
-export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
 const MB = 2 ** 20;
 
