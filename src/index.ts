@@ -42,6 +42,7 @@ export { isCronExpression } from './kernel/scheduler.js';
 export type { HttpRoutes, RouteHandler, UpgradeHandler } from './http/server.js';
 export { sendJson } from './http/server.js';
 export { counter, gauge, histogram } from './plugin/metrics.js';
+export { createLru } from './plugin/lru.js';
 export type { MemoryLevel, MemoryPressure } from './kernel/memory.js';
 // The process's own figures (memory against its limit, event-loop lag), for status pages.
 export {

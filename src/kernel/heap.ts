@@ -10,9 +10,10 @@ import type { MemoryLevel } from './memory.js';
  * transactions only). A 2.4 MB frame string is too big for the young generation and lives in the
  * large-object space until a full collection; a smaller young generation collects more often
  * while frames are being parsed and promotes more of them. 32 MB gave more throughput but RSS
- * 234–236 MiB; 4 MB cost a sixth of the throughput.
+ * 234–236 MiB; 4 MB cost a sixth of the throughput. `--expose-gc` is for one collection five
+ * seconds after start, which arms V8's memory reducer once start-up is over (settle.ts).
  */
-export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+export const HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--expose-gc'];
 
 const MB = 2 ** 20;
 

@@ -1,3 +1,4 @@
+import type { CollectGarbage } from './settle.js';
 import type { DeliveryQueues } from '../engine/delivery-queue.js';
 import type { MemoryPressure } from './memory.js';
 import type { Logger } from 'pino';
@@ -38,6 +39,11 @@ export interface KernelOptions {
   heapLimitBytes?: number;
   /** Sets V8 flags at run time (the heap's growth under memory pressure); `v8.setFlagsFromString` by default. */
   setV8Flags?: (flags: string) => void;
+  /**
+   * V8's collector, for settling after start-up (src/kernel/settle.ts): `globalThis.gc` by
+   * default (there when node was started with `--expose-gc`, as HEAP_FLAGS does); null: none.
+   */
+  collectGarbage?: CollectGarbage | null;
   /**
    * `engine: redis`: the deployment's event stream. `everyInstance` outputs are fed from it; with
    * `publish` (the leader), what the pipeline publishes for them goes to it.

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { KernelConfig } from '../config/kernel-schema.js';
 import type { KernelOptions } from './kernel-types.js';
 import { applyHeapGrowth, heapLimitProblem } from './heap.js';
+import { settleAfterStart, type CollectGarbage } from './settle.js';
 import {
   createMemoryPressure,
   defaultMemoryLimitBytes,
@@ -89,7 +90,10 @@ export function watchMemory(options: {
  */
 export function createKernelMemory(o: {
   settings: () => KernelConfig['kernel']['memory'];
-  options: Pick<KernelOptions, 'memorySample' | 'memoryLimitBytes' | 'heapLimitBytes' | 'setV8Flags'>;
+  options: Pick<
+    KernelOptions,
+    'memorySample' | 'memoryLimitBytes' | 'heapLimitBytes' | 'setV8Flags' | 'collectGarbage'
+  >;
   log: Logger;
   registry: Registry;
   now: () => number;
@@ -117,15 +121,26 @@ export function createKernelMemory(o: {
     registry: o.registry,
     everyMs: () => parseDuration(o.settings().checkEvery),
   });
+  let settling: { stop(): void } | null = null;
   const memoryWatch = {
     start() {
+      settling ??= settleAfterStart({
+        gc:
+          o.options.collectGarbage === undefined
+            ? (globalThis as { gc?: CollectGarbage }).gc
+            : (o.options.collectGarbage ?? undefined),
+        log: o.log,
+      });
       // Checked at each start (a reload may have changed the limit): said once, loudly, at boot.
       const { limitBytes } = memory.snapshot();
       const problem = heapLimitProblem(limitBytes, o.settings().criticalAt, o.options.heapLimitBytes);
       if (problem) o.log.warn({ limitBytes }, problem);
       watch.start();
     },
-    stop: () => watch.stop(),
+    stop() {
+      settling?.stop();
+      watch.stop();
+    },
   };
   return { memory, memoryWatch };
 }

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { LRUCache } from 'lru-cache';
-import { defineDetector } from '../../../src/index.js';
+import { createLru, defineDetector } from '../../../src/index.js';
 
 /**
  * `rbf`: replace-by-fee. Annotates each whale with whether it signals RBF (BIP 125: an input
@@ -40,8 +39,8 @@ export default defineDetector({
   emits: ['whale.replaced'],
   setup(ctx) {
     const o = ctx.options;
-    const replacedBy = new LRUCache<string, string[]>({ max: o.memory });
-    const whales = new LRUCache<string, true>({ max: o.memory });
+    const replacedBy = createLru<string, string[]>(o.memory);
+    const whales = createLru<string, true>(o.memory);
     // State comes through the chain (observe, annotate), in publication order with tx.seen: a
     // replacement published right after its tx.replaced must find the txid it replaces.
     return {

@@ -1,5 +1,11 @@
-import { LRUCache } from 'lru-cache';
-import type { AnyEnvelope, Eta, MempoolStats, TxPosition, Urgency } from '../../../src/index.js';
+import {
+  createLru,
+  type AnyEnvelope,
+  type Eta,
+  type MempoolStats,
+  type TxPosition,
+  type Urgency,
+} from '../../../src/index.js';
 import { etaOf } from './eta.js';
 import type { PlacedTx } from './placement.js';
 import { urgencyOf } from './score.js';
@@ -43,7 +49,7 @@ export interface Followers {
  * the position replaces the one known before.
  */
 export function createFollowers(max = FOLLOWED_WHALES): Followers {
-  const whales = new LRUCache<string, Followed>({ max });
+  const whales = createLru<string, Followed>(max);
   const moved = (p: TxPosition, context: FollowContext) => {
     const w = whales.get(p.txid);
     if (!w) return null;

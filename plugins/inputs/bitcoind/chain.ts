@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { createLru } from '../../../src/index.js';
 import { spendsOf } from './mempool.js';
 import { parseRawBlock } from './parse.js';
 import type { NodeState } from './state.js';
@@ -45,13 +45,13 @@ export interface Chain {
  */
 export function createChain(d: ChainDeps): Chain {
   const { state } = d;
-  const handled = new LRUCache<string, 'C' | 'D'>({ max: 100 });
-  const blockSpends = new LRUCache<string, true>({ max: 200_000 });
+  const handled = createLru<string, 'C' | 'D'>(100);
+  const blockSpends = createLru<string, true>(200_000);
   let work: Promise<void> = Promise.resolve();
 
   // The txids of recent blocks by hash: a disconnected block's transactions come back (`rawtx`)
   // right after its `D`, before `getblock` could say which they are.
-  const txidsOf = new LRUCache<string, string[]>({ max: 20 });
+  const txidsOf = createLru<string, string[]>(20);
 
   const getBlock = async (hash: string): Promise<RpcBlock> => {
     const b = await state.rpc.call<RpcBlock>('getblock', [hash, 1]);

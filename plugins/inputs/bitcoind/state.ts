@@ -1,6 +1,6 @@
 import type { Network } from 'bitcoinjs-lib';
-import { LRUCache } from 'lru-cache';
-import type { EventMap, TxSeen } from '../../../src/index.js';
+import type { LRUCache } from 'lru-cache';
+import { createLru, type EventMap, type TxSeen } from '../../../src/index.js';
 import { createMempoolIndex, spendsOf, type MempoolIndex, type PoolEntry } from './mempool.js';
 import type { RawFacts } from './parse.js';
 import type { Rpc } from './rpc.js';
@@ -112,9 +112,9 @@ export function createNodeState(d: StateDeps): NodeState {
     network: d.network,
     pool,
     template,
-    seen: new LRUCache<string, boolean>({ max: d.seenCapacity }),
-    mined: new LRUCache<string, true>({ max: 50_000 }),
-    removed: new LRUCache<string, true>({ max: 50_000 }),
+    seen: createLru<string, boolean>(d.seenCapacity),
+    mined: createLru<string, true>(50_000),
+    removed: createLru<string, true>(50_000),
     tip: null,
     snapshotSequence: -1,
     dirty: true,

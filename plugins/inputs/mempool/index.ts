@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { LRUCache } from 'lru-cache';
 import {
   type InputState,
   type TxSeen,
@@ -7,6 +6,7 @@ import {
   defineInput,
   counter,
   Duration,
+  createLru,
 } from '../../../src/index.js';
 import { createConnection, displayUrl } from './connection.js';
 import { handleFrame, type FrameSink } from './frames.js';
@@ -157,7 +157,7 @@ export default defineInput({
       },
       reject: rejections.reject,
       now,
-      seen: new LRUCache<string, boolean>({ max: o.seenCapacity }),
+      seen: createLru<string, boolean>(o.seenCapacity),
       stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
       tip,
       onProjectedBlock: (index, txs) => recovery.onProjectedBlock(index, txs),

@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
-import { counter, type PluginContext, type TxSeen } from '../../../src/index.js';
+import type { LRUCache } from 'lru-cache';
+import { counter, createLru, type PluginContext, type TxSeen } from '../../../src/index.js';
 
 /** The de-duplication cache's share while memory is under pressure (at least 1,000 txids). */
 const PRESSED_SHARE = 0.1;
@@ -26,7 +26,7 @@ export function createShedding(
   );
   let shed = 0;
   const resize = (max: number) => {
-    const next = new LRUCache<string, boolean>({ max });
+    const next = createLru<string, boolean>(max);
     // entries() runs most recent first: insert the kept ones oldest first to keep their order.
     const kept = [...current().entries()].slice(0, max).reverse();
     for (const [txid, signalled] of kept) next.set(txid, signalled);

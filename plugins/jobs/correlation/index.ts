@@ -1,6 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { LRUCache } from 'lru-cache';
-import { type Envelope, parseDuration, defineJob, Duration, COLLECTIONS } from '../../../src/index.js';
+import {
+  type Envelope,
+  parseDuration,
+  defineJob,
+  Duration,
+  COLLECTIONS,
+  createLru,
+} from '../../../src/index.js';
 import { etaOf, type Outcome, type Prediction } from './eta.js';
 import { confirmed, dropped, replaced, settleBlock, type Settlement, type SettleRules } from './settle.js';
 
@@ -51,13 +57,9 @@ export default defineJob({
     const dropAfterMs = parseDuration(ctx.options.dropAfter);
     // The detector chain is asynchronous: a block, replacement or removal can reach this job
     // before the whale.detected it settles. Recent chain facts are kept to settle late arrivals.
-    const recentlyMined = new LRUCache<string, { height: number; at: string; blockTime: string }>({
-      max: 50_000,
-    });
-    const recentlyReplaced = new LRUCache<string, { byTxid: string; fullRbf: boolean; at: string }>({
-      max: 10_000,
-    });
-    const recentlyRemoved = new LRUCache<string, { reason: string; at: string }>({ max: 10_000 });
+    const recentlyMined = createLru<string, { height: number; at: string; blockTime: string }>(50_000);
+    const recentlyReplaced = createLru<string, { byTxid: string; fullRbf: boolean; at: string }>(10_000);
+    const recentlyRemoved = createLru<string, { reason: string; at: string }>(10_000);
 
     const rules: SettleRules = {
       dropAfter: ctx.options.dropAfter,
