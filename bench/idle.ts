@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
-import { HEAP_FLAGS } from '../src/kernel/heap.js';
+import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
 
 /** Idle RSS of the built CLI (issue 17, benchmark b) against a bare WebSocket client. */
 export interface IdleResult {
@@ -20,9 +20,9 @@ export interface IdleResult {
 }
 
 /**
- * At rest: V8's memory reducer shrinks the young generation that start-up grew (to its 8 MB
- * semi-space cap) once allocation has been low for a while — measured here 12–18 s after start
- * (RSS 101 → 82 → 79 MiB at 12 / 18 / 25 s; the same at 40 s) — so rest is sampled after 30 s.
+ * At rest: V8's memory reducer shrinks the young generation that start-up grew, armed by the
+ * collection Spout makes five seconds after start (src/kernel/settle.ts) and running some 8 s
+ * later, so rest is sampled after 30 s.
  */
 const REST_AFTER_MS = 30_000;
 
@@ -54,13 +54,18 @@ export async function benchIdle(
   settleMs = 5_000,
   sampleMs = 3_000,
   nodeFlags: readonly string[] = HEAP_FLAGS,
+  env: Readonly<Record<string, string>> = HEAP_ENV,
 ): Promise<IdleResult> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const { config, remove } = await defaultPipelineConfig(`{ use: mempool, url: "${url}" }`, 'pretty', 'info');
-  const run = async (args: string[]) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
+  const run = async (args: string[], childEnv: Readonly<Record<string, string>> = {}) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...childEnv },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
     await once(server, 'connection');
     try {
       const soon = await settledRss(child, settleMs, sampleMs);
@@ -72,7 +77,7 @@ export async function benchIdle(
     }
   };
   try {
-    const spout = await run([...nodeFlags, MAIN, 'run', '--config', config]);
+    const spout = await run([...nodeFlags, MAIN, 'run', '--config', config], env);
     const bare = `const WebSocket = require('ws'); new WebSocket(${JSON.stringify(url)}).on('message', (m) => JSON.parse(m));`;
     const baseline = await run(['-e', bare]);
     return {

@@ -22,9 +22,14 @@ const CLK_TCK = 100; // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in the
  * Start `node --inspect=127.0.0.1:0 …args` and connect to its inspector. The inspector costs the
  * child nothing until it is asked (a heap figure after GC is the one thing /proc cannot give).
  */
-export async function observe(args: string[], cwd: string): Promise<Observed> {
+export async function observe(
+  args: string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<Observed> {
   const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', ...args], {
     cwd,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const listeners: Array<(line: string) => void> = [];

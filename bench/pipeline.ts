@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createFeed } from './feed.js';
-import { HEAP_FLAGS } from '../src/kernel/heap.js';
+import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
 import { observe, type Observed } from './inspect.js';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 
@@ -89,15 +89,15 @@ function slope(points: Array<[number, number]>): number {
  */
 async function runTogether(
   server: WebSocketServer,
-  argsList: string[][],
+  processes: Array<{ args: string[]; env?: Readonly<Record<string, string>> }>,
   total: number,
   rate: number,
 ): Promise<PipelineRun[]> {
   const procs: Observed[] = [];
   try {
     const sockets: WebSocket[] = [];
-    for (const args of argsList) {
-      const p = await observe(args, ROOT);
+    for (const { args, env } of processes) {
+      const p = await observe(args, ROOT, env);
       procs.push(p);
       sockets.push(((await once(server, 'connection')) as [WebSocket])[0]);
     }
@@ -140,12 +140,14 @@ async function runTogether(
  * blocks by a local server at up to `rate` tx/s (slower when a client does not keep up), beside a
  * bare `ws` client that only `JSON.parse`s the same feed (the same frames at the same moments).
  * Each observed from outside.
- * `nodeFlags` go to Spout's `node`: by default those its launchers pass (`HEAP_FLAGS`).
+ * `nodeFlags` and `env` go to Spout's `node`: by default those its launchers pass (`HEAP_FLAGS`,
+ * `HEAP_ENV`); the bare client runs as plain `node` would.
  */
 export async function benchPipeline(
   total = 1_000_000,
   rate = 20_000,
   nodeFlags: readonly string[] = HEAP_FLAGS,
+  env: Readonly<Record<string, string>> = HEAP_ENV,
 ): Promise<PipelineResult> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
@@ -154,10 +156,7 @@ export async function benchPipeline(
   try {
     const [spout, bare] = (await runTogether(
       server,
-      [
-        [...nodeFlags, MAIN, 'run', '--config', config],
-        ['-e', BARE, url],
-      ],
+      [{ args: [...nodeFlags, MAIN, 'run', '--config', config], env }, { args: ['-e', BARE, url] }],
       total,
       rate,
     )) as [PipelineRun, PipelineRun];

@@ -1,4 +1,5 @@
 import { observe } from './inspect.js';
+import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 
 /** One sample of the soak: minutes since start, RSS and live heap after a full GC. */
@@ -26,7 +27,7 @@ export async function benchSoak(
   const { config, remove } = await defaultPipelineConfig(
     `{ use: simulator, seed: 17, txPerSecond: ${MAINNET_TX_PER_SECOND}, speed: ${speed} }`,
   );
-  const p = await observe([MAIN, 'run', '--config', config], ROOT);
+  const p = await observe([...HEAP_FLAGS, MAIN, 'run', '--config', config], ROOT, HEAP_ENV);
   const samples: SoakSample[] = [];
   try {
     const started = performance.now();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HEAP_FLAGS, heapLimitProblem } from '../../src/kernel/heap.js';
+import { HEAP_ENV, HEAP_FLAGS, heapLimitProblem } from '../../src/kernel/heap.js';
 import { runYaml } from '../helpers/run-yaml.js';
 
 // Issue 17, "heap sized on purpose": every launcher passes the same V8 flags, and a memory limit
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('heap sizing', () => {
-  it('every launcher passes the heap flags: the bin entry, npm start and demo, the Dockerfile, the systemd unit', () => {
+  it('every launcher passes the heap flags and environment: the bin entry, npm start and demo, the Dockerfile, the systemd unit', () => {
     expect(HEAP_FLAGS.length).toBeGreaterThan(0);
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     const launchers = {
@@ -30,7 +30,15 @@ describe('heap sizing', () => {
     };
     for (const [where, line] of Object.entries(launchers))
       for (const flag of HEAP_FLAGS) expect(line, where).toContain(flag);
-    expect(launchers['dist/main.js']).toBe(`#!/usr/bin/env -S node ${HEAP_FLAGS.join(' ')}`);
+    const env = Object.entries(HEAP_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(env.length).toBeGreaterThan(0);
+    expect(launchers['dist/main.js']).toBe(`#!/usr/bin/env -S ${env.join(' ')} node ${HEAP_FLAGS.join(' ')}`);
+    for (const assignment of env) {
+      expect(scripts.start).toMatch(new RegExp(`^${assignment} node `));
+      expect(scripts.demo).toMatch(new RegExp(`^${assignment} node `));
+      expect(read('deploy/Dockerfile')).toMatch(new RegExp(`^ENV ${assignment}$`, 'm'));
+      expect(read('deploy/spout.service')).toMatch(new RegExp(`^Environment=${assignment}$`, 'm'));
+    }
   });
 
   it('the bin entry runs as a command through its shebang', async () => {
