@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createToken } from '../src/auth/tokens.js';
-import { HEAP_FLAGS } from '../src/kernel/heap.js';
+import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
 import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 import { createFeed } from './feed.js';
 import { freePort } from './free-port.js';
@@ -149,8 +149,12 @@ export async function benchLatency(whales = 200): Promise<LatencyResult> {
   const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   const hook = { server, onTxid: (f: (txid: string) => void) => void (onTxid = f) };
   const children: ChildProcess[] = [];
-  const start = (args: string[]) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
+  const start = (args: string[], env: Readonly<Record<string, string>> = {}) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
     children.push(child);
     return child;
   };
@@ -176,7 +180,7 @@ export async function benchLatency(whales = 200): Promise<LatencyResult> {
   );
   try {
     const spoutFeed = once(feedServer, 'connection');
-    const spoutChild = start([...HEAP_FLAGS, MAIN, 'run', '--config', config]);
+    const spoutChild = start([...HEAP_FLAGS, MAIN, 'run', '--config', config], HEAP_ENV);
     const { token } = await createToken({
       secret: SECRET,
       sub: 'bench',
