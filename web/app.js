@@ -1,7 +1,7 @@
 // The dashboard's entry point: sign-in, then the filters, the live tables and "load older".
 import { render } from 'preact';
 import { memo } from 'preact/compat';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import './app.css';
 import { syncClock, useNow } from './age.js';
@@ -20,15 +20,21 @@ const MAX_ROWS = 500;
 const STATUS_EVERY_MS = 10_000;
 const STATS_EVERY_MS = 60_000;
 const CHARTS_EVERY_MS = 5_000;
+// A whale settled: the day's accuracy changed, asked again this long after (once per burst).
+const STATS_AFTER_SETTLE_MS = 2_000;
+const SETTLING = new Set(['whale.confirmed', 'whale.replaced', 'whale.dropped']);
 
 /**
  * The health strip and the accuracy figures, polled while the tab is visible, from when the
  * feed has accepted the token (`accepted`): a refused token is the feed's to report.
+ * `settled()` asks for the figures again shortly (a whale settled: the accuracy moved), instead
+ * of at the next minute's poll.
  */
 function usePolled(token, accepted, onSignOut) {
   const [status, setStatus] = useState(null);
   const [statusError, setStatusError] = useState(null);
   const [stats, setStats] = useState(undefined);
+  const statsPoller = useRef(null);
   useEffect(() => {
     if (!accepted) return undefined;
     const pollers = [
@@ -52,9 +58,14 @@ function usePolled(token, accepted, onSignOut) {
         onAuthFailure: onSignOut,
       }),
     ];
-    return () => pollers.forEach((p) => p.stop());
+    statsPoller.current = pollers[1];
+    return () => {
+      statsPoller.current = null;
+      pollers.forEach((p) => p.stop());
+    };
   }, [token, accepted]);
-  return { status, statusError, stats };
+  const settled = useCallback(() => statsPoller.current?.soon(STATS_AFTER_SETTLE_MS), []);
+  return { status, statusError, stats, settled };
 }
 
 const MemoCharts = memo(Charts);
@@ -72,7 +83,7 @@ function Dashboard({ token, onSignOut }) {
   const [cutoff, setCutoff] = useState(Infinity);
   const away = useScrolledAway();
   const [accepted, setAccepted] = useState(false);
-  const { status, statusError, stats } = usePolled(token, accepted, onSignOut);
+  const { status, statusError, stats, settled } = usePolled(token, accepted, onSignOut);
   // The charts follow the book every few seconds, not at every event.
   const chartsAt = useNow(CHARTS_EVERY_MS);
   const chartRows = useMemo(() => book.all(), [book, chartsAt]);
@@ -97,7 +108,10 @@ function Dashboard({ token, onSignOut }) {
       filter,
       query: filterQuery(filter),
       since: () => book.since(),
-      onEvent: (event) => book.apply(event) && refresh(),
+      onEvent: (event) => {
+        if (SETTLING.has(event.type)) settled();
+        if (book.apply(event)) refresh();
+      },
       onWhales: (whales, next) => {
         if (next !== undefined) setCursor(next);
         if (book.merge(whales)) refresh();

@@ -9,7 +9,8 @@ const HIDDEN_CHECK_MS = 1_000;
  * again, or within a second of being shown). `onData(answer)` on success; `onAuthFailure(message)` on 401/403 (polling stops);
  * `onError(message)` on any other failure, after which the poll is retried sooner than the
  * interval: after the answer's `Retry-After` seconds, else 2 s doubling at each failure in a row,
- * never later than the next regular poll. Returns `{ stop }`.
+ * never later than the next regular poll. Returns `{ stop, soon }`: `soon(ms)` polls once `ms`
+ * from now, however often it is called meanwhile (what the page shows changed: look again).
  */
 export function createPoller({
   path,
@@ -23,6 +24,7 @@ export function createPoller({
   let busy = false;
   let failures = 0;
   let retry = null;
+  let nudge = null;
 
   // A failed poll (a restart, a 503 under load, a 429) would otherwise leave its panel empty or
   // stale for a whole interval (a minute for the charts).
@@ -80,8 +82,16 @@ export function createPoller({
     stopped = true;
     clearInterval(timer);
     clearTimeout(retry);
+    clearTimeout(nudge);
     document.removeEventListener('visibilitychange', onVisible);
   };
+  const soon = (ms) => {
+    if (stopped || nudge) return;
+    nudge = setTimeout(() => {
+      nudge = null;
+      void poll();
+    }, ms);
+  };
   void poll();
-  return { stop };
+  return { stop, soon };
 }

@@ -111,13 +111,31 @@ describe.skipIf(missing !== null)(
         expect(settled).toMatch(/1 block/);
         expect(await row('settled', mined.txid).getAttribute('class')).toContain('moved');
 
-        // The health strip (polled every 10 s: a reload polls at once) and the charts.
+        // A whale settled: the page asks /api/stats again within seconds (not at the next
+        // minute's poll), and the accuracy chart draws without a reload.
+        await page.locator('#chart-accuracy canvas').waitFor({ timeout: 15_000 });
+
+        // The health strip (polled every 10 s: a reload polls at once) and the charts. The
+        // accuracy chart draws from /api/stats, which the page polls at once and then once a
+        // minute: the reload waits until the API has scored the settled whales (the feed can show
+        // a whale settled a moment before the job has recorded its outcome).
+        const scored = async () => {
+          const res = await fetch(`${s.base}/api/stats?since=30d`, {
+            headers: { authorization: `Bearer ${await s.token({ sub: 'desk' })}` },
+          });
+          const body = (await res.json()) as { total?: { accuracy?: unknown } };
+          return typeof body.total?.accuracy === 'number';
+        };
+        const deadline = Date.now() + 20_000;
+        while (!(await scored())) {
+          if (Date.now() > deadline) throw new Error('/api/stats never scored the settled whales');
+          await new Promise((r) => setTimeout(r, 100));
+        }
         await page.reload();
         await page.locator('#health-input', { hasText: 'connected' }).waitFor();
         await page.locator('#health-block', { hasText: /900.?001/ }).waitFor();
         await page.locator('#chart-volume canvas').waitFor();
-        // The accuracy chart draws from /api/stats, polled once a minute: on a timeout, say what
-        // the page had and what the API answers now.
+        // On a timeout, say what the page had and what the API answers now.
         await page
           .locator('#chart-accuracy canvas')
           .waitFor()

@@ -26,7 +26,7 @@ const { createPoller } = poll as {
     onData(s: unknown): void;
     onAuthFailure(message: string): void;
     onError?(message: string): void;
-  }): { stop(): void };
+  }): { stop(): void; soon(ms: number): void };
 };
 
 const isNode = (v: unknown): v is VNode => typeof v === 'object' && v !== null && 'props' in v;
@@ -281,5 +281,23 @@ describe('web/poll.js: the poller', () => {
     poller.stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(requests).toHaveLength(1);
+  });
+  it('soon(ms): one more poll that long after, however often asked meanwhile; none after stop', async () => {
+    const { poller } = start({ intervalMs: 60_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(requests).toHaveLength(1);
+    poller.soon(2_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    poller.soon(2_000); // a second whale settled in the same burst
+    await vi.advanceTimersByTimeAsync(999);
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(requests).toHaveLength(2);
+    poller.soon(2_000);
+    poller.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(requests).toHaveLength(2);
   });
 });
