@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,15 @@ import { fileURLToPath } from 'node:url';
 /** The repository's root and its built CLI entry. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN = join(ROOT, 'dist', 'main.js');
+
+/** `node …args` from the repository's root, its output ignored, with `env` beside this process's. */
+export function spawnQuiet(args: string[], env: Readonly<Record<string, string>> = {}): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+}
 
 /**
  * A temporary folder with the config the whole-pipeline benchmarks run: `input` (one YAML flow

@@ -1,10 +1,10 @@
 import { BUILTIN_PLUGINS } from '../plugins/index.js';
-import { LRUCache } from 'lru-cache';
 import { parseConfig } from '../src/config/load.js';
 import { createKernel } from '../src/kernel/kernel.js';
 import { createLogger } from '../src/log/logger.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { handleFrame, type FrameSink } from '../plugins/inputs/mempool/frames.js';
+import { createLru } from '../src/plugin/lru.js';
 import { buildFrames } from './ingest.js';
 
 export interface DetectResult {
@@ -50,7 +50,7 @@ async function run(yaml: string, frames: string[], rounds: number, latencies?: n
     emit: (type, data) => void kernel.bus.publish(type, data, 'idle'),
     reject: () => {},
     now: Date.now,
-    seen: new LRUCache<string, boolean>({ max: 10_000 }),
+    seen: createLru<string, boolean>(10_000),
     stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
     onProjectedBlock: () => {},
     onRecentBlocks: () => {},

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
+import { defaultPipelineConfig, MAIN, spawnQuiet } from './default-pipeline.js';
 import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
 
 /** Idle RSS of the built CLI (issue 17, benchmark b) against a bare WebSocket client. */
@@ -61,11 +61,7 @@ export async function benchIdle(
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const { config, remove } = await defaultPipelineConfig(`{ use: mempool, url: "${url}" }`, 'pretty', 'info');
   const run = async (args: string[], childEnv: Readonly<Record<string, string>> = {}) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...childEnv },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
+    const child = spawnQuiet(args, childEnv);
     await once(server, 'connection');
     try {
       const soon = await settledRss(child, settleMs, sampleMs);

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LRUCache } from 'lru-cache';
 import { createBus } from '../src/bus/bus.js';
 import { handleFrame, type FrameSink } from '../plugins/inputs/mempool/frames.js';
+import { createLru } from '../src/plugin/lru.js';
 
 const BLOCK = fileURLToPath(
   new URL('../../../shared/fixtures/mainnet-block-277647-esplora-full.json', import.meta.url),
@@ -103,7 +103,7 @@ export async function benchIngest(
       throw new Error(`${kind}: ${why}`);
     },
     now: Date.now,
-    seen: new LRUCache<string, boolean>({ max: 10_000 }),
+    seen: createLru<string, boolean>(10_000),
     stats: { projectedBlocks: null, fees: null, mempoolVsize: null, usdPrice: null },
     onProjectedBlock: () => {},
     onRecentBlocks: () => {},

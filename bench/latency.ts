@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createToken } from '../src/auth/tokens.js';
 import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
-import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
+import { defaultPipelineConfig, MAIN, spawnQuiet } from './default-pipeline.js';
 import { createFeed } from './feed.js';
 import { freePort } from './free-port.js';
 
@@ -150,11 +150,7 @@ export async function benchLatency(whales = 200): Promise<LatencyResult> {
   const hook = { server, onTxid: (f: (txid: string) => void) => void (onTxid = f) };
   const children: ChildProcess[] = [];
   const start = (args: string[], env: Readonly<Record<string, string>> = {}) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
+    const child = spawnQuiet(args, env);
     children.push(child);
     return child;
   };

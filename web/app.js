@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { html } from 'htm/preact';
 import './app.css';
 import { syncClock, useNow } from './age.js';
-import { createWhaleBook } from './book.js';
+import { createWhaleBook, SETTLEMENTS } from './book.js';
 import { Charts } from './charts.js';
 import { createFeed } from './feed.js';
 import { FilterBar } from './filter-bar.js';
@@ -22,7 +22,6 @@ const STATS_EVERY_MS = 60_000;
 const CHARTS_EVERY_MS = 5_000;
 // A whale settled: the day's accuracy changed, asked again this long after (once per burst).
 const STATS_AFTER_SETTLE_MS = 2_000;
-const SETTLING = new Set(['whale.confirmed', 'whale.replaced', 'whale.dropped']);
 
 /**
  * The health strip and the accuracy figures, polled while the tab is visible, from when the
@@ -109,7 +108,7 @@ function Dashboard({ token, onSignOut }) {
       query: filterQuery(filter),
       since: () => book.since(),
       onEvent: (event) => {
-        if (SETTLING.has(event.type)) settled();
+        if (SETTLEMENTS.has(event.type)) settled();
         if (book.apply(event)) refresh();
       },
       onWhales: (whales, next) => {

@@ -3,6 +3,9 @@
 // whale never turns pending again. A changed row is a new object, so that unchanged rows are
 // skipped by the renderer (memo) even with hundreds of them.
 
+/** The events that settle a whale (it leaves Pending for Settled). */
+export const SETTLEMENTS = new Set(['whale.confirmed', 'whale.replaced', 'whale.dropped']);
+
 const SETTLED = new Set(['confirmed', 'replaced', 'dropped', 'unknown']);
 /** What a settlement says beyond its txid (the API's `outcome` has the same fields). */
 const outcomeOf = ({ txid: _txid, ...figures }) => figures;
@@ -73,6 +76,11 @@ export function createWhaleBook(limit = 500) {
     apply(event) {
       const data = event.data ?? {};
       const row = rows.get(data.txid);
+      // A settlement of a whale never seen here: the next back-fill brings it with its value.
+      if (SETTLEMENTS.has(event.type))
+        return row
+          ? settle(row, event.type.slice('whale.'.length), outcomeOf(data), event.time, true)
+          : false;
       switch (event.type) {
         case 'whale.detected':
           if (row) return false;
@@ -82,13 +90,6 @@ export function createWhaleBook(limit = 500) {
           if (!row || row.status !== 'pending') return false;
           put({ ...row, whale: { ...row.whale, urgency: data.urgency, eta: data.eta } });
           return true;
-        case 'whale.confirmed':
-        case 'whale.replaced':
-        case 'whale.dropped':
-          // A settlement of a whale never seen here: the next back-fill brings it with its value.
-          return row
-            ? settle(row, event.type.slice('whale.'.length), outcomeOf(data), event.time, true)
-            : false;
         default:
           return false;
       }
