@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { access, mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Low } from 'lowdb';
@@ -8,6 +8,14 @@ import { journalPath, readStoreFiles, type JournalOp, type Snapshot } from './fi
 import { createGroupCommit } from './group-commit.js';
 import { createCollection, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
+
+/**
+ * Appends up to this size are written on the spot (`writeSync`): the page cache takes a few KB in
+ * microseconds, while a round trip through libuv's thread pool costs two thread wake-ups and
+ * about 0.3 ms on a busy 2-CPU machine, which a whale's webhook waited for before its first
+ * attempt. Larger appends (a burst after a stall) stay asynchronous, as does compaction.
+ */
+const SYNC_APPEND_CHARS = 64 * 1024;
 
 export interface LowdbStoreOptions {
   path: string;
@@ -61,7 +69,9 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
   let handle: FileHandle | null = null;
   const append = async (text: string) => {
     handle ??= await open(journal, 'a');
-    await handle.appendFile(text);
+    if (text.length > SYNC_APPEND_CHARS) return handle.appendFile(text);
+    const bytes = Buffer.from(text);
+    for (let done = 0; done < bytes.length;) done += writeSync(handle.fd, bytes, done);
   };
 
   const snapshot = (): Snapshot => {

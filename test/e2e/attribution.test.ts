@@ -3,6 +3,7 @@ import type { TxSeen, WhaleSignal } from '../../src/bus/events.js';
 import { startFakeDiscord, type FakeDiscord } from '../helpers/fake-discord.js';
 import { startFakeTelegram, type FakeTelegram } from '../helpers/fake-telegram.js';
 import { newSecret, startReceiver, turns, type Receiver } from '../helpers/receiver.js';
+import { waitFor } from '../helpers/fake-mempool.js';
 import { startSmtp, type SmtpTestServer } from '../helpers/smtp.js';
 import { connect, isType, type TestClient } from '../helpers/ws/client.js';
 import { startSpout } from '../helpers/ws/server.js';
@@ -92,7 +93,9 @@ afterAll(async () => {
 });
 
 describe('attribution, transferred amount and ETA in every output', () => {
-  it('console: one line naming the flow, the transferred amount and the ETA', () => {
+  it('console: one line naming the flow, the transferred amount and the ETA', async () => {
+    // The console writes its lines once per turn of the event loop, after the bus has handed them over.
+    await waitFor(() => printed.length > 0, 5000, 'the console line');
     const line = printed.join('');
     expect(line).toContain('WHALE 599.99 BTC out, ~250 BTC transferred');
     expect(line).toContain(FLOW_TEXT);

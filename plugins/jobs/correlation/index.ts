@@ -9,6 +9,7 @@ import {
 } from '../../../src/index.js';
 import { etaOf, type Outcome, type Prediction } from './eta.js';
 import { confirmed, dropped, replaced, settleBlock, type Settlement, type SettleRules } from './settle.js';
+import { createRecentBlocks } from './recent-blocks.js';
 
 interface ChainState {
   height: number | null;
@@ -57,7 +58,7 @@ export default defineJob({
     const dropAfterMs = parseDuration(ctx.options.dropAfter);
     // The detector chain is asynchronous: a block, replacement or removal can reach this job
     // before the whale.detected it settles. Recent chain facts are kept to settle late arrivals.
-    const recentlyMined = createLru<string, { height: number; at: string; blockTime: string }>(50_000);
+    const recentlyMined = createRecentBlocks(50_000);
     const recentlyReplaced = createLru<string, { byTxid: string; fullRbf: boolean; at: string }>(10_000);
     const recentlyRemoved = createLru<string, { reason: string; at: string }>(10_000);
 
@@ -107,8 +108,7 @@ export default defineJob({
     };
 
     const onBlock = (e: Envelope<'block.connected'>) => {
-      for (const txid of e.data.txids)
-        recentlyMined.set(txid, { height: e.data.height, at: e.time, blockTime: e.data.time });
+      recentlyMined.add({ height: e.data.height, at: e.time, blockTime: e.data.time }, e.data.txids);
       const pending = Array.from(predictions.entries(), ([, p]) => p);
       const result = settleBlock(pending, { ...e.data, arrivedAt: e.time }, chain.height, rules);
       if (result.missed) {

@@ -95,7 +95,13 @@ describe.skipIf(!hasFixtures)('the interest floor at the mempool input', () => {
     )) as typeof process.stdout.write;
     try {
       fake.pushMempool({ added: txs });
-      await waitFor(() => writes.length === txs.length, 5000, 'every transaction on the console');
+      // Lines, not writes: the console writes the lines of one turn of the event loop together.
+      const lines = () =>
+        writes
+          .join('')
+          .split('\n')
+          .filter((l) => l.includes('"tx.seen"')).length;
+      await waitFor(() => lines() === txs.length, 5000, 'every transaction on the console');
     } finally {
       process.stdout.write = write;
     }
