@@ -4,7 +4,7 @@ import { pidFile, processAlive } from '../control/pid.js';
 import { sendRequest, withdrawRequest } from '../control/writer.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { backupText, readBackupFile, restoreStore, writeFileAtomic } from '../store/backup.js';
-import { journalPath, readStoreFiles } from '../store/file-format.js';
+import { compactingPath, journalPath, readStoreFiles } from '../store/file-format.js';
 import { requestsDir, type BackupAnswer, type BackupRequest } from './control.js';
 import type { CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
@@ -32,7 +32,7 @@ export async function backupCommand(
   let target = resolve(cli.cwd, args[0]);
   if ((await stat(target).catch(() => null))?.isDirectory())
     target = join(target, `spout-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  if ([store, journalPath(store), pidFile(store)].includes(target))
+  if ([store, journalPath(store), compactingPath(store), pidFile(store)].includes(target))
     return fail(`${target} is one of the store's own files; write the backup elsewhere`, 2);
   try {
     let done = await (running(store) ? viaRunningProcess(store, target) : directly(store, target));

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pidFile, processAlive } from '../control/pid.js';
 import { createError } from '../kernel/errors.js';
-import { isSnapshot, journalPath, type Snapshot } from './file-format.js';
+import { compactingPath, isSnapshot, journalPath, type Snapshot } from './file-format.js';
 import type { Store } from './port.js';
 
 /*
@@ -162,8 +162,8 @@ export async function restoreStore(
     } finally {
       await handle.close();
     }
-    // The journal goes first: it must never be replayed over the restored snapshot.
-    for (const file of [journalPath(path), path]) {
+    // The journals go first: they must never be replayed over the restored snapshot.
+    for (const file of [compactingPath(path), journalPath(path), path]) {
       const aside = `${file}.before-restore-${stamp}`;
       try {
         await rename(file, aside);

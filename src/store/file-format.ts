@@ -19,14 +19,30 @@ export interface JournalOp {
 export const journalPath = (path: string): string => `${path}.journal`;
 
 /**
- * Read a store as it is on disk: the snapshot, then every journal line replayed in order. A
- * missing snapshot is an empty store. A torn last journal line (a crash mid-append) is ignored;
- * any other unreadable line, or a snapshot that is not Spout data, is `SPOUT_STORE_CORRUPT`, and
- * an unreadable file `SPOUT_STORE_UNWRITABLE`. Never writes.
+ * Path of the journal being compacted: the journal is renamed to it when a compaction begins
+ * (appends go on in a new journal) and it is removed once the new snapshot is in place. Present
+ * on disk only during a compaction, or after a crash in one; read between the snapshot and the
+ * journal.
  */
-export async function readStoreFiles(
-  path: string,
-): Promise<{ data: Snapshot; exists: boolean; journalBytes: number; tornTail: boolean }> {
+export const compactingPath = (path: string): string => `${path}.journal.compacting`;
+
+/**
+ * Read a store as it is on disk: the snapshot, then every line of the journal being compacted
+ * (if a compaction was under way) and of the journal, replayed in order. Replaying a line over a
+ * snapshot that already holds it, or a newer version that a later line restates, is harmless, so
+ * this is right whether a crashed compaction had put its snapshot in place or not. A missing
+ * snapshot is an empty store. A torn last line (a crash mid-append) is ignored; any other
+ * unreadable line, or a snapshot that is not Spout data, is `SPOUT_STORE_CORRUPT`, and an
+ * unreadable file `SPOUT_STORE_UNWRITABLE`. Never writes.
+ */
+export async function readStoreFiles(path: string): Promise<{
+  data: Snapshot;
+  exists: boolean;
+  journalBytes: number;
+  tornTail: boolean;
+  /** A compaction was under way (its journal is still there): the next open compacts again. */
+  compacting: boolean;
+}> {
   const snapshotText = await readOptional(path);
   let data: Snapshot = { spout: 1, collections: {} };
   if (snapshotText !== null) {
@@ -39,6 +55,8 @@ export async function readStoreFiles(
     if (!isSnapshot(parsed)) throw corrupt(path, 'it is JSON but not a Spout store');
     data = parsed;
   }
+  const compacting = await readOptional(compactingPath(path));
+  if (compacting) applyJournal(data, compacting, compactingPath(path));
   const journal = await readOptional(journalPath(path));
   if (journal) applyJournal(data, journal, journalPath(path));
   return {
@@ -46,6 +64,7 @@ export async function readStoreFiles(
     exists: snapshotText !== null,
     journalBytes: journal ? Buffer.byteLength(journal) : 0,
     tornTail: journal !== null && journal !== '' && !journal.endsWith('\n'),
+    compacting: compacting !== null,
   };
 }
 

@@ -1,13 +1,14 @@
 import { constants, writeSync } from 'node:fs';
-import { access, mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { createError } from '../kernel/errors.js';
-import { journalPath, readStoreFiles, type JournalOp, type Snapshot } from './file-format.js';
+import { compactingPath, journalPath, readStoreFiles, type JournalOp, type Snapshot } from './file-format.js';
 import { createGroupCommit } from './group-commit.js';
 import { createCollection, type StoreData } from './memory.js';
 import type { Collection, Store } from './port.js';
+import { writeSnapshotInPieces } from './snapshot-writer.js';
 
 /**
  * Appends up to this size are written on the spot (`writeSync`): the page cache takes a few KB in
@@ -31,9 +32,12 @@ export interface LowdbStoreOptions {
  * Open the file store: a lowdb JSON snapshot (`path`) plus an append-only journal beside it
  * (`path.journal`). A flush appends only the documents changed since the last one, so its cost
  * follows the size of the change, not of the store (lowdb alone rewrites the whole file on every
- * write); once the journal outgrows the snapshot, lowdb rewrites the snapshot atomically
- * (temporary file + rename) and the journal is emptied. Replaying a journal line twice is
- * harmless, so a crash at any point loses nothing that was flushed.
+ * write). Once the journal outgrows the snapshot it is compacted beside the work: the journal is
+ * renamed aside (`….journal.compacting`), appends go on in a new one, the snapshot is rewritten
+ * a piece at a time (temporary file + rename) and the old journal removed — so a large store
+ * never holds the process while it is serialised, and flushes never wait for it. At open, and
+ * after a failed compaction, it is compacted in one go with lowdb. Replaying a journal line
+ * twice is harmless, so a crash at any point loses nothing that was flushed.
  *
  * Group commit: flushes that come while a write is under way share the next one (one append for
  * all of them), and the journal stays open for appending. A resolved `flush()` means the data
@@ -46,6 +50,7 @@ export interface LowdbStoreOptions {
 export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store> {
   const path = resolve(options.path);
   const journal = journalPath(path);
+  const compacting = compactingPath(path);
   const delay = options.flushDelayMs ?? 200;
   const compactAfter = options.compactAfterBytes ?? 2 ** 20;
   const existing = await readStoreFiles(path);
@@ -80,14 +85,57 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     return { spout: 1, collections };
   };
 
-  const compact = async () => {
+  // Whether a journal being compacted is on disk (a compaction under way, or one that failed or
+  // was cut short by a crash).
+  let leftover = existing.compacting;
+  let compaction: Promise<void> | null = null;
+
+  /** Compact in one go (at open, or after a failed compaction): the process waits for it. */
+  const compactNow = async () => {
     db.data = snapshot();
     await db.write();
+    db.data = { spout: 1, collections: {} }; // not kept: the store's maps are the data
+    // The compacting journal goes before the journal is emptied: replayed over the new snapshot
+    // without the journal's later lines, it would bring back older versions.
+    await rm(compacting, { force: true });
+    leftover = false;
     await truncate(journal).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
     });
     journalBytes = 0;
     snapshotBytes = (await stat(path)).size;
+  };
+
+  /**
+   * Compact beside the work: the journal so far is renamed aside and appends go on in a new one
+   * (so flushes never wait for the compaction), then the snapshot is written a piece at a time
+   * and the old journal removed. Runs inside a group-commit write, so no append is under way
+   * while the journal is renamed. A failure is reported and leaves the old journal on disk (read
+   * at open); the next compaction is then made in one go.
+   */
+  const compactBeside = async () => {
+    if (leftover) return compactNow();
+    await handle?.close();
+    handle = null;
+    await rename(journal, compacting);
+    leftover = true;
+    journalBytes = 0;
+    compaction = (async () => {
+      snapshotBytes = await writeSnapshotInPieces(path, data);
+      await rm(compacting, { force: true });
+      leftover = false;
+    })()
+      .catch((cause: unknown) =>
+        options.onError?.(
+          createError(
+            'SPOUT_STORE_UNWRITABLE',
+            `Could not compact the store ${path}: ${String(cause)}. Nothing is lost (its journal is kept) and the next compaction tries again; check the free space and permissions of its folder.`,
+            {},
+            cause,
+          ),
+        ),
+      )
+      .finally(() => (compaction = null));
   };
 
   const writeOut = async (ops: JournalOp[]) => {
@@ -96,7 +144,7 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
       await append(text);
       journalBytes += Buffer.byteLength(text);
     }
-    if (journalBytes > compactAfter && journalBytes > snapshotBytes) await compact();
+    if (!compaction && journalBytes > compactAfter && journalBytes > snapshotBytes) await compactBeside();
   };
 
   const commit = createGroupCommit<JournalOp>({
@@ -131,10 +179,11 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     return createCollection<T>(name, map, changed);
   };
 
-  // A new store gets its snapshot at once; an old one with a long journal, or one whose last
-  // append was torn by a crash (appending after it would bury the torn line mid-file), is
-  // compacted at open.
-  if (!existing.exists || journalBytes > compactAfter || existing.tornTail) await compact();
+  // A new store gets its snapshot at once; an old one with a long journal, one whose last
+  // append was torn by a crash (appending after it would bury the torn line mid-file), or one
+  // left mid-compaction, is compacted at open.
+  if (!existing.exists || journalBytes > compactAfter || existing.tornTail || existing.compacting)
+    await compactNow();
 
   return {
     collection,
@@ -143,7 +192,13 @@ export async function openLowdbStore(options: LowdbStoreOptions): Promise<Store>
     fence: async () => {},
     async close() {
       await flush();
-      closed = true;
+      await compaction;
+      closed = true; // no more changes: nothing is appended while the journal is renamed
+      // What a compaction under way could not take (the journal outgrew the snapshot again).
+      if (journalBytes > compactAfter && journalBytes > snapshotBytes) {
+        await compactBeside().catch((error: unknown) => options.onError?.(error));
+        await compaction;
+      }
       commit.stop();
       await handle?.close();
       handle = null;

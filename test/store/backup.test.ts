@@ -108,6 +108,17 @@ describe('restoreStore', () => {
     await store.close();
   });
 
+  it('moves a journal left mid-compaction aside too: it is never replayed over the restored snapshot', async () => {
+    const root = await folder();
+    const path = join(root, 'spout.json');
+    await writeFile(path, '{"spout":1,"collections":{}}');
+    await writeFile(`${path}.journal.compacting`, '{"c":"tokens","i":"stale","d":{"jti":"stale"}}\n');
+    const { kept } = await restoreStore(path, data, new Date('2026-12-01T00:00:00Z'));
+    expect(kept).toContain(`${path}.journal.compacting.before-restore-2026-12-01T00-00-00-000Z`);
+    expect(existsSync(`${path}.journal.compacting`)).toBe(false);
+    expect((await readStoreFiles(path)).data).toEqual(data);
+  });
+
   it('restores into a folder that does not exist yet', async () => {
     const root = await folder();
     const path = join(root, 'new', 'data', 'spout.json');
