@@ -72,6 +72,13 @@ async function runPipeline(input: string[], feed: (p: Running) => Promise<void>)
     'three confirmations',
     20_000,
   );
+  // The console writes its lines once per turn of Spout's event loop: they may reach this process
+  // after the webhooks.
+  await turns(
+    () => (p.stdout().match(/CONFIRMED/g) ?? []).length === 3,
+    'three confirmations printed',
+    20_000,
+  );
   expect(rx.requests.every((r) => r.verified)).toBe(true);
   const delivered: Delivered[] = whaleEvents().map((r) => {
     const { type, data } = JSON.parse(r.body) as { type: string; data: Record<string, number & string> };
