@@ -22,9 +22,11 @@ const txidOf = (n: number) => n.toString(16).padStart(64, '0');
  * a `mempool-blocks` update with each block, and a block every `blockEvery` transactions mining
  * as many of the oldest still unmined (so that, as on mainnet, what arrives is mined: pending
  * whales, and what follows them, do not pile up). Frames are produced on demand from string templates, so the
- * feed itself holds a few MB whatever the run's length.
+ * feed itself holds a few MB whatever the run's length. With `smallOnly`, the frames carry only the
+ * block's transactions of at most 100 BTC (the block has 3 whales among 212: 1.4% of a feed
+ * otherwise); `marker` still sends a whale.
  */
-export function createFeed(perFrame: number, blockEvery: number) {
+export function createFeed(perFrame: number, blockEvery: number, options: { smallOnly?: boolean } = {}) {
   const base: Tx[] = existsSync(BLOCK)
     ? (JSON.parse(readFileSync(BLOCK, 'utf8')) as Tx[]).slice(1)
     : [
@@ -49,14 +51,16 @@ export function createFeed(perFrame: number, blockEvery: number) {
     return [json.slice(0, at + 1), json.slice(at + 2)] as const;
   });
   const whaleSats = 100e8;
-  const whales = base.filter((t) => t.vout.reduce((s, o) => s + o.value, 0) > whaleSats).length;
+  const isWhale = (t: Tx) => t.vout.reduce((s, o) => s + o.value, 0) > whaleSats;
+  const whales = base.filter(isWhale).length;
+  const framed = options.smallOnly ? parts.filter((_, i) => !isWhale(base[i] as Tx)) : parts;
   let n = 0;
   let frame = 0;
   let height = 900_000;
   let previous: string[] = [];
   const unmined: string[] = [];
   const txJson = (k: number) => {
-    const [head, tail] = parts[k % parts.length] as readonly [string, string];
+    const [head, tail] = framed[k % framed.length] as readonly [string, string];
     return head + txidOf(k) + tail;
   };
   const projected = () =>
@@ -75,11 +79,11 @@ export function createFeed(perFrame: number, blockEvery: number) {
       ? `the ${base.length} non-coinbase transactions of mainnet block 277647 (${whales} over 100 BTC)`
       : 'synthetic transactions (fixtures absent)',
     /** Share of the feed's transactions that are whales at 100 BTC. */
-    whaleShare: whales / base.length,
+    whaleShare: options.smallOnly ? 0 : whales / base.length,
     sent: () => n,
     /** A frame with one whale under `txid`: the end-of-run marker a consumer answers to. */
     marker(txid: string): string {
-      const k = base.findIndex((t) => t.vout.reduce((s, o) => s + o.value, 0) > whaleSats);
+      const k = base.findIndex(isWhale);
       const [head, tail] = parts[Math.max(0, k)] as readonly [string, string];
       return `{"mempool-transactions":{"sequence":${++frame},"added":[${head + txid + tail}],"removed":[],"mined":[],"replaced":[]}}`;
     },

@@ -30,7 +30,7 @@ export async function printLatency(): Promise<void> {
   const r = await benchLatency();
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   console.log(
-    `end-to-end latency: a whale's frame sent → received, with ${fmt(r.backgroundTxPerSecond)} small tx/s beside it (${r.spout.whales} whales, built CLI)`,
+    `end-to-end latency: a whale's frame sent → received, with ${fmt(r.backgroundTxPerSecond)} small tx/s beside it (${r.spout.whales} whales, one at a random moment in each 50 ms; built CLI)`,
   );
   for (const [name, x] of [
     ['spout run', r.spout],
