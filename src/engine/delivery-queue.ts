@@ -7,6 +7,7 @@ import { createChatQueue } from './chat-queue.js';
 import { createDeliveryAdmin } from './delivery-admin.js';
 import { createHeld } from './held.js';
 import { deliveryQueueName, disabledKey, queuePrefix } from './queue-keys.js';
+import { createAbortScope } from '../delivery/abort-scope.js';
 import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
 import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
 import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
@@ -89,6 +90,7 @@ export function createDeliveryQueues(options: {
       const { instance, observer, log } = deps;
       outputs.add(instance);
       const random = deps.random ?? Math.random;
+      const calls = createAbortScope(deps.signal);
       const queue = new Queue<OutboxRecord>(deliveryQueueName(instance), { connection, prefix });
       queue.on('error', (error) => log.debug({ err: error }, 'delivery queue error'));
       const disabled = disabledKey(deployment, instance);
@@ -126,10 +128,14 @@ export function createDeliveryQueues(options: {
           gone = true;
           throw new UnrecoverableError('endpoint disabled (410): not attempted');
         }
-        const result = await deps.send(record, at, deps.signal).catch((error: unknown): SendResult => ({
-          error: `could not send: ${(error as Error)?.message ?? String(error)}`,
-          latencyMs: Date.now() - at.getTime(),
-        }));
+        const call = calls.open();
+        const result = await deps
+          .send(record, at, call.signal)
+          .catch((error: unknown): SendResult => ({
+            error: `could not send: ${(error as Error)?.message ?? String(error)}`,
+            latencyMs: Date.now() - at.getTime(),
+          }))
+          .finally(call.release);
         // Stopping: not an attempt; any instance takes it up now.
         if (result.aborted) {
           await job.moveToDelayed(Date.now(), token);

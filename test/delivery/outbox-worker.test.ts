@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createOutboxObserver } from '../../src/delivery/outbox/observe.js';
@@ -65,6 +66,39 @@ describe('outbox worker', () => {
     expect(attempts.map((a) => a.outcome)).toEqual(['retry', 'dead']);
     controller.abort();
     await worker.stop();
+  });
+
+  it("gives each attempt a signal of its own: the instance's keeps one listener however many are in flight, and aborting it aborts them all", async () => {
+    const store = createMemoryStore();
+    const signals: AbortSignal[] = [];
+    const { worker, controller } = outboxWorker(
+      store,
+      4,
+      (_record, _at, signal) =>
+        new Promise((resolve) => {
+          signals.push(signal);
+          // As got does: a listener on the signal it is given, while the request is in flight.
+          signal.addEventListener('abort', () => resolve({ error: 'aborted', latencyMs: 0, aborted: true }), {
+            once: true,
+          });
+        }),
+    );
+    for (let i = 0; i < 4; i++)
+      await worker.enqueue(
+        createEnvelope('tx.removed', { txid: i.toString(16).padStart(64, '0'), reason: 'unknown' }, 'feed'),
+      );
+    worker.start();
+    await until(() => signals.length === 4, 5000, 'four attempts in flight');
+    expect(signals.every((s) => s !== controller.signal && !s.aborted)).toBe(true);
+    // The worker's own listener and the scope's, not one more per request in flight.
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(2);
+    controller.abort();
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    await worker.stop();
+    const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);
+    expect([...outbox.entries()].map(([, r]) => [r.status, r.attempts])).toEqual(
+      Array.from({ length: 4 }, () => ['pending', 0]),
+    );
   });
 
   it('records without waiting for the disk, and attempts nothing before its record is written', async () => {

@@ -1,10 +1,4 @@
-import { setMaxListeners } from 'node:events';
-import {
-  type AnyEnvelope,
-  defineOutput,
-  createOutboxObserver,
-  isTestEnvelope,
-} from '../../../src/index.js';
+import { type AnyEnvelope, defineOutput, createOutboxObserver, isTestEnvelope } from '../../../src/index.js';
 import { createDigest, isDigestEnvelope, formatDigest, type Digest, type DigestEnvelope } from './digest.js';
 import { EmailOptions, resolveOptions } from './options.js';
 import { formatEvent, type RenderedMail } from './format.js';
@@ -31,8 +25,6 @@ export default defineOutput({
   resolve: (options) => resolveOptions(options),
   setup(ctx) {
     const o = ctx.options;
-    // Every mail in flight listens to the instance's abort signal (for its grace period).
-    setMaxListeners(o.concurrency + 16, ctx.signal);
     const mailer = createMailer({ server: o.server, timeoutMs: o.timeoutMs, connections: o.concurrency });
     const render = (e: AnyEnvelope | DigestEnvelope): string => {
       const context = {

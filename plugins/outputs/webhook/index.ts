@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { defineOutput, createOutboxObserver } from '../../../src/index.js';
 import { WebhookOptions, resolveOptions } from './options.js';
 import { post } from './send.js';
@@ -26,8 +25,6 @@ export default defineOutput({
   resolve: (options) => resolveOptions(options),
   setup(ctx) {
     const o = ctx.options;
-    // Every request in flight listens to the instance's abort signal (got adds one listener each).
-    setMaxListeners(o.concurrency + 16, ctx.signal);
     const signer = createSigner(o.secrets);
     const worker = ctx.outbox({
       channel: 'webhook',

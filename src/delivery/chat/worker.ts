@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
 import { COLLECTIONS } from '../../store/records.js';
+import { createAbortScope } from '../abort-scope.js';
 import type { ChatFailure } from './failure.js';
 import type { ChatObserver } from './observe.js';
 import type { ChatJob, ChatRunResult, ChatSchedule } from './schedule.js';
@@ -66,6 +67,7 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
   const chats = new Set(deps.chats);
   let disabled = false;
   const abort = new AbortController();
+  const calls = createAbortScope(abort.signal);
 
   const dueOf = (t: TargetState) => (t.nextAttemptAt ? Date.parse(t.nextAttemptAt) || 0 : 0);
   /** Make due what a record needs; how many chats it needs syncing on. */
@@ -157,16 +159,14 @@ export function createChatWorker<C>(deps: ChatWorkerDeps<C>): ChatWorker {
     let failure: ChatFailure | null = null;
     let posted: string | null = null;
     // One signal per call, so libraries that leave a listener on it do not pile them up.
-    const call = new AbortController();
-    const onAbort = () => call.abort();
-    abort.signal.addEventListener('abort', onAbort, { once: true });
+    const call = calls.open();
     try {
       if (action === 'post') posted = await transport.post(chat, content, call.signal);
       else await transport.edit(chat, target.messageId ?? '', content, call.signal);
     } catch (error) {
       failure = transport.classify(error);
     } finally {
-      abort.signal.removeEventListener('abort', onAbort);
+      call.release();
     }
     const now = new Date();
     const aborted = abort.signal.aborted;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
 import { COLLECTIONS } from '../../store/records.js';
+import { createAbortScope } from '../abort-scope.js';
 import { createDueQueue } from '../due-queue.js';
 import type { DeliveryAttempt, OutboxRecord } from './record.js';
 import type { Observer } from './observe.js';
@@ -27,7 +28,10 @@ export interface WorkerDeps<E extends Deliverable = AnyEnvelope> {
   signal: AbortSignal;
   concurrency: number;
   scheduleMs: readonly number[];
-  /** Make one attempt at delivering the record's body (started at `at`). Never throws. */
+  /**
+   * Make one attempt at delivering the record's body (started at `at`). Never throws. `signal` is
+   * the attempt's own, aborted when `deps.signal` is (see abort-scope.ts).
+   */
   send(record: OutboxRecord, at: Date, signal: AbortSignal): Promise<SendResult>;
   /** What a result means; HTTP semantics ({@link classify}) by default. */
   classify?: (result: AttemptResult) => Verdict;
@@ -74,6 +78,7 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
   const outbox = deps.store.collection<OutboxRecord>(COLLECTIONS.outbox);
   const attemptsLog = deps.store.collection<DeliveryAttempt>(COLLECTIONS.deliveries);
   const random = deps.random ?? Math.random;
+  const calls = createAbortScope(deps.signal);
   /** Pending record ids by due time. Records in flight stay queued until they are settled. */
   const queue = createDueQueue({
     concurrency: deps.concurrency,
@@ -144,10 +149,14 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     // A send that throws (a record it cannot render, a bug in a channel) is a failed attempt
     // like any other: it follows the schedule to the dead letters instead of being re-run at
     // once, for ever, by the pump.
-    const result = await deps.send(record, at, deps.signal).catch((error: unknown): SendResult => ({
-      error: `could not send: ${(error as Error)?.message ?? String(error)}`,
-      latencyMs: Date.now() - at.getTime(),
-    }));
+    const call = calls.open();
+    const result = await deps
+      .send(record, at, call.signal)
+      .catch((error: unknown): SendResult => ({
+        error: `could not send: ${(error as Error)?.message ?? String(error)}`,
+        latencyMs: Date.now() - at.getTime(),
+      }))
+      .finally(call.release);
     if (result.aborted) return;
     const now = new Date();
     const n = record.attempts + 1;
