@@ -9,8 +9,8 @@ import { createHeld } from './held.js';
 import { deliveryQueueName, disabledKey, queuePrefix } from './queue-keys.js';
 import { createAbortScope } from '../delivery/abort-scope.js';
 import type { ChatQueueOptions, ChatSchedule } from '../delivery/chat/schedule.js';
-import type { Deliverable, OutboxWorker, WorkerDeps } from '../delivery/outbox/worker.js';
-import { plan, type Plan, type SendResult } from '../delivery/outbox/policy.js';
+import { sendOnce, type Deliverable, type OutboxWorker, type WorkerDeps } from '../delivery/outbox/worker.js';
+import { plan, type Plan } from '../delivery/outbox/policy.js';
 import {
   attemptId,
   createRecord,
@@ -128,14 +128,7 @@ export function createDeliveryQueues(options: {
           gone = true;
           throw new UnrecoverableError('endpoint disabled (410): not attempted');
         }
-        const call = calls.open();
-        const result = await deps
-          .send(record, at, call.signal)
-          .catch((error: unknown): SendResult => ({
-            error: `could not send: ${(error as Error)?.message ?? String(error)}`,
-            latencyMs: Date.now() - at.getTime(),
-          }))
-          .finally(call.release);
+        const result = await sendOnce(deps.send, record, at, calls);
         // Stopping: not an attempt; any instance takes it up now.
         if (result.aborted) {
           await job.moveToDelayed(Date.now(), token);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
 import { COLLECTIONS } from '../../store/records.js';
-import { createAbortScope } from '../abort-scope.js';
+import { createAbortScope, type AbortScope } from '../abort-scope.js';
 import { createDueQueue } from '../due-queue.js';
 import type { DeliveryAttempt, OutboxRecord } from './record.js';
 import type { Observer } from './observe.js';
@@ -63,6 +63,27 @@ export interface OutboxWorker<E extends Deliverable = AnyEnvelope> {
   stop(): Promise<void>;
   /** Pending records (in flight included) and requests in flight. */
   depth(): { pending: number; inFlight: number };
+}
+
+/**
+ * One attempt through `send`, under a signal of its own from `calls`. A send that throws (a
+ * record it cannot render, a bug in a channel) is a failed attempt like any other: it follows
+ * the schedule to the dead letters instead of being re-run at once, for ever, by the pump.
+ * Never throws.
+ */
+export function sendOnce(
+  send: WorkerDeps<Deliverable>['send'],
+  record: OutboxRecord,
+  at: Date,
+  calls: AbortScope,
+): Promise<SendResult> {
+  const call = calls.open();
+  return send(record, at, call.signal)
+    .catch((error: unknown): SendResult => ({
+      error: `could not send: ${(error as Error)?.message ?? String(error)}`,
+      latencyMs: Date.now() - at.getTime(),
+    }))
+    .finally(call.release);
 }
 
 /**
@@ -146,17 +167,7 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     }
     if (!(await mayAct(id))) return;
     const at = new Date();
-    // A send that throws (a record it cannot render, a bug in a channel) is a failed attempt
-    // like any other: it follows the schedule to the dead letters instead of being re-run at
-    // once, for ever, by the pump.
-    const call = calls.open();
-    const result = await deps
-      .send(record, at, call.signal)
-      .catch((error: unknown): SendResult => ({
-        error: `could not send: ${(error as Error)?.message ?? String(error)}`,
-        latencyMs: Date.now() - at.getTime(),
-      }))
-      .finally(call.release);
+    const result = await sendOnce(deps.send, record, at, calls);
     if (result.aborted) return;
     const now = new Date();
     const n = record.attempts + 1;
