@@ -14,7 +14,9 @@ import type { MemoryLevel } from './memory.js';
  * beside the main one (parallel scavenges, concurrent marking and sweeping); on a machine of one or
  * two cores they only compete with it, and cost more CPU than they save: 49,300–49,600
  * transactions per CPU-second with it against 41,400–45,100 without, at the same RSS; the
- * WebSocket p99 of the latency benchmark was 0.5–1 ms longer (paired runs, its earlier form).
+ * WebSocket p99 of the latency benchmark was 0.5–1 ms longer (paired runs, its earlier form; on its
+ * present form, parallel scavenges alone, the other helper threads off, changed nothing beyond the
+ * noise: 4.9–5.9 against 4.8–5.3 ms).
  * `--expose-gc` is for one collection five seconds after start, which arms V8's memory reducer
  * once start-up is over (settle.ts).
  */
