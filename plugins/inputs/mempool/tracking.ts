@@ -35,7 +35,9 @@ export interface Tracking {
  * server follows the {@link MAX_TRACKED_TXS} most valuable; {@link TRACK_CANDIDATES} are kept (the
  * least valuable forgotten first). A change is sent with `send` coalesced: once after the current
  * frame burst, then at most once per {@link TRACK_INTERVAL_MS}, and only when the list differs from
- * the last one sent (an emptied set sends `[]`, which stops tracking).
+ * the last one sent (an emptied set sends `[]`, which stops tracking). Only a change that can alter
+ * that list schedules a look at it: a candidate that sorts into it, or a tracked one leaving; one
+ * below the last tracked costs a map entry, not a sort of all candidates.
  */
 export function createTracking(deps: {
   minSats: number;
@@ -45,6 +47,7 @@ export function createTracking(deps: {
   const now = deps.now ?? Date.now;
   const candidates = new Map<string, number>();
   let lastSent: string[] = [];
+  let sentSet = new Set<string>();
   let lastSentAt = Number.NEGATIVE_INFINITY;
   let timer: NodeJS.Timeout | null = null;
 
@@ -59,9 +62,21 @@ export function createTracking(deps: {
     timer = null;
     const list = top();
     if (same(list, lastSent)) return;
-    lastSent = list;
-    lastSentAt = now();
+    sent(list);
     deps.send({ 'track-txs': list });
+  };
+  const sent = (list: string[]) => {
+    lastSent = list;
+    sentSet = new Set(list);
+    lastSentAt = now();
+  };
+  // Whether a new candidate sorts into the list last sent. Only then, or when a tracked one
+  // goes, can the list change: the full sort is not run for every whale below the 100th.
+  const wouldEnter = (txid: string, value: number): boolean => {
+    const last = lastSent[lastSent.length - 1];
+    const lastValue = last === undefined ? undefined : candidates.get(last);
+    if (lastSent.length < MAX_TRACKED_TXS || lastValue === undefined) return true;
+    return value > lastValue || (value === lastValue && txid < (last as string));
   };
   const changed = () => {
     if (timer) return;
@@ -70,17 +85,19 @@ export function createTracking(deps: {
     timer.unref?.();
   };
   const drop = (txid: string) => {
-    if (candidates.delete(txid)) changed();
+    if (candidates.delete(txid) && sentSet.has(txid)) changed();
   };
   const add = (txid: string, value: number) => {
     if (value < deps.minSats || candidates.has(txid)) return;
+    let enters = wouldEnter(txid, value);
     candidates.set(txid, value);
     if (candidates.size > TRACK_CANDIDATES) {
       let least: [string, number] | null = null;
       for (const c of candidates) if (least === null || c[1] < least[1]) least = c;
-      if (least) candidates.delete(least[0]);
+      // Among equal values the one forgotten may be a tracked one.
+      if (least && candidates.delete(least[0]) && sentSet.has(least[0])) enters = true;
     }
-    changed();
+    if (enters) changed();
   };
 
   return {
@@ -95,8 +112,7 @@ export function createTracking(deps: {
     },
     untrack: drop,
     subscription() {
-      lastSent = top();
-      lastSentAt = now();
+      sent(top());
       return lastSent.length > 0 ? { 'track-txs': lastSent } : null;
     },
     tracked: top,

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TxPosition } from '../../../../src/bus/events.js';
 import { handleFrame } from '../../../../plugins/inputs/mempool/frames.js';
+import { createTracking, TRACK_INTERVAL_MS } from '../../../../plugins/inputs/mempool/tracking.js';
 import { waitFor, type ClientMessage, type FakeMempool } from '../../../helpers/fake-mempool.js';
 import { hasFixtures, loadBlock277647, type EsploraTx } from '../../../helpers/fixtures.js';
 import { frameSink } from '../../../helpers/frame-sink.js';
@@ -143,5 +144,70 @@ describe('tracked-txs frames', () => {
     handleFrame(deep, 1e6, s);
     expect(rejected.internal).toBeUndefined();
     expect(Object.values(rejected).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+});
+
+describe('the track-txs list: looked at only when it can change', () => {
+  afterEach(() => void vi.useRealTimers());
+  /** A tracking on fake timers; `seen` publishes a tx.seen, `removed` a tx.removed. */
+  const setup = () => {
+    vi.useFakeTimers();
+    const sent: string[][] = [];
+    const t = createTracking({ minSats: 1, send: (m) => sent.push(m['track-txs']), now: () => Date.now() });
+    const seen = (n: number, sats: number) =>
+      t.published('tx.seen', { txid: hex(n), valueSats: sats } as never);
+    const removed = (n: number) => t.published('tx.removed', { txid: hex(n) } as never);
+    const settle = () => vi.advanceTimersByTime(TRACK_INTERVAL_MS);
+    return { t, sent, seen, removed, settle };
+  };
+
+  it('schedules nothing for a candidate below the last tracked one, and sends one that sorts above it', () => {
+    const { sent, seen, settle } = setup();
+    for (let n = 1; n <= 100; n++) seen(n, 1_000 + n);
+    settle();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toEqual(Array.from({ length: 100 }, (_, i) => hex(100 - i)));
+    // 300 whales worth less than the 100th, and one worth as much with a later txid: no timer.
+    for (let n = 101; n <= 400; n++) seen(n, 500);
+    seen(401, 1_001);
+    expect(vi.getTimerCount()).toBe(0);
+    settle();
+    expect(sent).toHaveLength(1);
+    // Worth more than the 100th: it goes in, the 100th goes out.
+    seen(402, 5_000);
+    expect(vi.getTimerCount()).toBe(1);
+    settle();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]![0]).toBe(hex(402));
+    expect(sent[1]).not.toContain(hex(1));
+    expect(sent[1]).toHaveLength(100);
+  });
+
+  it('drops an untracked candidate quietly, and a tracked one brings the next in', () => {
+    const { sent, seen, removed, settle } = setup();
+    for (let n = 1; n <= 101; n++) seen(n, 1_000 + n); // hex(1) is the 101st: a candidate, not tracked
+    settle();
+    expect(sent.at(-1)).not.toContain(hex(1));
+    removed(1);
+    expect(vi.getTimerCount()).toBe(0);
+    seen(1, 1_001); // back as a candidate
+    removed(50);
+    settle();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).not.toContain(hex(50));
+    expect(sent[1]).toContain(hex(1));
+  });
+
+  it('sends a new list when forgetting the least valuable candidate forgets a tracked one', () => {
+    const { sent, seen, settle } = setup();
+    // All worth the same: the tracked are the 100 smallest txids, the first seen the first forgotten.
+    for (let n = 1; n <= 1_000; n++) seen(n, 7_000);
+    settle();
+    expect(sent.at(-1)![0]).toBe(hex(1));
+    const before = sent.length;
+    seen(1_001, 7_000); // the 1,001st candidate: hex(1), tracked, is forgotten
+    settle();
+    expect(sent).toHaveLength(before + 1);
+    expect(sent.at(-1)).toEqual(Array.from({ length: 100 }, (_, i) => hex(i + 2)));
   });
 });
