@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { createRandom } from '../plugins/inputs/simulator/random.js';
 import { createToken } from '../src/auth/tokens.js';
 import { HEAP_ENV, HEAP_FLAGS } from '../src/kernel/heap.js';
 import { defaultPipelineConfig, MAIN, spawnQuiet } from './default-pipeline.js';
@@ -50,16 +51,6 @@ const wss = new WebSocket.Server({ host: '127.0.0.1', port: Number(port) }, () =
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] ?? NaN;
 
-/** A deterministic uniform [0, 1) (mulberry32): the same whale moments in every run. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Background frames of 100 small transactions every 100 ms (1,000 tx/s) and one whale in each
  * 50 ms slot, at a moment drawn at random within it (seeded): a whale's frame comes at no set
@@ -94,7 +85,7 @@ async function measure(
   client.on('message', (m) => {
     for (const txid of String(m).match(TXID) ?? []) onWebsocket(txid);
   });
-  const random = seeded(17);
+  const random = createRandom(17).next; // seeded: the same whale moments in every run
   const total = warmUp + whales;
   const schedule: Array<{ atMs: number; whale: number | null }> = [];
   for (let k = 0; k * 100 < total * 50; k++) schedule.push({ atMs: k * 100, whale: null });

@@ -73,10 +73,10 @@ export function createTracking(deps: {
   // Whether a new candidate sorts into the list last sent. Only then, or when a tracked one
   // goes, can the list change: the full sort is not run for every whale below the 100th.
   const wouldEnter = (txid: string, value: number): boolean => {
-    const last = lastSent[lastSent.length - 1];
+    const last = lastSent[MAX_TRACKED_TXS - 1];
     const lastValue = last === undefined ? undefined : candidates.get(last);
-    if (lastSent.length < MAX_TRACKED_TXS || lastValue === undefined) return true;
-    return value > lastValue || (value === lastValue && txid < (last as string));
+    if (last === undefined || lastValue === undefined) return true;
+    return value > lastValue || (value === lastValue && txid < last);
   };
   const changed = () => {
     if (timer) return;
