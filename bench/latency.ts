@@ -92,7 +92,7 @@ async function measure(
   for (let i = 0; i < total; i++) schedule.push({ atMs: i * 50 + random() * 50, whale: i });
   schedule.sort((a, b) => a.atMs - b.atMs);
   const txidOf = (whale: number) => 'ee'.repeat(29) + whale.toString(16).padStart(6, '0');
-  // Every frame built before the run (about 80 MB): building a 267 KB frame when it is due kept
+  // Every frame built before the run (about 160 MB): building a 477 KB frame when it is due kept
   // this process from reading arrivals meanwhile, which lengthened the baseline's tail most.
   const frames = schedule.map(({ whale }) =>
     (whale === null ? feed.next() : [feed.marker(txidOf(whale))]).map((f) => Buffer.from(f)),
