@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 const PREFIX = 'whsec_';
@@ -30,19 +31,29 @@ export interface SignatureHeaders {
 
 /**
  * Sign with every secret: a receiver that knows any one of them verifies (rotation). Build it
- * once per instance; `sign` is then called for each attempt.
+ * once per instance; `sign` is then called for each attempt. `secrets` are Standard Webhooks
+ * secrets ({@link isStandardSecret}, which the options check at boot).
+ *
+ * The HMAC is node:crypto's, not the `standardwebhooks` package's `sign`: the same bytes (a test
+ * compares them), but the package hashes in JavaScript, 13–14 µs per signature of a 681-byte
+ * body against 2.2–2.6 µs, and that was a twentieth of a delivery's own CPU. The package stays
+ * for checking secrets and is what receivers (and Spout's tests) verify with.
  */
 export function createSigner(secrets: readonly string[]): {
   sign(id: string, at: Date, body: string): SignatureHeaders;
 } {
-  const keys = secrets.map((s) => new Webhook(s));
+  const keys = secrets.map((s) => Buffer.from(s.slice(PREFIX.length), 'base64'));
   return {
     sign(id, at, body) {
+      const timestamp = String(Math.floor(at.getTime() / 1000));
+      // Each is "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; space-separated per the spec.
+      const signed = `${id}.${timestamp}.${body}`;
       return {
         'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        // Each is "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; space-separated per the spec.
-        'webhook-signature': keys.map((k) => k.sign(id, at, body)).join(' '),
+        'webhook-timestamp': timestamp,
+        'webhook-signature': keys
+          .map((key) => 'v1,' + createHmac('sha256', key).update(signed).digest('base64'))
+          .join(' '),
       };
     },
   };
