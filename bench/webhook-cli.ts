@@ -1,7 +1,7 @@
 import { benchWebhook } from './webhook.js';
 
-// The webhook benchmark alone, with the parameters of `npm run bench` (without its prefilled
-// store): node dist/bench/webhook-cli.js. (It used to run two rounds at concurrency 16 only: the
-// median of two is the slower, and `got` was colder than in the full run, which flattered the ratio.)
+// The webhook benchmark alone: node dist/bench/webhook-cli.js. The full run's parameters (without
+// its prefilled store), so that its ratio is the one `npm run bench` prints: two rounds at
+// concurrency 16 alone took the slower of two, with `got` colder, and flattered it.
 const r = await benchWebhook();
 console.log(JSON.stringify(r.rows, null, 1));
