@@ -4,6 +4,9 @@ import { Webhook } from 'standardwebhooks';
 const PREFIX = 'whsec_';
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
+/** The key bytes of a `whsec_` secret: its base64 after the prefix, decoded. */
+const keyOf = (secret: string): Buffer => Buffer.from(secret.slice(PREFIX.length), 'base64');
+
 /**
  * True for a Standard Webhooks secret: `whsec_` and canonical (padded) base64 of 24 to 64
  * bytes, which the `standardwebhooks` package accepts.
@@ -12,7 +15,7 @@ export function isStandardSecret(secret: string): boolean {
   if (!secret.startsWith(PREFIX)) return false;
   const b64 = secret.slice(PREFIX.length);
   if (!BASE64.test(b64) || b64.length % 4 !== 0) return false;
-  const bytes = Buffer.from(b64, 'base64');
+  const bytes = keyOf(secret);
   if (bytes.length < 24 || bytes.length > 64 || bytes.toString('base64') !== b64) return false;
   try {
     new Webhook(secret);
@@ -42,7 +45,7 @@ export interface SignatureHeaders {
 export function createSigner(secrets: readonly string[]): {
   sign(id: string, at: Date, body: string): SignatureHeaders;
 } {
-  const keys = secrets.map((s) => Buffer.from(s.slice(PREFIX.length), 'base64'));
+  const keys = secrets.map(keyOf);
   return {
     sign(id, at, body) {
       const timestamp = String(Math.floor(at.getTime() / 1000));
