@@ -3,6 +3,8 @@ interface Entry {
   due: number;
   /** Insertion order: breaks ties between equal due times. */
   seq: number;
+  /** Taken (its key running): out of the array until {@link DueHeap.restore} puts it back. */
+  taken?: boolean;
 }
 
 /**
@@ -18,9 +20,13 @@ export interface DueHeap {
   /**
    * Up to `free` keys due at `now` or before, earliest first, skipping those `busy` says are
    * running (they stay queued); and the earliest due time of the keys not taken nor busy
-   * (Infinity when none), once fewer than `free` were ready.
+   * (Infinity when none), once fewer than `free` were ready. A key taken stays queued (`set`
+   * keeps its place) but is not offered again until it is set again or {@link DueHeap.restore}d:
+   * a running key costs no heap work on each later take.
    */
   take(now: number, free: number, busy: (key: string) => boolean): { ready: string[]; next: number };
+  /** Offer a taken key again at its due time (its task settled leaving it queued); else a no-op. */
+  restore(key: string): void;
   /** Entries held, replaced ones not yet dropped included (bounded by about twice the keys). */
   size(): number;
 }
@@ -95,12 +101,22 @@ export function createDueHeap(): DueHeap {
           next = top.due;
           break;
         }
-        // Taken or running: still queued (the task decides what becomes of it), so kept.
-        kept.push(pop());
-        if (!busy(top.key)) ready.push(top.key);
+        pop();
+        // Running, and set again meanwhile: offered again once it has settled, so kept.
+        if (busy(top.key)) kept.push(top);
+        else {
+          top.taken = true;
+          ready.push(top.key);
+        }
       }
       for (const entry of kept) push(entry);
       return { ready, next };
+    },
+    restore(key) {
+      const entry = live.get(key);
+      if (!entry?.taken) return;
+      entry.taken = false;
+      push(entry);
     },
   };
 }

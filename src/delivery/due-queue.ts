@@ -109,6 +109,8 @@ export function createDueQueue(options: DueQueueOptions): DueQueue {
       .catch((error: unknown) => onError(error, key))
       .finally(() => {
         running.delete(key);
+        // Left queued by its task (neither deleted nor set again): due again at its time.
+        heap?.restore(key);
         try {
           options.onSettled?.(key);
           pump();
@@ -143,8 +145,9 @@ export function createDueQueue(options: DueQueueOptions): DueQueue {
       : scan(now);
     // Asked again each time: a task's synchronous part may have pumped (and started keys) itself.
     for (const key of ready) {
-      if (running.size >= concurrency) break;
-      if (!running.has(key)) launch(key);
+      if (running.size < concurrency && !running.has(key)) launch(key);
+      // Taken from the heap but not started (a nested pump filled the slots): offered again.
+      else heap?.restore(key);
     }
     if (running.size < concurrency && next !== Infinity) {
       timer = setTimeout(pump, Math.min(next - now, MAX_TIMER_MS));

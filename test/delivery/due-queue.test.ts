@@ -122,6 +122,75 @@ describe('due queue: order', () => {
     }
   });
 
+  it('matches the scan when tasks leave their key queued, set it again or delete it (a taken key comes back)', async () => {
+    for (let round = 0; round < 20; round++) {
+      let seed = round + 7;
+      const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+      // Each harness decides alike from its own count of starts: leave the key (due again at
+      // once, at most twice a key), set it later, or delete it.
+      const make = (readyAt?: DueQueueOptions['readyAt']) => {
+        const started: string[] = [];
+        const runs = new Map<string, number>();
+        const queue: ReturnType<typeof createDueQueue> = createDueQueue({
+          concurrency: 2,
+          run: async (key) => {
+            started.push(key);
+            const n = (runs.get(key) ?? 0) + 1;
+            runs.set(key, n);
+            await Promise.resolve();
+            const pick = started.length % 3;
+            if (pick === 0 && n <= 2) return;
+            if (pick === 1) queue.set(key, Date.now() + (started.length % 5) * 10);
+            else queue.delete(key);
+          },
+          onError: (error) => {
+            throw error;
+          },
+          ...(readyAt ? { readyAt } : {}),
+        });
+        queue.start();
+        return { queue, started };
+      };
+      const heap = make();
+      const scan = make((_key, due) => due);
+      for (let i = 0; i < 150; i++) {
+        const key = `k${Math.floor(random() * 30)}`;
+        const r = random();
+        const due = T0 + Math.floor(random() * 30) * 10;
+        if (r < 0.6) [heap, scan].forEach((h) => h.queue.set(key, due));
+        else if (r < 0.7) [heap, scan].forEach((h) => h.queue.delete(key));
+        else if (r < 0.85) [heap, scan].forEach((h) => h.queue.pump());
+        else await vi.advanceTimersByTimeAsync(Math.floor(random() * 60));
+      }
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(heap.started).toEqual(scan.started);
+      expect(heap.started.length).toBeGreaterThan(30);
+      expect(heap.queue.size()).toBe(scan.queue.size());
+    }
+  });
+
+  it('offers a taken key again only once restored or set again, at its time and place', () => {
+    const heap = createDueHeap();
+    heap.set('a', T0);
+    heap.set('b', T0);
+    heap.set('c', T0 + 10);
+    expect(heap.take(T0, 1, () => false)).toEqual({ ready: ['a'], next: Infinity });
+    // Taken: not offered again while its task runs, without being asked about on each take.
+    const asked: string[] = [];
+    expect(heap.take(T0 + 10, 5, (k) => (asked.push(k), false)).ready).toEqual(['b', 'c']);
+    expect(asked).toEqual(['b', 'c']);
+    heap.restore('a');
+    heap.restore('b');
+    heap.restore('c');
+    // Restored at their due times and first places: a before b before c.
+    expect(heap.take(T0 + 10, 5, () => false).ready).toEqual(['a', 'b', 'c']);
+    heap.set('a', T0 + 5);
+    heap.delete('b');
+    heap.restore('b');
+    heap.restore('a');
+    expect(heap.take(T0 + 10, 5, () => false).ready).toEqual(['a']);
+  });
+
   it('its heap stays as large as what is queued when keys are moved again and again', () => {
     const heap = createDueHeap();
     for (let round = 0; round < 1000; round++)
@@ -275,6 +344,30 @@ describe('due queue: concurrency', () => {
     await drain();
     expect(runs).toEqual(['k']);
     expect(queue.running('k')).toBe(false);
+    expect(queue.size()).toBe(0);
+  });
+
+  it('runs a key taken by a pump that a pump from inside a task filled the slots before', async () => {
+    const runs: string[] = [];
+    const g = gate();
+    const queue = createDueQueue({
+      concurrency: 2,
+      run: async (key) => {
+        runs.push(key);
+        queue.delete(key);
+        // a's synchronous part pumps: c takes the second slot before the outer pump starts b.
+        if (key === 'a') (queue.set('c', T0 - 1), queue.pump());
+        await g.promise;
+      },
+      onError: () => {},
+    });
+    queue.set('a', T0);
+    queue.set('b', T0);
+    queue.start();
+    expect(runs).toEqual(['a', 'c']);
+    g.open();
+    await drain();
+    expect(runs).toEqual(['a', 'c', 'b']);
     expect(queue.size()).toBe(0);
   });
 });
