@@ -231,7 +231,8 @@ export function createDeliveryQueues(options: {
         const placed = await placeWith(instance, envelope, async (id) => (await queue.getJob(id))?.data);
         if (placed.kind === 'replay') return;
         if (placed.kind === 'collision') observer.collision(envelope, placed.existing, placed.envelope.id);
-        await add(createRecord(instance, placed.envelope, at, 'pending', deps.channel, deps.render));
+        const { envelope: e, fingerprint } = placed;
+        await add(createRecord(instance, e, at, 'pending', deps.channel, deps.render, fingerprint));
       };
       const held = createHeld<[E, Date]>({
         fence: () => deps.store.fence(),

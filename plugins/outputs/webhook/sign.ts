@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 const PREFIX = 'whsec_';
@@ -45,7 +45,8 @@ export interface SignatureHeaders {
 export function createSigner(secrets: readonly string[]): {
   sign(id: string, at: Date, body: string): SignatureHeaders;
 } {
-  const keys = secrets.map(keyOf);
+  // Key objects made once: a Buffer key is copied into a new one by every createHmac.
+  const keys = secrets.map((s) => createSecretKey(keyOf(s)));
   return {
     sign(id, at, body) {
       const timestamp = String(Math.floor(at.getTime() / 1000));

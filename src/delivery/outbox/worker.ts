@@ -221,14 +221,16 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
       const placed = place(instance, given, (key) => outbox.get(key));
       if (placed.kind === 'replay') return;
       if (placed.kind === 'collision') observer.collision(given, placed.existing, placed.envelope.id);
-      const { id, envelope } = placed;
+      const { id, envelope, fingerprint } = placed;
+      const status = disabled ? 'disabled' : 'pending';
       const record = createRecord(
         instance,
         envelope,
         new Date(),
-        disabled ? 'disabled' : 'pending',
+        status,
         deps.channel,
         deps.render,
+        fingerprint,
       );
       outbox.put(id, record);
       if (disabled) {
