@@ -1,11 +1,8 @@
-import { setImmediate } from 'node:timers';
-
 /**
  * Group commit, shared by the store adapters: each change is kept under its key (the newest
- * change of a document wins), changes within `delayMs` are written together, flushes made in
- * the same turn of the event loop share one write (made at the end of that turn), and flushes
- * that come while a write is under way share the next one — so N flushers in a burst cost two
- * writes, not N. Writes never overlap.
+ * change of a document wins), changes within `delayMs` are written together, and flushes that
+ * come while a write is under way share the next one — so N flushers in a burst cost two writes,
+ * not N. Writes never overlap.
  *
  * Errors: a failed `write` rejects the flushes waiting for it; its changes are kept for the next
  * write (unless newer ones replaced them, or `keep(error)` says they must be dropped), and with
@@ -15,11 +12,7 @@ import { setImmediate } from 'node:timers';
 export interface GroupCommit<Op> {
   /** Record a change of `key` and schedule a write. */
   change(key: string, op: Op): void;
-  /**
-   * Write what is pending at the end of this turn of the event loop, with whatever else is
-   * flushed until then (the completions read in one poll of the sockets, say); resolves once
-   * written (including what an earlier flush began).
-   */
+  /** Write what is pending now; resolves once written (including what an earlier flush began). */
   flush(): Promise<void>;
   /** Forget every pending change. */
   clear(): void;
@@ -28,8 +21,6 @@ export interface GroupCommit<Op> {
   /** Stop the timer (the store is closing). */
   stop(): void;
 }
-
-const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createGroupCommit<Op>(options: {
   delayMs: number;
@@ -79,14 +70,8 @@ export function createGroupCommit<Op>(options: {
     timer = null;
     if (next) return next;
     if (pending.size === 0) return writing;
-    // Chain on a settled promise: one failed write must not fail every later one. The turn's
-    // end is node:timers' own setImmediate: real I/O, which a test's fake clock must not hold
-    // back. One write per turn, not per flush, is what lets 16 webhook requests in flight share
-    // their records' writes (0.6 of plain got's rate became 0.8 in the webhook benchmark).
-    next = writing
-      .catch(() => {})
-      .then(endOfTurn)
-      .then(writeBatch);
+    // Chain on a settled promise: one failed write must not fail every later one.
+    next = writing.catch(() => {}).then(writeBatch);
     writing = next;
     return next;
   };

@@ -101,6 +101,32 @@ describe('outbox worker', () => {
     );
   });
 
+  it('writes the records of attempts settled in one turn once, together, at its end', async () => {
+    const memory = createMemoryStore();
+    let flushes = 0;
+    const store = { ...memory, flush: () => (flushes++, memory.flush()) };
+    const answers: Array<() => void> = [];
+    const { worker, controller } = outboxWorker(
+      store,
+      4,
+      () => new Promise((resolve) => answers.push(() => resolve({ statusCode: 200, latencyMs: 1 }))),
+    );
+    worker.start();
+    for (let i = 0; i < 3; i++)
+      await worker.enqueue(
+        createEnvelope('tx.removed', { txid: i.toString(16).padStart(64, '0'), reason: 'unknown' }, 'feed'),
+      );
+    await until(() => answers.length === 3, 5000, 'three requests in flight');
+    const before = flushes;
+    for (const answer of answers) answer(); // three responses read in one poll of the sockets
+    await until(() => worker.depth().inFlight === 0, 5000, 'the three attempts settled');
+    expect(flushes - before).toBe(1);
+    const outbox = store.collection<OutboxRecord>(COLLECTIONS.outbox);
+    expect([...outbox.entries()].map(([, r]) => r.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    controller.abort();
+    await worker.stop();
+  });
+
   it('records without waiting for the disk, and attempts nothing before its record is written', async () => {
     const memory = createMemoryStore();
     let open!: () => void;

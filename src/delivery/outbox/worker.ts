@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import type { Logger } from 'pino';
 import type { AnyEnvelope } from '../../bus/envelope.js';
 import type { Store } from '../../store/port.js';
@@ -131,6 +132,21 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     }
   };
   /**
+   * The write after an attempt, shared by every attempt settled in the same turn of the event
+   * loop (the responses read in one poll of the sockets) and made at its end: their slots are
+   * freed together, and the next requests start together. Measured in the webhook benchmark at
+   * concurrency 16: 0.6 of plain got's rate with one write per attempt, 0.8 to 1.0 with this. The
+   * first attempt's record is written at once instead (see `enqueue`): a whale's alert does not
+   * wait for the turn to end. node:timers' own setImmediate: a test's fake clock holds back
+   * timers, not the store's I/O.
+   */
+  let settledWrite: Promise<void> | null = null;
+  const flushSettled = (): Promise<void> =>
+    (settledWrite ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      settledWrite = null;
+      return flush();
+    }));
+  /**
    * False (logged) when another instance leads now — the record stays pending for it — or when
    * that cannot be known (the store unreachable): then it is tried again shortly.
    */
@@ -212,7 +228,7 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
     attemptsLog.put(attemptId(id, ordinal), logEntry(current, ordinal, at, result, decision.outcome, next));
     observer.outcome(decision.outcome);
     observer.depth(queue.size());
-    await flush();
+    await flushSettled();
   };
 
   return {
