@@ -20,11 +20,7 @@ export interface WebhookRow {
   concurrency: number;
   /** Deliveries per second (median of the rounds) through the webhook output, file store. */
   durablePerSecond: number;
-  /**
-   * The same with the in-memory store: no disk, and each flush done at once, so an attempt frees
-   * its slot at once instead of with the other attempts settled in the same turn (as the file
-   * store's group commit has it): it can be the slower of the two.
-   */
+  /** The same with the in-memory store: signing and the worker, no disk. */
   memoryPerSecond: number;
   /** Plain `got` POSTs of the same bodies, same concurrency: the baseline. */
   baselinePerSecond: number;

@@ -238,12 +238,11 @@ export function createOutboxWorker<E extends Deliverable = AnyEnvelope>(
       if (placed.kind === 'replay') return;
       if (placed.kind === 'collision') observer.collision(given, placed.existing, placed.envelope.id);
       const { id, envelope, fingerprint } = placed;
-      const status = disabled ? 'disabled' : 'pending';
       const record = createRecord(
         instance,
         envelope,
         new Date(),
-        status,
+        disabled ? 'disabled' : 'pending',
         deps.channel,
         deps.render,
         fingerprint,
