@@ -5,6 +5,7 @@ import { unreachableEvents } from '../config/reachability.js';
 import type { SpoutConfig } from '../config/types.js';
 import { isSpoutError } from '../kernel/errors.js';
 import { createKernel } from '../kernel/kernel.js';
+import { lowerHelperThreads } from '../kernel/helper-threads.js';
 import { openLowdbStore } from '../store/lowdb.js';
 import { createMemoryStore } from '../store/memory.js';
 import { startControl } from './control.js';
@@ -46,6 +47,9 @@ export async function runConfig(config: SpoutConfig, cli: CliEnv, options: RunOp
   if (options.warnUnreachable)
     for (const w of unreachableEvents(config.instances, BUILTIN_PLUGINS))
       log.warn({ events: w.events }, w.message);
+  const nice = config.kernel.helperThreadsNice;
+  const lowered = lowerHelperThreads(nice);
+  if (lowered) log.debug({ threads: lowered, nice }, `helper threads lowered to nice ${nice}`);
   // Loaded only with the Redis engine: the embedded one never pays for a Redis client (MiBs at rest).
   if (config.engine.use === 'redis' && !options.memoryStore)
     return (await import('./run-redis.js')).runRedisEngine(config, cli, root, options);

@@ -147,6 +147,13 @@ export const KernelSchema = Type.Object(
         startTimeout: Duration('10s', 'Longest an instance may take to start.'),
         stopTimeout: Duration('5s', 'Longest an instance may take to stop; then it is cut off.'),
         drainTimeout: Duration('10s', 'Longest the bus may take to deliver what is queued at shutdown.'),
+        helperThreadsNice: Type.Integer({
+          minimum: 0,
+          maximum: 19,
+          default: 19,
+          description:
+            "Nice value for the process's helper threads (V8's compiler workers, libuv's pool) on Linux; 0 leaves them as they are. Applies at start.",
+        }),
         memory: Type.Object(
           {
             limitMb: Type.Optional(

@@ -40,6 +40,8 @@ export function planReload(current: SpoutConfig, next: SpoutConfig): ReloadPlan 
     (key) => JSON.stringify(current[key]) !== JSON.stringify(next[key]),
   );
   if (current.log.format !== next.log.format) needsRestart.push('log.format');
+  if (current.kernel.helperThreadsNice !== next.kernel.helperThreadsNice)
+    needsRestart.push('kernel.helperThreadsNice');
   return {
     stop,
     start,

@@ -75,6 +75,7 @@ export function config(instances: InstanceConfig[], overrides: Partial<SpoutConf
       startTimeout: '2s',
       stopTimeout: '300ms',
       drainTimeout: '2s',
+      helperThreadsNice: 0,
       memory: MEMORY_DEFAULTS,
     },
     file: 'test.yaml',

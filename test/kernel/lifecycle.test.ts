@@ -176,6 +176,7 @@ describe('kernel lifecycle', () => {
           startTimeout: '1s',
           stopTimeout: '1s',
           drainTimeout: '1s',
+          helperThreadsNice: 0,
           memory: MEMORY_DEFAULTS,
         },
       }),
