@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EVENT_TYPES } from '../bus/catalogue.js';
+import { HELPER_THREADS_NICE } from '../kernel/helper-threads.js';
 import { Duration as DurationType, Secret, StringEnum } from '../plugin/schema.js';
 
 /** Config sections and the kind of plugin each holds, in the order they are documented. */
@@ -150,7 +151,7 @@ export const KernelSchema = Type.Object(
         helperThreadsNice: Type.Integer({
           minimum: 0,
           maximum: 19,
-          default: 19,
+          default: HELPER_THREADS_NICE,
           description:
             "Nice value for the process's helper threads (V8's compiler workers, libuv's pool) on Linux; 0 leaves them as they are. Applies at start.",
         }),
