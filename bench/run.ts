@@ -7,6 +7,7 @@ import { benchFanout } from './fanout.js';
 import { benchIdle } from './idle.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { printPipeline } from './print-pipeline.js';
 import { runSoak } from './print-soak.js';
 import { printEngine } from './print-engine.js';
@@ -114,10 +115,12 @@ await printPipeline();
 // by now it holds the earlier benchmarks' heap (669 MiB of RSS after the webhook runs). Run in
 // here, two full runs measured Spout's WebSocket p99 at 7.4 and 10.5 ms (its p50 1.1–1.4) where
 // single runs gave 3.9–5.7; the baseline, measured second, was 2.4 and 2.7 either way.
-const latency = spawn(process.execPath, [new URL('./latency-cli.js', import.meta.url).pathname], {
+const latency = spawn(process.execPath, [fileURLToPath(new URL('./latency-cli.js', import.meta.url))], {
   stdio: 'inherit',
 });
-await once(latency, 'exit');
+const [latencyCode] = (await once(latency, 'exit')) as [number | null];
+if (latencyCode !== 0)
+  console.log(`  the latency benchmark failed (exit ${latencyCode}): see its output above`);
 
 const idle = await benchIdle();
 console.log(
