@@ -4,6 +4,9 @@ import { basename, dirname, join } from 'node:path';
 /** The smallest part size `--max-size` accepts: below it, rotation would mostly write headers. */
 export const MIN_PART_BYTES = 64 * 1024;
 
+/** `spout record --max-size` when none is given. */
+export const DEFAULT_MAX_SIZE = '100MB';
+
 const UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 /**

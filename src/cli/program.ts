@@ -1,17 +1,7 @@
 import { Command } from 'commander';
-import { backtestCommand } from './backtest.js';
-import { backupCommand, restoreCommand } from './backup.js';
-import { checkCommand } from './check.js';
-import { deliveriesCommand } from './deliveries.js';
-import { demoCommand } from './demo.js';
 import type { CliEnv } from './io.js';
-import { DEFAULT_MAX_SIZE, recordCommand } from './record.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { statsCommand } from './stats.js';
-import { testCommand } from './test-send.js';
+import { DEFAULT_MAX_SIZE } from '../backtest/files.js';
 import { TEST_EVENTS } from './test-sample.js';
-import { tokenCommand } from './token.js';
 import { spoutVersion } from './version.js';
 
 /** Width the help is wrapped to (fixed: the CLI does not look at the terminal). */
@@ -26,8 +16,10 @@ const SINCE = 'from an ISO date (2026-11-01) or that long ago (30d, 12h)';
  *
  * To add a command: one `program.command(…)` block below, with `.summary` (the line in
  * `spout --help`), its arguments and options, and an action ending in
- * `done(xCommand(args, flags(cmd), cli))`. `flags(cmd)` holds its options and the global
- * `--config`.
+ * `done(import('./x.js').then((m) => m.xCommand(args, flags(cmd), cli)))`. `flags(cmd)` holds its
+ * options and the global `--config`. Each command's module is imported only when that command
+ * runs: `spout run` then never loads the backtest, token, demo or delivery-listing code, which
+ * kept it some MiB heavier at rest (the idle benchmark).
  */
 export function buildProgram(cli: CliEnv): { program: Command; status(): number } {
   let status = 0;
@@ -73,7 +65,7 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
       'Run the pipeline from the configuration until SIGINT or SIGTERM; SIGHUP reloads the file.\n' +
         '`spout` with no command runs this.',
     )
-    .action((_opts, cmd: Command) => done(runCommand(flags(cmd), cli)));
+    .action((_opts, cmd: Command) => done(import('./run.js').then((m) => m.runCommand(flags(cmd), cli))));
 
   program
     .command('check')
@@ -83,7 +75,7 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
         'events nothing produces are warned about on stderr (the exit status stays 0).',
     )
     .option('--json', 'print the graph and the warnings as JSON')
-    .action((_opts, cmd: Command) => done(checkCommand(flags(cmd), cli)));
+    .action((_opts, cmd: Command) => done(import('./check.js').then((m) => m.checkCommand(flags(cmd), cli))));
 
   program
     .command('schema')
@@ -92,13 +84,13 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
       "Print the configuration's JSON Schema, for editors\n" +
         '(# yaml-language-server: $schema=… at the top of the file).',
     )
-    .action(() => done(schemaCommand(cli)));
+    .action(() => done(import('./schema.js').then((m) => m.schemaCommand(cli))));
 
   program
     .command('demo')
     .summary('run the whole pipeline offline, with nothing to configure')
     .description('Run the whole pipeline offline on the built-in simulator, with nothing to configure.')
-    .action(() => done(demoCommand(cli)));
+    .action(() => done(import('./demo.js').then((m) => m.demoCommand(cli))));
 
   program
     .command('stats')
@@ -109,7 +101,7 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     )
     .option('--since <when>', `only outcomes ${SINCE}`)
     .option('--json', 'print JSON')
-    .action((_opts, cmd: Command) => done(statsCommand(flags(cmd), cli)));
+    .action((_opts, cmd: Command) => done(import('./stats.js').then((m) => m.statsCommand(flags(cmd), cli))));
 
   program
     .command('deliveries')
@@ -130,7 +122,9 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     .option('--limit <n>', 'list: the N newest only, newest first')
     .option('--dead', 'retry: every dead delivery')
     .option('--json', 'list, show: print JSON')
-    .action((args: string[], _opts, cmd: Command) => done(deliveriesCommand(args, flags(cmd), cli)));
+    .action((args: string[], _opts, cmd: Command) =>
+      done(import('./deliveries.js').then((m) => m.deliveriesCommand(args, flags(cmd), cli))),
+    );
 
   program
     .command('token')
@@ -148,7 +142,9 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     .option('--scope <scopes>', 'create: comma-separated scopes (default alerts:read,api:read)')
     .option('--force', 'revoke: also a jti not issued here (a token made elsewhere with the same secret)')
     .option('--json', 'create, list: print JSON')
-    .action((args: string[], _opts, cmd: Command) => done(tokenCommand(args, flags(cmd), cli)));
+    .action((args: string[], _opts, cmd: Command) =>
+      done(import('./token.js').then((m) => m.tokenCommand(args, flags(cmd), cli))),
+    );
 
   program
     .command('backup')
@@ -160,7 +156,9 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     )
     .argument('[path]')
     .action((path: string | undefined, _opts, cmd: Command) =>
-      done(backupCommand(path === undefined ? [] : [path], flags(cmd), cli)),
+      done(
+        import('./backup.js').then((m) => m.backupCommand(path === undefined ? [] : [path], flags(cmd), cli)),
+      ),
     );
 
   program
@@ -170,7 +168,11 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     .description('Replace the store with the backup in PATH; only while spout run is stopped.')
     .argument('[path]')
     .action((path: string | undefined, _opts, cmd: Command) =>
-      done(restoreCommand(path === undefined ? [] : [path], flags(cmd), cli)),
+      done(
+        import('./backup.js').then((m) =>
+          m.restoreCommand(path === undefined ? [] : [path], flags(cmd), cli),
+        ),
+      ),
     );
 
   program
@@ -185,7 +187,9 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     .argument('<output>', 'the name of an output instance in the configuration')
     .option('--event <type>', `the sample to send: ${TEST_EVENTS.join(', ')}`)
     .option('--json', 'print the outcome as JSON')
-    .action((output: string, _opts, cmd: Command) => done(testCommand([output], flags(cmd), cli)));
+    .action((output: string, _opts, cmd: Command) =>
+      done(import('./test-send.js').then((m) => m.testCommand([output], flags(cmd), cli))),
+    );
 
   program
     .command('record')
@@ -200,7 +204,9 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     .option('--max-size <size>', `size of one part before the next starts (default ${DEFAULT_MAX_SIZE})`)
     .option('--blocks <n>', 'stop after recording N blocks')
     .option('--force', 'replace the recording (and its parts) when it exists')
-    .action((_opts, cmd: Command) => done(recordCommand(flags(cmd), cli)));
+    .action((_opts, cmd: Command) =>
+      done(import('./record.js').then((m) => m.recordCommand(flags(cmd), cli))),
+    );
 
   program
     .command('backtest')
@@ -213,7 +219,9 @@ export function buildProgram(cli: CliEnv): { program: Command; status(): number 
     )
     .argument('<files...>', 'recordings, in any order (parts of one recording are put in order)')
     .option('--json', 'print the report as JSON')
-    .action((files: string[], _opts, cmd: Command) => done(backtestCommand(files, flags(cmd), cli)));
+    .action((files: string[], _opts, cmd: Command) =>
+      done(import('./backtest.js').then((m) => m.backtestCommand(files, flags(cmd), cli))),
+    );
 
   return { program, status: () => status };
 }

@@ -1,6 +1,6 @@
 import { stat, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { existingParts, formatSize, parseSize } from '../backtest/files.js';
+import { DEFAULT_MAX_SIZE, existingParts, formatSize, parseSize } from '../backtest/files.js';
 import { RECORDED_TYPES, RECORDING_VERSION, type RecordingHeader } from '../backtest/format.js';
 import { createRecordingWriter } from '../backtest/writer.js';
 import { isSpoutError } from '../kernel/errors.js';
@@ -9,9 +9,6 @@ import { createMemoryStore } from '../store/memory.js';
 import { createCliLogger, type CliEnv } from './io.js';
 import { loadForCommand } from './load.js';
 import { spoutVersion } from './version.js';
-
-/** `--max-size` when none is given. */
-export const DEFAULT_MAX_SIZE = '100MB';
 
 export interface RecordFlags {
   config?: string;
