@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPipelineConfig } from '../../bench/default-pipeline.js';
 import { HEAP_FLAGS } from '../../src/kernel/heap.js';
 import { CLI } from '../helpers/cli.js';
 import { childEnv } from '../helpers/env.js';
@@ -12,38 +10,19 @@ import { childEnv } from '../helpers/env.js';
 // compiler memory that glibc partly kept; the launchers' flags keep TurboFan off it.
 
 const FILTER = '--turbo-filter=-parseSource';
-let dir = '';
-let config = '';
+let pipeline: Awaited<ReturnType<typeof defaultPipelineConfig>>;
 
+// The benchmarks' default pipeline (mempool input, whale + urgency + rbf, console, correlation).
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'spout-turbo-filter-'));
-  config = join(dir, 'spout.yaml');
-  await writeFile(
-    config,
-    [
-      `storage: { path: ${JSON.stringify(join(dir, 'spout.json'))} }`,
-      'http: { enabled: false }',
-      'inputs:',
-      '  feed: { use: mempool, url: "ws://127.0.0.1:9/" }',
-      'detectors:',
-      '  whales: { use: whale, thresholdBtc: 100 }',
-      '  urgency: { use: urgency }',
-      '  rbf: { use: rbf }',
-      'outputs:',
-      '  screen: { use: console }',
-      'jobs:',
-      '  correlation: { use: correlation }',
-      '',
-    ].join('\n'),
-  );
+  pipeline = await defaultPipelineConfig('{ use: mempool, url: "ws://127.0.0.1:9/" }');
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => pipeline.remove());
 
 /** How many optimising compilations of `parseSource` V8 started while `spout check` loaded the default pipeline. */
 async function lexerCompilations(flags: readonly string[]): Promise<number> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [...flags, '--trace-opt', CLI, 'check', '--config', config],
+    [...flags, '--trace-opt', CLI, 'check', '--config', pipeline.config],
     { env: childEnv(), maxBuffer: 64 * 2 ** 20 },
   );
   expect(stdout).toContain('OK');
