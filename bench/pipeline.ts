@@ -20,12 +20,22 @@ export interface PipelineRun {
   seconds: number;
 }
 
-export interface PipelineResult {
-  transactions: number;
-  source: string;
+/** One paired run: both processes on one feed. */
+export interface PipelinePair {
   spout: PipelineRun;
   bare: PipelineRun;
   /** spout / bare transactions per CPU-second. */
+  cpuRatio: number;
+}
+
+export interface PipelineResult {
+  transactions: number;
+  source: string;
+  /** Every paired run, in the order run. */
+  pairs: PipelinePair[];
+  /** The pair whose ratio is the median (the lower middle one for an even count). */
+  median: PipelinePair;
+  /** The median pair's ratio. */
   cpuRatio: number;
 }
 
@@ -140,6 +150,10 @@ async function runTogether(
  * blocks by a local server at up to `rate` tx/s (slower when a client does not keep up), beside a
  * bare `ws` client that only `JSON.parse`s the same feed (the same frames at the same moments).
  * Each observed from outside.
+ * The pair is run `repeats` times, each on a fresh feed, server and processes, and the ratio
+ * reported is the median pair's: on a machine of two cores shared with the feed's server, the
+ * bare client's own CPU per transaction varied by a third between consecutive runs (its system
+ * time, 1.1–2.7 s for the same 300k transactions), which one pair alone passes on as noise.
  * `nodeFlags` and `env` go to Spout's `node`: by default those its launchers pass (`HEAP_FLAGS`,
  * `HEAP_ENV`); the bare client runs as plain `node` would.
  */
@@ -148,7 +162,21 @@ export async function benchPipeline(
   rate = 20_000,
   nodeFlags: readonly string[] = HEAP_FLAGS,
   env: Readonly<Record<string, string>> = HEAP_ENV,
+  repeats = 3,
 ): Promise<PipelineResult> {
+  const pairs: PipelinePair[] = [];
+  for (let i = 0; i < repeats; i++) pairs.push(await benchPair(total, rate, nodeFlags, env));
+  const median = [...pairs].sort((a, b) => a.cpuRatio - b.cpuRatio)[Math.floor((pairs.length - 1) / 2)]!;
+  return { transactions: total, source: createFeed(1, 1).source, pairs, median, cpuRatio: median.cpuRatio };
+}
+
+/** One paired run of {@link benchPipeline} on its own server and feed. */
+async function benchPair(
+  total: number,
+  rate: number,
+  nodeFlags: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<PipelinePair> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -160,13 +188,7 @@ export async function benchPipeline(
       total,
       rate,
     )) as [PipelineRun, PipelineRun];
-    return {
-      transactions: total,
-      source: createFeed(1, 1).source,
-      spout,
-      bare,
-      cpuRatio: spout.txPerCpuSecond / bare.txPerCpuSecond,
-    };
+    return { spout, bare, cpuRatio: spout.txPerCpuSecond / bare.txPerCpuSecond };
   } finally {
     server.close();
     await remove();
