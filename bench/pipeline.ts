@@ -10,9 +10,9 @@ import { defaultPipelineConfig, MAIN, ROOT } from './default-pipeline.js';
 export interface PipelineRun {
   /** RSS (MiB) when 100k, 500k and 1M transactions had been sent (and taken: see `pace`). */
   rssMiB: Record<string, number>;
-  /** Live heap after a full GC (MiB) at each 100k from half-way to the end. */
+  /** Live heap after a full GC (MiB) at each 100k from half-way to the end; empty in a run without heap probes. */
   liveHeapMiB: number[];
-  /** Growth of the live heap per 100k transactions over the second half (least squares). */
+  /** Growth of the live heap per 100k transactions over the second half (least squares); NaN without heap probes. */
   heapGrowthMiBPer100k: number;
   /** Transactions per CPU-second of the process (user + system), from connection to the marker. */
   txPerCpuSecond: number;
@@ -31,12 +31,18 @@ export interface PipelinePair {
 export interface PipelineResult {
   transactions: number;
   source: string;
-  /** Every paired run, in the order run. */
+  /** Every paired run without heap probes (CPU and RSS), in the order run. */
   pairs: PipelinePair[];
   /** The pair whose ratio is the median (the lower middle one for an even count). */
   median: PipelinePair;
   /** The median pair's ratio. */
   cpuRatio: number;
+  /**
+   * The pair run with the live heap probed (a full collection in each process at every 100k of
+   * the second half): its live heap and growth. Its CPU and RSS are the probes' as much as the
+   * pipeline's, and are not judged.
+   */
+  heap: PipelinePair;
 }
 
 const MARKER = 'f'.repeat(64);
@@ -102,6 +108,7 @@ async function runTogether(
   processes: Array<{ args: string[]; env?: Readonly<Record<string, string>> }>,
   total: number,
   rate: number,
+  probeHeap: boolean,
 ): Promise<PipelineRun[]> {
   const procs: Observed[] = [];
   try {
@@ -120,7 +127,7 @@ async function runTogether(
     const started = await stream(sockets, total, rate, async (sent) => {
       for (const [i, p] of procs.entries()) {
         if (MARKS.has(sent)) (rss[i] as Record<string, number>)[`${sent / 1000}k`] = await p.rssMiB();
-        if (sent >= total / 2) heap[i]?.push([sent, await p.liveHeapMiB()]);
+        if (probeHeap && sent >= total / 2) heap[i]?.push([sent, await p.liveHeapMiB()]);
       }
     });
     const done = await Promise.all(
@@ -135,7 +142,7 @@ async function runTogether(
     return procs.map((_, i) => ({
       rssMiB: rss[i] as Record<string, number>,
       liveHeapMiB: (heap[i] ?? []).map(([, y]) => y),
-      heapGrowthMiBPer100k: slope(heap[i] ?? []) * 100_000,
+      heapGrowthMiBPer100k: probeHeap ? slope(heap[i] ?? []) * 100_000 : NaN,
       txPerCpuSecond: total / done[i]!.cpu,
       seconds: done[i]!.seconds,
     }));
@@ -154,6 +161,13 @@ async function runTogether(
  * reported is the median pair's: on a machine of two cores shared with the feed's server, the
  * bare client's own CPU per transaction varied by a third between consecutive runs (its system
  * time, 1.1–2.7 s for the same 300k transactions), which one pair alone passes on as noise.
+ * Those pairs give CPU and RSS; one more pair, run after them, probes the live heap. The probe
+ * is the inspector's `HeapProfiler.collectGarbage`, a memory-reducing full collection made while
+ * the process waits between frames: it gives back heap (one took Spout's committed heap from 72
+ * to 30 MB, traced with `--trace-gc`), so the RSS read after it is lower; and each one
+ * deoptimised 14–18 of Spout's hot functions ("weak objects", traced with `--trace-deopt`),
+ * compiled again afterwards at the process's expense (the collections V8 started itself during
+ * the run deoptimised none). So no pair is judged on both.
  * `nodeFlags` and `env` go to Spout's `node`: by default those its launchers pass (`HEAP_FLAGS`,
  * `HEAP_ENV`); the bare client runs as plain `node` would.
  */
@@ -165,9 +179,17 @@ export async function benchPipeline(
   repeats = 3,
 ): Promise<PipelineResult> {
   const pairs: PipelinePair[] = [];
-  for (let i = 0; i < repeats; i++) pairs.push(await benchPair(total, rate, nodeFlags, env));
+  for (let i = 0; i < repeats; i++) pairs.push(await benchPair(total, rate, nodeFlags, env, false));
+  const heap = await benchPair(total, rate, nodeFlags, env, true);
   const median = [...pairs].sort((a, b) => a.cpuRatio - b.cpuRatio)[Math.floor((pairs.length - 1) / 2)]!;
-  return { transactions: total, source: createFeed(1, 1).source, pairs, median, cpuRatio: median.cpuRatio };
+  return {
+    transactions: total,
+    source: createFeed(1, 1).source,
+    pairs,
+    median,
+    cpuRatio: median.cpuRatio,
+    heap,
+  };
 }
 
 /** One paired run of {@link benchPipeline} on its own server and feed. */
@@ -176,6 +198,7 @@ async function benchPair(
   rate: number,
   nodeFlags: readonly string[],
   env: Readonly<Record<string, string>>,
+  probeHeap: boolean,
 ): Promise<PipelinePair> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
@@ -187,6 +210,7 @@ async function benchPair(
       [{ args: [...nodeFlags, MAIN, 'run', '--config', config], env }, { args: ['-e', BARE, url] }],
       total,
       rate,
+      probeHeap,
     )) as [PipelineRun, PipelineRun];
     return { spout, bare, cpuRatio: spout.txPerCpuSecond / bare.txPerCpuSecond };
   } finally {
