@@ -18,7 +18,8 @@ import type { MemoryLevel } from './memory.js';
  * present form, parallel scavenges alone, the other helper threads off, changed nothing beyond the
  * noise: 4.9–5.9 against 4.8–5.3 ms).
  * `--expose-gc` is for one collection five seconds after start, which arms V8's memory reducer
- * once start-up is over (settle.ts).
+ * once start-up is over (settle.ts), and for the mempool input's young collection before a large
+ * frame when the young generation is short of room (plugins/inputs/mempool/room.ts).
  * `--turbo-filter=-parseSource`: TurboFan compiles every function but node's CommonJS export
  * lexer (`parseSource`), which runs only while modules load, over each CommonJS package an ES
  * module imports. Optimised two or three times during start-up, it took 9–10 MB of compiler

@@ -30,8 +30,7 @@ vi.mock('node:perf_hooks', async (original) => ({
   monitorEventLoopDelay: () => (fake.histogram.reset(), fake.histogram),
 }));
 
-const { createLagMonitor, memoryFigures, memoryLimit } =
-  await import('../../src/kernel/process-figures.js');
+const { createLagMonitor, memoryFigures, memoryLimit } = await import('../../src/kernel/process-figures.js');
 
 const GB = 2 ** 30;
 

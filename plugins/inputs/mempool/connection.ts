@@ -6,6 +6,8 @@ export interface ConnectionOptions {
   /** Messages to send after every (re)connect: subscriptions do not survive a reconnect. */
   subscriptions: () => unknown[];
   onFrame(text: string): void;
+  /** Called with a text frame's length in bytes before it is decoded (room.ts: young-generation room). */
+  beforeFrame?(bytes: number): void;
   onState(state: InputState, reason?: string): void;
   /** Called after every open, with the number of opens so far (1 for the first). */
   onOpen?(opens: number): void;
@@ -237,7 +239,9 @@ export function createConnection(options: ConnectionOptions): Connection {
     ws.on('message', (data, isBinary) => {
       attempt = 0;
       armSilence();
-      if (!isBinary) options.onFrame(data.toString());
+      if (isBinary) return;
+      options.beforeFrame?.((data as Buffer).length);
+      options.onFrame(data.toString());
     });
     let tooLarge = false;
     ws.on('error', (error: Error & { code?: string }) => {

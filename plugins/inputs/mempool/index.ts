@@ -9,6 +9,7 @@ import {
   createLru,
 } from '../../../src/index.js';
 import { createConnection, displayUrl } from './connection.js';
+import { createFrameRoom } from './room.js';
 import { handleFrame, type FrameSink } from './frames.js';
 import { createRecovery } from './recovery.js';
 import { createRejections } from './rejections.js';
@@ -203,6 +204,7 @@ export default defineInput({
       // Frames up to twice the limit are read, refused and counted while the connection stays;
       // only larger ones make ws close it (1009), which is counted as oversize too.
       maxPayload: o.maxFrameBytes * 2,
+      beforeFrame: createFrameRoom(),
       onClose(code) {
         if (code === 1009)
           rejections.reject('oversize', `a frame over ${o.maxFrameBytes * 2} bytes closed the connection`);
