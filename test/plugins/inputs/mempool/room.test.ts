@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { defaultPipelineConfig } from '../../../../bench/default-pipeline.js';
 import { createConnection } from '../../../../plugins/inputs/mempool/connection.js';
 import { createFrameRoom } from '../../../../plugins/inputs/mempool/room.js';
@@ -129,7 +129,7 @@ describe('room in the young generation before a large frame', () => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     const marker = 'e'.repeat(64);
     try {
-      const [socket] = (await once(server, 'connection')) as [import('ws').WebSocket];
+      const [socket] = (await once(server, 'connection')) as [WebSocket];
       const { createFeed } = (await import(BUILT_FEED)) as typeof import('../../../../bench/feed.js');
       const feed = createFeed(500, 1_000_000);
       socket.send(feed.hello());
